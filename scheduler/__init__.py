@@ -1,0 +1,1 @@
+"""Kinerja Bot: scheduler package."""
