@@ -1,0 +1,50 @@
+"""Refusals: a command that does not apply, with a code the messages layer can translate.
+
+A refusal changes nothing. Its `code` names a template in `messages/` (refusal texts in the
+user's language that say what to do instead); `params` are plain values for that template.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Refused(Exception):
+    """A command was refused; nothing was changed."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        self.code = code
+        self.params = params
+        detail = ", ".join(f"{k}={v!r}" for k, v in sorted(params.items()))
+        super().__init__(f"{code}({detail})" if detail else code)
+
+
+# The codes, in one place so messages/ can check every one has a text.
+REFUSAL_CODES = frozenset(
+    {
+        "unknown_sop",
+        "unknown_org",
+        "unknown_person",
+        "title_required",
+        "not_allowed_to_start",
+        "role_without_holder",
+        "run_not_found",
+        "run_not_active",
+        "assignment_not_found",
+        "assignment_not_active",
+        "not_your_assignment",
+        "wrong_org",
+        "document_required",
+        "document_not_found",
+        "decision_step_use_decide",
+        "not_a_decision_step",
+        "note_required",
+        "not_admin",
+        "person_not_eligible",
+        "same_person",
+        "already_assigned",
+        "reason_required",
+        "not_allowed_to_cancel",
+        "text_too_long",
+    }
+)

@@ -1,0 +1,332 @@
+"""The running side of an SOP: runs, step instances, assignments, and their events.
+
+A `Run` is an instance of a pinned SOP version. Its state changes only by applying events
+(`Run.apply`), so replaying a run's events from nothing gives the same state — the audit trail
+*is* the history. Commands (in `workflow.services`) check permissions, then record events.
+States only move forward: an assignment that is done stays done; a return for revision opens a
+new step instance (a new round) instead of reopening the old one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class RunStatus(StrEnum):
+    """Lifecycle of a run."""
+
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class StepStatus(StrEnum):
+    """Lifecycle of one instance (round) of a step."""
+
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class StepOutcome(StrEnum):
+    """How a completed step instance ended."""
+
+    DONE = "done"
+    APPROVED = "approved"
+    RETURNED = "returned"
+
+
+class AssignmentStatus(StrEnum):
+    """Lifecycle of one person's part of a step instance."""
+
+    ACTIVE = "active"
+    DONE = "done"
+    REASSIGNED = "reassigned"
+    CANCELLED = "cancelled"
+
+
+class EventKind(StrEnum):
+    """What an audit-trail entry records."""
+
+    RUN_STARTED = "run_started"
+    STEP_ACTIVATED = "step_activated"
+    ASSIGNMENT_ACTIVATED = "assignment_activated"
+    DOCUMENT_ATTACHED = "document_attached"
+    ASSIGNMENT_COMPLETED = "assignment_completed"
+    STEP_COMPLETED = "step_completed"
+    ASSIGNMENT_REASSIGNED = "assignment_reassigned"
+    RUN_COMPLETED = "run_completed"
+    RUN_CANCELLED = "run_cancelled"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One entry of a run's audit trail: who did what, when, with which documents."""
+
+    run_id: str
+    seq: int
+    kind: EventKind
+    at: datetime
+    actor_id: str | None  # None: the system or the server console
+    step_no: int | None = None
+    step_instance_id: str | None = None
+    assignment_id: str | None = None
+    person_id: str | None = None  # the assignee concerned
+    note: str | None = None
+    document_ids: tuple[str, ...] = ()
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Assignment:
+    """One person's part of a step instance, with its due instant (office time)."""
+
+    id: str
+    run_id: str
+    step_instance_id: str
+    step_no: int
+    person_id: str
+    role: str
+    status: AssignmentStatus
+    activated_at: datetime
+    due_at: datetime
+    completed_at: datetime | None = None
+    note: str | None = None
+    document_ids: list[str] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_active(self) -> bool:
+        """True while the assignee still has to act."""
+        return self.status is AssignmentStatus.ACTIVE
+
+
+@dataclass
+class StepInstance:
+    """One round of a step in a run; a return for revision starts a new round."""
+
+    id: str
+    run_id: str
+    step_no: int
+    round: int
+    status: StepStatus
+    activated_at: datetime
+    completed_at: datetime | None = None
+    outcome: StepOutcome | None = None
+    note: str | None = None
+
+
+@dataclass
+class Run:
+    """An instance of an SOP for one organisation; state is the fold of its events."""
+
+    id: str
+    org_id: str
+    sop_name: str
+    sop_version: str
+    title: str
+    status: RunStatus
+    started_by: str | None
+    started_at: datetime
+    finished_at: datetime | None = None
+    cancel_reason: str | None = None
+    steps: list[StepInstance] = field(default_factory=list)
+    assignments: list[Assignment] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)  # recorded, not yet persisted
+    last_seq: int = 0
+    lock_version: int = 0  # optimistic lock, kept by storage
+
+    # --- queries -------------------------------------------------------------------------
+
+    def step_instance(self, instance_id: str) -> StepInstance:
+        """The step instance with this id."""
+        for inst in self.steps:
+            if inst.id == instance_id:
+                return inst
+        raise KeyError(instance_id)
+
+    def assignment(self, assignment_id: str) -> Assignment | None:
+        """The assignment with this id, if it belongs to this run."""
+        for a in self.assignments:
+            if a.id == assignment_id:
+                return a
+        return None
+
+    def active_steps(self) -> list[StepInstance]:
+        """Step instances currently open."""
+        return [s for s in self.steps if s.status is StepStatus.ACTIVE]
+
+    def active_assignments(self) -> list[Assignment]:
+        """Assignments someone still has to act on."""
+        return [a for a in self.assignments if a.is_active]
+
+    def assignments_of(self, instance_id: str) -> list[Assignment]:
+        """All assignments of one step instance, in creation order."""
+        return [a for a in self.assignments if a.step_instance_id == instance_id]
+
+    def latest_instance(self, step_no: int) -> StepInstance | None:
+        """The most recent round of a step, if it was ever activated."""
+        found = [s for s in self.steps if s.step_no == step_no]
+        return found[-1] if found else None
+
+    def documents_of_step(self, step_no: int) -> list[str]:
+        """Document ids attached in the latest round of a step by parts that were done."""
+        inst = self.latest_instance(step_no)
+        if inst is None:
+            return []
+        docs: list[str] = []
+        for a in self.assignments_of(inst.id):
+            if a.status is AssignmentStatus.DONE:
+                docs.extend(d for d in a.document_ids if d not in docs)
+        return docs
+
+    # --- event application (the only place state changes) --------------------------------
+
+    @classmethod
+    def from_events(cls, events: list[Event]) -> Run:
+        """Rebuild a run from its complete audit trail."""
+        if not events or events[0].kind is not EventKind.RUN_STARTED:
+            raise ValueError("a run's history starts with run_started")
+        first = events[0]
+        run = cls(
+            id=first.run_id,
+            org_id=str(first.data["org_id"]),
+            sop_name=str(first.data["sop_name"]),
+            sop_version=str(first.data["sop_version"]),
+            title=str(first.data["title"]),
+            status=RunStatus.ACTIVE,
+            started_by=first.actor_id,
+            started_at=first.at,
+        )
+        run.last_seq = first.seq
+        for event in events[1:]:
+            run.apply(event)
+        return run
+
+    def record(self, event: Event) -> None:
+        """Apply a new event and keep it for persisting."""
+        self.apply(event)
+        self.events.append(event)
+
+    def apply(self, e: Event) -> None:
+        """Move the state by one event."""
+        if e.seq != self.last_seq + 1:
+            raise ValueError(f"event seq {e.seq} does not follow {self.last_seq}")
+        self.last_seq = e.seq
+        match e.kind:
+            case EventKind.RUN_STARTED:
+                raise ValueError("run_started can only be the first event")
+            case EventKind.STEP_ACTIVATED:
+                assert e.step_instance_id is not None and e.step_no is not None
+                self.steps.append(
+                    StepInstance(
+                        id=e.step_instance_id,
+                        run_id=self.id,
+                        step_no=e.step_no,
+                        round=int(e.data["round"]),
+                        status=StepStatus.ACTIVE,
+                        activated_at=e.at,
+                    )
+                )
+            case EventKind.ASSIGNMENT_ACTIVATED:
+                assert e.assignment_id and e.step_instance_id and e.person_id and e.step_no
+                self.assignments.append(
+                    Assignment(
+                        id=e.assignment_id,
+                        run_id=self.id,
+                        step_instance_id=e.step_instance_id,
+                        step_no=e.step_no,
+                        person_id=e.person_id,
+                        role=str(e.data["role"]),
+                        status=AssignmentStatus.ACTIVE,
+                        activated_at=e.at,
+                        due_at=datetime.fromisoformat(str(e.data["due_at"])),
+                    )
+                )
+            case EventKind.DOCUMENT_ATTACHED:
+                a = self._assignment(e)
+                a.document_ids.extend(d for d in e.document_ids if d not in a.document_ids)
+            case EventKind.ASSIGNMENT_COMPLETED:
+                a = self._assignment(e)
+                a.document_ids.extend(d for d in e.document_ids if d not in a.document_ids)
+                a.status = AssignmentStatus.DONE
+                a.completed_at = e.at
+                a.note = e.note
+                a.data = dict(e.data)
+            case EventKind.STEP_COMPLETED:
+                assert e.step_instance_id is not None
+                inst = self.step_instance(e.step_instance_id)
+                inst.status = StepStatus.COMPLETED
+                inst.completed_at = e.at
+                inst.outcome = StepOutcome(str(e.data["outcome"]))
+                inst.note = e.note
+            case EventKind.ASSIGNMENT_REASSIGNED:
+                a = self._assignment(e)
+                a.status = AssignmentStatus.REASSIGNED
+                a.completed_at = e.at
+            case EventKind.RUN_COMPLETED:
+                self.status = RunStatus.COMPLETED
+                self.finished_at = e.at
+            case EventKind.RUN_CANCELLED:
+                self.status = RunStatus.CANCELLED
+                self.finished_at = e.at
+                self.cancel_reason = e.note
+                for inst in self.active_steps():
+                    inst.status = StepStatus.CANCELLED
+                    inst.completed_at = e.at
+                for a in self.active_assignments():
+                    a.status = AssignmentStatus.CANCELLED
+                    a.completed_at = e.at
+
+    def _assignment(self, e: Event) -> Assignment:
+        assert e.assignment_id is not None
+        a = self.assignment(e.assignment_id)
+        if a is None:
+            raise ValueError(f"event {e.seq} names unknown assignment {e.assignment_id}")
+        return a
+
+
+@dataclass(frozen=True)
+class Person:
+    """An official of an organisation (or an administrator)."""
+
+    id: str
+    org_id: str
+    name: str
+    roles: frozenset[str]
+    is_admin: bool = False
+    nip: str | None = None
+    telegram_id: int | None = None
+    language: str = "id"
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """An office (a Kecamatan) running SOPs; everything else hangs from it."""
+
+    id: str
+    name: str
+    group_chat_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    """An uploaded file, stored content-addressed; attached to a step as a version."""
+
+    id: str
+    org_id: str
+    name: str
+    mime_type: str
+    size: int
+    sha256: str
+    storage_path: str
+    uploaded_by: str
+    uploaded_at: datetime
+    telegram_file_id: str | None = None
+    run_id: str | None = None
+    step_no: int | None = None
+    version: int = 1

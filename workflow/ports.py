@@ -1,0 +1,116 @@
+"""What the workflow services need from the outside: repositories and a unit of work.
+
+`storage/` implements these with SQLAlchemy; `tests/unit/fakes.py` with dictionaries. The
+services never see SQL or Telegram, only these interfaces.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from workflow.model import Document, Organisation, Person, Run
+from workflow.spec import LoadedDefinition
+
+
+class Calendar(Protocol):
+    """The part of the office calendar the engine needs."""
+
+    def due(self, start: datetime, minutes: int) -> datetime:
+        """The instant `minutes` office minutes after `start`."""
+        ...
+
+
+class RunRepository(ABC):
+    """Runs with their step instances, assignments and (new) events."""
+
+    @abstractmethod
+    async def add(self, run: Run) -> None:
+        """Register a new run (persisted on commit)."""
+
+    @abstractmethod
+    async def get(self, run_id: str) -> Run | None:
+        """Load a run by id."""
+
+    @abstractmethod
+    async def get_by_assignment(self, assignment_id: str) -> Run | None:
+        """Load the run an assignment belongs to."""
+
+    @abstractmethod
+    async def save(self, run: Run) -> None:
+        """Persist a changed run (its new events and state) on commit."""
+
+    @abstractmethod
+    async def list_active(self, org_id: str) -> Sequence[Run]:
+        """The organisation's active runs, oldest first."""
+
+
+class PeopleRepository(ABC):
+    """Organisations and their people."""
+
+    @abstractmethod
+    async def get_org(self, org_id: str) -> Organisation | None:
+        """An organisation by id."""
+
+    @abstractmethod
+    async def get(self, person_id: str) -> Person | None:
+        """A person by id."""
+
+    @abstractmethod
+    async def of_org(self, org_id: str) -> Sequence[Person]:
+        """The organisation's active people, in a stable order (name, then id)."""
+
+
+class DefinitionRepository(ABC):
+    """SOP definitions, pinned by version."""
+
+    @abstractmethod
+    async def current(self, name: str) -> LoadedDefinition | None:
+        """The definition a new run of `name` uses (pinning it if new)."""
+
+    @abstractmethod
+    async def get(self, name: str, version: str) -> LoadedDefinition | None:
+        """The exact version a run pinned."""
+
+
+class DocumentRepository(ABC):
+    """Metadata of stored documents."""
+
+    @abstractmethod
+    async def get(self, document_id: str) -> Document | None:
+        """A document by id."""
+
+    @abstractmethod
+    async def add(self, document: Document) -> None:
+        """Register a stored document."""
+
+
+class UnitOfWork(ABC):
+    """One transaction: everything a command changes is committed together or not at all."""
+
+    runs: RunRepository
+    people: PeopleRepository
+    definitions: DefinitionRepository
+    documents: DocumentRepository
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.rollback()
+
+    @abstractmethod
+    async def commit(self) -> None:
+        """Make the changes durable."""
+
+    @abstractmethod
+    async def rollback(self) -> None:
+        """Drop uncommitted changes (harmless after a commit)."""

@@ -1,0 +1,505 @@
+"""The workflow commands: start, attach a document, complete, decide, reassign, cancel.
+
+Each service function loads what it needs through the unit of work, checks who may do it and
+whether it applies now, records events on the run, lets the publisher add outgoing messages to
+the same transaction, and commits. A refused command raises `Refused` before anything is
+written, so it changes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from workflow.errors import Refused
+from workflow.model import (
+    Assignment,
+    AssignmentStatus,
+    Event,
+    EventKind,
+    Person,
+    Run,
+    RunStatus,
+    StepOutcome,
+    StepStatus,
+)
+from workflow.ports import Calendar, UnitOfWork
+from workflow.spec import SopDefinition, Step, StepMode
+
+MAX_TITLE = 200
+MAX_NOTE = 3000
+
+
+@dataclass(frozen=True)
+class StartRun:
+    """Start a run of an SOP for an organisation. actor_id None: the server console."""
+
+    org_id: str
+    sop_name: str
+    title: str
+    actor_id: str | None
+
+
+@dataclass(frozen=True)
+class AttachDocument:
+    """Attach a stored document to one's open assignment (before completing it)."""
+
+    assignment_id: str
+    actor_id: str
+    document_id: str
+
+
+@dataclass(frozen=True)
+class CompleteAssignment:
+    """Mark one's assignment done, with an optional note, documents and step data."""
+
+    assignment_id: str
+    actor_id: str
+    note: str | None = None
+    document_ids: tuple[str, ...] = ()
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Decide:
+    """At a decision step: approve, or return to the configured earlier step with a note."""
+
+    assignment_id: str
+    actor_id: str
+    approve: bool
+    note: str | None = None
+    document_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reassign:
+    """Give an open assignment to another holder of the step's role (administrators)."""
+
+    assignment_id: str
+    actor_id: str | None
+    to_person_id: str
+
+
+@dataclass(frozen=True)
+class CancelRun:
+    """Stop a run for good, with a reason."""
+
+    run_id: str
+    actor_id: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an accepted command did: the run after it, its new events, new assignments."""
+
+    run: Run
+    spec: SopDefinition
+    events: list[Event]
+    activated: list[Assignment]
+
+
+Publisher = Callable[[Outcome, UnitOfWork], Awaitable[None]]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _clean(text: str | None, limit: int) -> str | None:
+    if text is None:
+        return None
+    text = text.strip()
+    if len(text) > limit:
+        raise Refused("text_too_long", limit=limit, length=len(text))
+    return text or None
+
+
+class WorkflowService:
+    """The engine's entry point; the clock, calendar and id source are injected."""
+
+    def __init__(
+        self,
+        calendar: Calendar,
+        clock: Callable[[], datetime] = _utcnow,
+        new_id: Callable[[], str] = _new_id,
+        publish: Publisher | None = None,
+    ) -> None:
+        self.calendar = calendar
+        self.clock = clock
+        self.new_id = new_id
+        self.publish = publish
+
+    # --- commands -------------------------------------------------------------------------
+
+    async def start_run(self, cmd: StartRun, uow: UnitOfWork) -> Outcome:
+        """Start a run and activate its first step."""
+        org = await uow.people.get_org(cmd.org_id)
+        if org is None:
+            raise Refused("unknown_org", org_id=cmd.org_id)
+        loaded = await uow.definitions.current(cmd.sop_name)
+        if loaded is None:
+            raise Refused("unknown_sop", sop=cmd.sop_name)
+        spec = loaded.spec
+        if cmd.actor_id is not None:
+            actor = await self._member(uow, cmd.actor_id, org.id)
+            if not (actor.is_admin or actor.roles & set(spec.starters)):
+                raise Refused("not_allowed_to_start", sop=spec.title)
+        title = _clean(cmd.title, MAX_TITLE)
+        if not title:
+            raise Refused("title_required")
+        people = await uow.people.of_org(org.id)
+        for step in spec.steps:
+            for role in step.actors[:1]:
+                if not any(role in p.roles for p in people):
+                    raise Refused("role_without_holder", role=spec.role(role).name)
+        now = self.clock()
+        run = Run(
+            id=self.new_id(),
+            org_id=org.id,
+            sop_name=spec.name,
+            sop_version=loaded.version,
+            title=title,
+            status=RunStatus.ACTIVE,
+            started_by=cmd.actor_id,
+            started_at=now,
+        )
+        start = Event(
+            run_id=run.id,
+            seq=1,
+            kind=EventKind.RUN_STARTED,
+            at=now,
+            actor_id=cmd.actor_id,
+            data={
+                "org_id": org.id,
+                "sop_name": spec.name,
+                "sop_version": loaded.version,
+                "title": title,
+            },
+        )
+        run.last_seq = 1
+        run.events.append(start)
+        activated = self._activate(run, spec, 1, people, now, cmd.actor_id)
+        await uow.runs.add(run)
+        return await self._finish(run, spec, activated, uow)
+
+    async def attach_document(self, cmd: AttachDocument, uow: UnitOfWork) -> Outcome:
+        """Attach an uploaded document to the actor's open assignment."""
+        run, spec, a = await self._open_assignment(uow, cmd.assignment_id, cmd.actor_id)
+        await self._check_documents(uow, run, (cmd.document_id,))
+        self._record(
+            run,
+            EventKind.DOCUMENT_ATTACHED,
+            cmd.actor_id,
+            a,
+            document_ids=(cmd.document_id,),
+        )
+        await uow.runs.save(run)
+        return await self._finish(run, spec, [], uow)
+
+    async def complete(self, cmd: CompleteAssignment, uow: UnitOfWork) -> Outcome:
+        """Complete one's assignment; the step moves on when all its parts are done."""
+        run, spec, a = await self._open_assignment(uow, cmd.assignment_id, cmd.actor_id)
+        step = spec.step(a.step_no)
+        if step.decision is not None:
+            raise Refused("decision_step_use_decide", step_no=step.no)
+        note = _clean(cmd.note, MAX_NOTE)
+        await self._check_documents(uow, run, cmd.document_ids)
+        if step.requires_document and not (a.document_ids or cmd.document_ids):
+            raise Refused("document_required", step_no=step.no, output=step.output)
+        self._record(
+            run,
+            EventKind.ASSIGNMENT_COMPLETED,
+            cmd.actor_id,
+            a,
+            note=note,
+            document_ids=cmd.document_ids,
+            data=dict(cmd.data),
+        )
+        activated = await self._advance(run, spec, a, StepOutcome.DONE, None, cmd.actor_id, uow)
+        await uow.runs.save(run)
+        return await self._finish(run, spec, activated, uow)
+
+    async def decide(self, cmd: Decide, uow: UnitOfWork) -> Outcome:
+        """Approve (go on) or return for revision (open the return-to step afresh)."""
+        run, spec, a = await self._open_assignment(uow, cmd.assignment_id, cmd.actor_id)
+        step = spec.step(a.step_no)
+        if step.decision is None:
+            raise Refused("not_a_decision_step", step_no=step.no)
+        note = _clean(cmd.note, MAX_NOTE)
+        if not cmd.approve and step.decision.note_required and not note:
+            raise Refused("note_required", step_no=step.no)
+        await self._check_documents(uow, run, cmd.document_ids)
+        outcome = StepOutcome.APPROVED if cmd.approve else StepOutcome.RETURNED
+        self._record(
+            run,
+            EventKind.ASSIGNMENT_COMPLETED,
+            cmd.actor_id,
+            a,
+            note=note,
+            document_ids=cmd.document_ids,
+            data={"decision": outcome.value},
+        )
+        activated = await self._advance(run, spec, a, outcome, note, cmd.actor_id, uow)
+        await uow.runs.save(run)
+        return await self._finish(run, spec, activated, uow)
+
+    async def reassign(self, cmd: Reassign, uow: UnitOfWork) -> Outcome:
+        """Move an open assignment to another holder of the step's actor roles."""
+        run = await uow.runs.get_by_assignment(cmd.assignment_id)
+        if run is None:
+            raise Refused("assignment_not_found")
+        a = run.assignment(cmd.assignment_id)
+        assert a is not None
+        if cmd.actor_id is not None:
+            actor = await self._member(uow, cmd.actor_id, run.org_id)
+            if not actor.is_admin:
+                raise Refused("not_admin")
+        spec = await self._spec(uow, run)
+        if run.status is not RunStatus.ACTIVE:
+            raise Refused("run_not_active", title=run.title)
+        if not a.is_active:
+            raise Refused("assignment_not_active", step_no=a.step_no)
+        target = await self._member(uow, cmd.to_person_id, run.org_id)
+        step = spec.step(a.step_no)
+        if not target.roles & set(step.actors):
+            raise Refused("person_not_eligible", name=target.name, step_no=step.no)
+        if target.id == a.person_id:
+            raise Refused("same_person", name=target.name)
+        if any(
+            other.person_id == target.id and other.is_active
+            for other in run.assignments_of(a.step_instance_id)
+        ):
+            raise Refused("already_assigned", name=target.name, step_no=step.no)
+        now = self.clock()
+        new_id = self.new_id()
+        self._record(
+            run,
+            EventKind.ASSIGNMENT_REASSIGNED,
+            cmd.actor_id,
+            a,
+            data={"to_person_id": target.id, "new_assignment_id": new_id},
+        )
+        role = next(r for r in step.actors if r in target.roles)
+        self._next_event(
+            run,
+            EventKind.ASSIGNMENT_ACTIVATED,
+            cmd.actor_id,
+            step_no=step.no,
+            step_instance_id=a.step_instance_id,
+            assignment_id=new_id,
+            person_id=target.id,
+            data={"role": role, "due_at": self.calendar.due(now, step.minutes).isoformat()},
+        )
+        await uow.runs.save(run)
+        new = run.assignment(new_id)
+        assert new is not None
+        return await self._finish(run, spec, [new], uow)
+
+    async def cancel(self, cmd: CancelRun, uow: UnitOfWork) -> Outcome:
+        """Cancel an active run with a reason; its open assignments end."""
+        run = await uow.runs.get(cmd.run_id)
+        if run is None:
+            raise Refused("run_not_found")
+        spec = await self._spec(uow, run)
+        if cmd.actor_id is not None:
+            actor = await self._member(uow, cmd.actor_id, run.org_id)
+            if not (actor.is_admin or actor.roles & set(spec.starters)):
+                raise Refused("not_allowed_to_cancel")
+        if run.status is not RunStatus.ACTIVE:
+            raise Refused("run_not_active", title=run.title)
+        reason = _clean(cmd.reason, MAX_NOTE)
+        if not reason:
+            raise Refused("reason_required")
+        self._next_event(run, EventKind.RUN_CANCELLED, cmd.actor_id, note=reason)
+        await uow.runs.save(run)
+        return await self._finish(run, spec, [], uow)
+
+    # --- helpers --------------------------------------------------------------------------
+
+    async def _member(self, uow: UnitOfWork, person_id: str, org_id: str) -> Person:
+        person = await uow.people.get(person_id)
+        if person is None or not person.active:
+            raise Refused("unknown_person")
+        if person.org_id != org_id:
+            raise Refused("wrong_org")
+        return person
+
+    async def _spec(self, uow: UnitOfWork, run: Run) -> SopDefinition:
+        loaded = await uow.definitions.get(run.sop_name, run.sop_version)
+        if loaded is None:  # storage keeps every pinned version; this is a broken database
+            raise RuntimeError(f"run {run.id}: SOP version {run.sop_version} is missing")
+        return loaded.spec
+
+    async def _open_assignment(
+        self, uow: UnitOfWork, assignment_id: str, actor_id: str
+    ) -> tuple[Run, SopDefinition, Assignment]:
+        run = await uow.runs.get_by_assignment(assignment_id)
+        if run is None:
+            raise Refused("assignment_not_found")
+        a = run.assignment(assignment_id)
+        assert a is not None
+        if a.person_id != actor_id:
+            raise Refused("not_your_assignment", step_no=a.step_no)
+        spec = await self._spec(uow, run)
+        if run.status is not RunStatus.ACTIVE:
+            raise Refused("run_not_active", title=run.title)
+        if not a.is_active:
+            raise Refused("assignment_not_active", step_no=a.step_no)
+        return run, spec, a
+
+    async def _check_documents(self, uow: UnitOfWork, run: Run, ids: Sequence[str]) -> None:
+        for doc_id in ids:
+            doc = await uow.documents.get(doc_id)
+            if doc is None or doc.org_id != run.org_id:
+                raise Refused("document_not_found")
+
+    def _next_event(
+        self, run: Run, kind: EventKind, actor_id: str | None, **fields: Any
+    ) -> Event:
+        event = Event(
+            run_id=run.id,
+            seq=run.last_seq + 1,
+            kind=kind,
+            at=self.clock(),
+            actor_id=actor_id,
+            **fields,
+        )
+        run.record(event)
+        return event
+
+    def _record(
+        self,
+        run: Run,
+        kind: EventKind,
+        actor_id: str | None,
+        a: Assignment,
+        note: str | None = None,
+        document_ids: Sequence[str] = (),
+        data: dict[str, Any] | None = None,
+    ) -> Event:
+        return self._next_event(
+            run,
+            kind,
+            actor_id,
+            step_no=a.step_no,
+            step_instance_id=a.step_instance_id,
+            assignment_id=a.id,
+            person_id=a.person_id,
+            note=note,
+            document_ids=tuple(document_ids),
+            data=data or {},
+        )
+
+    def _activate(
+        self,
+        run: Run,
+        spec: SopDefinition,
+        step_no: int,
+        people: Sequence[Person],
+        now: datetime,
+        actor_id: str | None,
+    ) -> list[Assignment]:
+        step = spec.step(step_no)
+        holders = _assignees(step, people)
+        if not holders:
+            raise Refused("role_without_holder", role=spec.role(step.actors[0]).name)
+        latest = run.latest_instance(step_no)
+        instance_id = self.new_id()
+        self._next_event(
+            run,
+            EventKind.STEP_ACTIVATED,
+            actor_id,
+            step_no=step_no,
+            step_instance_id=instance_id,
+            data={"round": (latest.round + 1) if latest else 1},
+        )
+        due = self.calendar.due(now, step.minutes).isoformat()
+        activated: list[Assignment] = []
+        for person, role in holders:
+            assignment_id = self.new_id()
+            self._next_event(
+                run,
+                EventKind.ASSIGNMENT_ACTIVATED,
+                actor_id,
+                step_no=step_no,
+                step_instance_id=instance_id,
+                assignment_id=assignment_id,
+                person_id=person.id,
+                data={"role": role, "due_at": due},
+            )
+            made = run.assignment(assignment_id)
+            assert made is not None
+            activated.append(made)
+        return activated
+
+    async def _advance(
+        self,
+        run: Run,
+        spec: SopDefinition,
+        done: Assignment,
+        outcome: StepOutcome,
+        note: str | None,
+        actor_id: str,
+        uow: UnitOfWork,
+    ) -> list[Assignment]:
+        """After an assignment ended: close its step if all parts are in, then go on."""
+        instance = run.step_instance(done.step_instance_id)
+        if instance.status is not StepStatus.ACTIVE:
+            return []
+        if any(a.is_active for a in run.assignments_of(instance.id)):
+            return []  # other parts of an `each` step are still open
+        self._next_event(
+            run,
+            EventKind.STEP_COMPLETED,
+            actor_id,
+            step_no=instance.step_no,
+            step_instance_id=instance.id,
+            note=note,
+            data={"outcome": outcome.value},
+        )
+        step = spec.step(instance.step_no)
+        if outcome is StepOutcome.RETURNED:
+            assert step.decision is not None
+            next_no: int | None = step.decision.return_to
+        else:
+            next_no = step.no + 1 if step.no < len(spec.steps) else None
+        if next_no is None:
+            self._next_event(run, EventKind.RUN_COMPLETED, actor_id)
+            return []
+        people = await uow.people.of_org(run.org_id)
+        return self._activate(run, spec, next_no, people, self.clock(), actor_id)
+
+    async def _finish(
+        self, run: Run, spec: SopDefinition, activated: list[Assignment], uow: UnitOfWork
+    ) -> Outcome:
+        outcome = Outcome(run=run, spec=spec, events=list(run.events), activated=activated)
+        if self.publish is not None:
+            await self.publish(outcome, uow)
+        await uow.commit()
+        run.events.clear()
+        return outcome
+
+
+def _assignees(step: Step, people: Sequence[Person]) -> list[tuple[Person, str]]:
+    """Who gets the step: every holder for `each`, else the first holder by role order."""
+    if step.mode is StepMode.EACH:
+        role = step.actors[0]
+        return [(p, role) for p in people if role in p.roles]
+    for role in step.actors:
+        for p in people:
+            if role in p.roles:
+                return [(p, role)]
+    return []
+
+
+def is_overdue(a: Assignment, now: datetime) -> bool:
+    """True when an open assignment's due instant has passed."""
+    return a.status is AssignmentStatus.ACTIVE and now >= a.due_at
