@@ -1,0 +1,124 @@
+"""Date, time and duration texts for messages, in Indonesian (default) or English.
+
+Month and weekday names are spelled out here rather than taken from the process locale, so the
+output is the same on every server. Indonesian follows the PUEBI style: "Senin, 30 November
+2026 pukul 10.00 WIB" (a dot between hours and minutes). Standard library only.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+__all__ = [
+    "SUPPORTED_LANGUAGES",
+    "format_date_long",
+    "format_datetime_long",
+    "format_duration",
+    "format_wib",
+]
+
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("id", "en")
+
+_DEFAULT_TZ = "Asia/Jakarta"
+
+_WEEKDAYS = {
+    "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+
+_MONTHS = {
+    "id": (
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+}
+
+# The zone database gives only "+07" etc. for Indonesia; officials read WIB, WITA and WIT.
+_ZONE_LABELS = {
+    "Asia/Jakarta": "WIB",
+    "Asia/Pontianak": "WIB",
+    "Asia/Makassar": "WITA",
+    "Asia/Jayapura": "WIT",
+}
+
+
+def _check_language(lang: str) -> None:
+    """Refuse a language we have no names for."""
+    if lang not in SUPPORTED_LANGUAGES:
+        raise ValueError(f"unsupported language {lang!r}; use one of {SUPPORTED_LANGUAGES}")
+
+
+def _to_local(dt: datetime, tz: str) -> tuple[datetime, str]:
+    """Convert an aware datetime to zone ``tz``; return it with the zone's label."""
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise ValueError(f"aware datetime required, got naive {dt!r}")
+    local = dt.astimezone(ZoneInfo(tz))
+    label = _ZONE_LABELS.get(tz) or local.tzname() or tz
+    return local, label
+
+
+def format_wib(dt: datetime, tz: str = _DEFAULT_TZ) -> str:
+    """Short form of an instant in office time: ``"2026-11-30 10:00 WIB"``."""
+    local, label = _to_local(dt, tz)
+    return f"{local:%Y-%m-%d %H:%M} {label}"
+
+
+def format_date_long(d: date, lang: str = "id") -> str:
+    """Long form of a day: ``"Senin, 30 November 2026"`` / ``"Monday, 30 November 2026"``."""
+    _check_language(lang)
+    weekday = _WEEKDAYS[lang][d.weekday()]
+    month = _MONTHS[lang][d.month - 1]
+    return f"{weekday}, {d.day} {month} {d.year}"
+
+
+def format_datetime_long(dt: datetime, lang: str = "id", tz: str = _DEFAULT_TZ) -> str:
+    """Long form of an instant: ``"Senin, 30 November 2026 pukul 10.00 WIB"``.
+
+    In English: ``"Monday, 30 November 2026 at 10:00 WIB"``.
+    """
+    _check_language(lang)
+    local, label = _to_local(dt, tz)
+    day = format_date_long(local.date(), lang)
+    if lang == "id":
+        return f"{day} pukul {local:%H.%M} {label}"
+    return f"{day} at {local:%H:%M} {label}"
+
+
+def format_duration(minutes: int, lang: str = "id") -> str:
+    """Hours and minutes, exactly: ``"13 jam 15 menit"`` / ``"13 h 15 min"``; never days."""
+    _check_language(lang)
+    if minutes < 0:
+        raise ValueError(f"a duration cannot be negative, got {minutes} minutes")
+    hours, rest = divmod(minutes, 60)
+    hour_unit, minute_unit = ("jam", "menit") if lang == "id" else ("h", "min")
+    parts = []
+    if hours:
+        parts.append(f"{hours} {hour_unit}")
+    if rest or not hours:
+        parts.append(f"{rest} {minute_unit}")
+    return " ".join(parts)
