@@ -48,6 +48,9 @@ class BotApiSpec:
         self._methods: dict[str, dict[str, Field]] = {
             name: _fields(method) for name, method in raw["methods"].items()
         }
+        self._returns: dict[str, tuple[str, ...]] = {
+            name: tuple(method.get("returns") or []) for name, method in raw["methods"].items()
+        }
         self._by_lower = {name.lower(): name for name in self._methods}
         self._types: dict[str, dict[str, Field]] = {
             name: _fields(kind) for name, kind in raw["types"].items()
@@ -71,6 +74,10 @@ class BotApiSpec:
     def parameters(self, method: str) -> dict[str, Field]:
         """The parameters of a method, by name."""
         return dict(self._methods[self.method_name(method)])
+
+    def return_types(self, method: str) -> tuple[str, ...]:
+        """What a method returns, e.g. ("Message",), ("Array of Update",) or ("Boolean",)."""
+        return self._returns[self.method_name(method)]
 
     def has_type(self, name: str) -> bool:
         """Tell whether `name` is a type of the spec."""
