@@ -1,0 +1,262 @@
+"""Load or update an organisation and its people from a YAML file.
+
+    organisation: Kecamatan Contoh
+    group_chat_id: -1001234567890        # optional
+    people:
+      - {name: "Drs. Ahmad", roles: [camat], admin: true, telegram_id: 1001, nip: "1970..."}
+      - {name: "Siti", roles: [sekretaris], language: en}
+
+Role ids must be roles of the SOP definitions given. Importing again updates: a person is
+matched by NIP when the file gives one, else by name, within the organisation; nobody is
+duplicated. People missing from the file are made inactive, never deleted, because the history
+of runs refers to them. Everything is written in one transaction, or nothing on any refusal.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from storage.errors import OrgImportError
+from storage.uow import SqlUnitOfWork
+from workflow.model import Organisation, Person
+from workflow.spec import LoadedDefinition
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class PersonEntry(_Strict):
+    """One person of the file."""
+
+    name: str = Field(min_length=1, max_length=200)
+    roles: list[str] = Field(default_factory=list)
+    admin: bool = False
+    telegram_id: int | None = None
+    nip: str | None = Field(default=None, max_length=32)
+    language: Literal["id", "en"] = "id"
+
+    @field_validator("nip", mode="before")
+    @classmethod
+    def _nip_as_text(cls, value: Any) -> Any:
+        # An unquoted NIP is read by YAML as a number; it is an identifier, keep it as text.
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class OrganisationFile(_Strict):
+    """The whole file."""
+
+    organisation: str = Field(min_length=1, max_length=200)
+    group_chat_id: int | None = None
+    people: list[PersonEntry] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did."""
+
+    org_id: str
+    org_created: bool
+    created: int
+    updated: int
+    unchanged: int
+    deactivated: int
+
+
+UowFactory = Callable[[], SqlUnitOfWork]
+
+
+def _error_place(loc: tuple[int | str, ...], data: Any) -> str:
+    """'person 3 (Rina): roles' style text for a pydantic error location."""
+    if len(loc) >= 2 and loc[0] == "people" and isinstance(loc[1], int):
+        index = loc[1]
+        people = data.get("people") if isinstance(data, dict) else None
+        label = f"person {index + 1}"
+        if isinstance(people, list) and index < len(people) and isinstance(people[index], dict):
+            name = people[index].get("name")
+            if isinstance(name, str) and name.strip():
+                label = f"person '{name.strip()}'"
+        rest = ".".join(str(p) for p in loc[2:])
+        return f"{label}: {rest}" if rest else label
+    return ".".join(str(p) for p in loc)
+
+
+def parse_organisation_file(text: str, sops: Sequence[LoadedDefinition]) -> OrganisationFile:
+    """Validate the YAML text and its role ids; raise OrgImportError with a one-line reason."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        raise OrgImportError(f"{where}not valid YAML") from None
+    if not isinstance(data, dict):
+        raise OrgImportError("expected a mapping with 'organisation' and 'people'")
+    try:
+        parsed = OrganisationFile.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field"
+        elif err["type"] == "missing":
+            msg = "required field is missing"
+        raise OrgImportError(f"{_error_place(tuple(err['loc']), data)}: {msg}") from None
+
+    known: list[str] = []
+    for sop in sops:
+        known.extend(r.id for r in sop.spec.roles if r.id not in known)
+    names: set[str] = set()
+    nips: set[str] = set()
+    telegram_ids: set[int] = set()
+    for entry in parsed.people:
+        who = f"person '{entry.name}'"
+        for role in entry.roles:
+            if role not in known:
+                raise OrgImportError(f"{who}: unknown role '{role}' (known: {', '.join(known)})")
+        if entry.nip is None:
+            if _name_key(entry.name) in names:
+                raise OrgImportError(f"{who}: listed twice (give each a NIP if they differ)")
+            names.add(_name_key(entry.name))
+        elif entry.nip in nips:
+            raise OrgImportError(f"{who}: NIP {entry.nip} is listed twice")
+        else:
+            nips.add(entry.nip)
+        if entry.telegram_id is not None:
+            if entry.telegram_id in telegram_ids:
+                raise OrgImportError(f"{who}: telegram_id {entry.telegram_id} is listed twice")
+            telegram_ids.add(entry.telegram_id)
+    return parsed
+
+
+def _name_key(name: str) -> str:
+    """Names are matched ignoring case and repeated spaces."""
+    return " ".join(name.split()).casefold()
+
+
+def _match(entries: Sequence[PersonEntry], existing: Sequence[Person]) -> list[Person | None]:
+    """For each entry, the existing person it updates: by NIP, else by name (once each)."""
+    taken: set[str] = set()
+    matches: list[Person | None] = []
+    for entry in entries:
+        found: Person | None = None
+        if entry.nip is not None:
+            found = next((p for p in existing if p.nip == entry.nip and p.id not in taken), None)
+        if found is None:
+            # By name; a person already known under another NIP is someone else.
+            found = next(
+                (
+                    p
+                    for p in existing
+                    if p.id not in taken
+                    and _name_key(p.name) == _name_key(entry.name)
+                    and (p.nip is None or entry.nip is None or p.nip == entry.nip)
+                ),
+                None,
+            )
+        if found is not None:
+            taken.add(found.id)
+        matches.append(found)
+    return matches
+
+
+async def import_organisation(
+    uow_factory: UowFactory,
+    yaml_text: str,
+    sop: LoadedDefinition | Sequence[LoadedDefinition],
+) -> ImportReport:
+    """Create or update the organisation described by `yaml_text`; see the module docstring."""
+    sops = [sop] if isinstance(sop, LoadedDefinition) else list(sop)
+    parsed = parse_organisation_file(yaml_text, sops)
+    async with uow_factory() as uow:
+        people_repo = uow.people
+        org = await people_repo.org_by_name(parsed.organisation)
+        org_created = org is None
+        if org is None:
+            org = Organisation(
+                id=uuid.uuid4().hex, name=parsed.organisation, group_chat_id=parsed.group_chat_id
+            )
+            await people_repo.add_org(org)
+        elif parsed.group_chat_id is not None and parsed.group_chat_id != org.group_chat_id:
+            org = replace(org, group_chat_id=parsed.group_chat_id)
+            await people_repo.update_org(org)
+
+        existing = await people_repo.all_of_org(org.id)
+        matches = _match(parsed.people, existing)
+        explicit = {e.telegram_id for e in parsed.people if e.telegram_id is not None}
+        wanted: list[Person] = []
+        for entry, old in zip(parsed.people, matches, strict=True):
+            kept_telegram_id = old.telegram_id if old is not None else None
+            if kept_telegram_id in explicit:  # the file gives that account to someone else
+                kept_telegram_id = None
+            wanted.append(
+                Person(
+                    id=old.id if old is not None else uuid.uuid4().hex,
+                    org_id=org.id,
+                    name=entry.name,
+                    roles=frozenset(entry.roles),
+                    is_admin=entry.admin,
+                    nip=entry.nip if entry.nip is not None else (old.nip if old else None),
+                    telegram_id=(
+                        entry.telegram_id if entry.telegram_id is not None else kept_telegram_id
+                    ),
+                    language=entry.language,
+                    active=True,
+                )
+            )
+        matched_ids = {p.id for p in matches if p is not None}
+        claimed = {p.telegram_id: p.id for p in wanted if p.telegram_id is not None}
+        leaving = [
+            replace(
+                p,
+                active=False,
+                # A Telegram account now given to someone else is taken from the leaver.
+                telegram_id=None if p.telegram_id in claimed else p.telegram_id,
+            )
+            for p in existing
+            if p.id not in matched_ids
+        ]
+
+        # Free every Telegram id that moves first, so (org, telegram_id) stays unique at
+        # every statement, whatever order the rest is written in (even for a swap).
+        before = {p.id: p for p in existing}
+        for p in [*wanted, *leaving]:
+            old_person = before.get(p.id)
+            if (
+                old_person is not None
+                and old_person.telegram_id is not None
+                and old_person.telegram_id != p.telegram_id
+            ):
+                await people_repo.update(replace(old_person, telegram_id=None))
+
+        created = updated = unchanged = deactivated = 0
+        for p in wanted:
+            old_person = before.get(p.id)
+            if old_person is None:
+                await people_repo.add(p)
+                created += 1
+            elif old_person != p:
+                await people_repo.update(p)
+                updated += 1
+            else:
+                unchanged += 1
+        for p in leaving:
+            old_person = before[p.id]
+            if old_person != p:
+                await people_repo.update(p)
+                if old_person.active:
+                    deactivated += 1
+        await uow.commit()
+    return ImportReport(
+        org_id=org.id,
+        org_created=org_created,
+        created=created,
+        updated=updated,
+        unchanged=unchanged,
+        deactivated=deactivated,
+    )

@@ -1,0 +1,648 @@
+"""SQL implementations of the workflow repositories, mapping rows to domain objects by hand.
+
+The repositories use Core statements on the tables of `storage.tables` (no ORM identity map),
+so what a method returns is always what the database holds, and every write is explicit.
+
+Runs are saved with an optimistic lock: `save` bumps `runs.lock_version` only if it still has
+the value the run was loaded with; otherwise another transaction got there first and
+`ConcurrentUpdate` is raised before anything else is written. Within one unit of work the
+repository remembers what it loaded (a snapshot per run), so `save` writes only the new events
+and the step instances and assignments that are new or changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Row, Table, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.errors import ConcurrentUpdate
+from storage.tables import (
+    ASSIGNMENTS,
+    DOCUMENTS,
+    EVENTS,
+    ORGANISATIONS,
+    PEOPLE,
+    RUNS,
+    SOP_VERSIONS,
+    STEP_INSTANCES,
+)
+from workflow.model import (
+    Assignment,
+    AssignmentStatus,
+    Document,
+    Event,
+    EventKind,
+    Organisation,
+    Person,
+    Run,
+    RunStatus,
+    StepInstance,
+    StepOutcome,
+    StepStatus,
+)
+from workflow.ports import (
+    DefinitionRepository,
+    DocumentRepository,
+    PeopleRepository,
+    RunRepository,
+)
+from workflow.spec import (
+    DEFINITIONS_DIR,
+    LoadedDefinition,
+    parse_definition,
+    resolve_definition,
+)
+
+RowDict = dict[str, Any]
+
+
+def _insert(session: AsyncSession, table: Table) -> Any:
+    """The dialect's INSERT construct (it offers ON CONFLICT on both of our backends)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+async def _upsert(
+    session: AsyncSession, table: Table, rows: Sequence[RowDict], key: Sequence[str]
+) -> None:
+    """Insert rows, or update every non-key column of the rows already there."""
+    if not rows:
+        return
+    stmt = _insert(session, table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(key),
+        set_={c.name: stmt.excluded[c.name] for c in table.c if c.name not in key},
+    )
+    await session.execute(stmt, list(rows))
+
+
+# --- runs ---------------------------------------------------------------------------------
+
+
+def _run_row(run: Run) -> RowDict:
+    return {
+        "id": run.id,
+        "org_id": run.org_id,
+        "sop_name": run.sop_name,
+        "sop_version": run.sop_version,
+        "title": run.title,
+        "status": run.status.value,
+        "started_by": run.started_by,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "cancel_reason": run.cancel_reason,
+        "last_seq": run.last_seq,
+        "lock_version": run.lock_version,
+    }
+
+
+def _step_row(inst: StepInstance, position: int) -> RowDict:
+    return {
+        "id": inst.id,
+        "run_id": inst.run_id,
+        "position": position,
+        "step_no": inst.step_no,
+        "round": inst.round,
+        "status": inst.status.value,
+        "activated_at": inst.activated_at,
+        "completed_at": inst.completed_at,
+        "outcome": inst.outcome.value if inst.outcome is not None else None,
+        "note": inst.note,
+    }
+
+
+def _assignment_row(a: Assignment, position: int) -> RowDict:
+    return {
+        "id": a.id,
+        "run_id": a.run_id,
+        "position": position,
+        "step_instance_id": a.step_instance_id,
+        "step_no": a.step_no,
+        "person_id": a.person_id,
+        "role": a.role,
+        "status": a.status.value,
+        "activated_at": a.activated_at,
+        "due_at": a.due_at,
+        "completed_at": a.completed_at,
+        "note": a.note,
+        "document_ids": list(a.document_ids),
+        "data": dict(a.data),
+    }
+
+
+def _event_row(e: Event) -> RowDict:
+    return {
+        "run_id": e.run_id,
+        "seq": e.seq,
+        "kind": e.kind.value,
+        "at": e.at,
+        "actor_id": e.actor_id,
+        "step_no": e.step_no,
+        "step_instance_id": e.step_instance_id,
+        "assignment_id": e.assignment_id,
+        "person_id": e.person_id,
+        "note": e.note,
+        "document_ids": list(e.document_ids),
+        "data": dict(e.data),
+    }
+
+
+def _step_from(row: Row[Any]) -> StepInstance:
+    return StepInstance(
+        id=row.id,
+        run_id=row.run_id,
+        step_no=row.step_no,
+        round=row.round,
+        status=StepStatus(row.status),
+        activated_at=row.activated_at,
+        completed_at=row.completed_at,
+        outcome=StepOutcome(row.outcome) if row.outcome is not None else None,
+        note=row.note,
+    )
+
+
+def _assignment_from(row: Row[Any]) -> Assignment:
+    return Assignment(
+        id=row.id,
+        run_id=row.run_id,
+        step_instance_id=row.step_instance_id,
+        step_no=row.step_no,
+        person_id=row.person_id,
+        role=row.role,
+        status=AssignmentStatus(row.status),
+        activated_at=row.activated_at,
+        due_at=row.due_at,
+        completed_at=row.completed_at,
+        note=row.note,
+        document_ids=list(row.document_ids or []),
+        data=dict(row.data or {}),
+    )
+
+
+def _event_from(row: Row[Any]) -> Event:
+    return Event(
+        run_id=row.run_id,
+        seq=row.seq,
+        kind=EventKind(row.kind),
+        at=row.at,
+        actor_id=row.actor_id,
+        step_no=row.step_no,
+        step_instance_id=row.step_instance_id,
+        assignment_id=row.assignment_id,
+        person_id=row.person_id,
+        note=row.note,
+        document_ids=tuple(row.document_ids or ()),
+        data=dict(row.data or {}),
+    )
+
+
+def _run_from(row: Row[Any], steps: list[StepInstance], assignments: list[Assignment]) -> Run:
+    return Run(
+        id=row.id,
+        org_id=row.org_id,
+        sop_name=row.sop_name,
+        sop_version=row.sop_version,
+        title=row.title,
+        status=RunStatus(row.status),
+        started_by=row.started_by,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        cancel_reason=row.cancel_reason,
+        steps=steps,
+        assignments=assignments,
+        last_seq=row.last_seq,
+        lock_version=row.lock_version,
+    )
+
+
+@dataclass
+class _Snapshot:
+    """What the database holds for a run, as this unit of work last read or wrote it."""
+
+    persisted_seq: int
+    steps: dict[str, RowDict] = field(default_factory=dict)
+    assignments: dict[str, RowDict] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, run: Run) -> _Snapshot:
+        return cls(
+            persisted_seq=run.last_seq - len(run.events),
+            steps={s.id: _step_row(s, i) for i, s in enumerate(run.steps)},
+            assignments={a.id: _assignment_row(a, i) for i, a in enumerate(run.assignments)},
+        )
+
+
+class SqlRunRepository(RunRepository):
+    """Runs with their step instances, assignments and events."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self._snapshots: dict[str, _Snapshot] = {}
+
+    def forget(self) -> None:
+        """Drop the snapshots (after a rollback they no longer describe the database)."""
+        self._snapshots.clear()
+
+    async def add(self, run: Run) -> None:
+        """Insert a new run with its step instances, assignments and events."""
+        run.lock_version = 0
+        await self.session.execute(_insert(self.session, RUNS), [_run_row(run)])
+        steps = [_step_row(s, i) for i, s in enumerate(run.steps)]
+        assignments = [_assignment_row(a, i) for i, a in enumerate(run.assignments)]
+        if steps:
+            await self.session.execute(_insert(self.session, STEP_INSTANCES), steps)
+        if assignments:
+            await self.session.execute(_insert(self.session, ASSIGNMENTS), assignments)
+        if run.events:
+            events = [_event_row(e) for e in run.events]
+            await self.session.execute(_insert(self.session, EVENTS), events)
+        self._snapshots[run.id] = _Snapshot(
+            persisted_seq=run.last_seq,
+            steps={row["id"]: row for row in steps},
+            assignments={row["id"]: row for row in assignments},
+        )
+
+    async def get(self, run_id: str) -> Run | None:
+        """Load a run's current state (its `events` list is empty: nothing new yet)."""
+        runs = await self._load(RUNS.c.id == run_id)
+        return runs[0] if runs else None
+
+    async def get_by_assignment(self, assignment_id: str) -> Run | None:
+        """Load the run an assignment belongs to."""
+        run_id = await self.session.scalar(
+            select(ASSIGNMENTS.c.run_id).where(ASSIGNMENTS.c.id == assignment_id)
+        )
+        return await self.get(run_id) if run_id is not None else None
+
+    async def list_active(self, org_id: str) -> Sequence[Run]:
+        """The organisation's active runs, oldest first."""
+        return await self._load(
+            (RUNS.c.org_id == org_id) & (RUNS.c.status == RunStatus.ACTIVE.value)
+        )
+
+    async def history(self, run_id: str) -> list[Event]:
+        """Every stored event of a run, in order (the audit trail)."""
+        result = await self.session.execute(
+            select(EVENTS).where(EVENTS.c.run_id == run_id).order_by(EVENTS.c.seq)
+        )
+        return [_event_from(row) for row in result]
+
+    async def save(self, run: Run) -> None:
+        """Write the run's new events and changed state, guarded by the optimistic lock."""
+        snapshot = self._snapshots.get(run.id)
+        if snapshot is None:  # not read through this unit of work: write everything we hold
+            snapshot = _Snapshot(persisted_seq=run.last_seq - len(run.events))
+        seen = run.lock_version
+        values = _run_row(run)
+        del values["id"], values["lock_version"]
+        result = await self.session.execute(
+            update(RUNS)
+            .where((RUNS.c.id == run.id) & (RUNS.c.lock_version == seen))
+            .values(lock_version=RUNS.c.lock_version + 1, **values)
+        )
+        if cast(CursorResult[Any], result).rowcount != 1:
+            raise ConcurrentUpdate(run.id, seen)
+        run.lock_version = seen + 1
+
+        steps = {s.id: _step_row(s, i) for i, s in enumerate(run.steps)}
+        assignments = {a.id: _assignment_row(a, i) for i, a in enumerate(run.assignments)}
+        await _upsert(self.session, STEP_INSTANCES, _changed(steps, snapshot.steps), ["id"])
+        await _upsert(
+            self.session, ASSIGNMENTS, _changed(assignments, snapshot.assignments), ["id"]
+        )
+        new_events = [_event_row(e) for e in run.events if e.seq > snapshot.persisted_seq]
+        if new_events:
+            await self.session.execute(_insert(self.session, EVENTS), new_events)
+        self._snapshots[run.id] = _Snapshot(
+            persisted_seq=run.last_seq, steps=steps, assignments=assignments
+        )
+
+    async def _load(self, where: Any) -> list[Run]:
+        """Load whole runs matching a condition, in three queries whatever their number."""
+        run_rows = (
+            await self.session.execute(
+                select(RUNS).where(where).order_by(RUNS.c.started_at, RUNS.c.id)
+            )
+        ).all()
+        if not run_rows:
+            return []
+        ids = [row.id for row in run_rows]
+        steps: dict[str, list[StepInstance]] = {i: [] for i in ids}
+        step_rows = await self.session.execute(
+            select(STEP_INSTANCES)
+            .where(STEP_INSTANCES.c.run_id.in_(ids))
+            .order_by(STEP_INSTANCES.c.run_id, STEP_INSTANCES.c.position)
+        )
+        for row in step_rows:
+            steps[row.run_id].append(_step_from(row))
+        assignments: dict[str, list[Assignment]] = {i: [] for i in ids}
+        assignment_rows = await self.session.execute(
+            select(ASSIGNMENTS)
+            .where(ASSIGNMENTS.c.run_id.in_(ids))
+            .order_by(ASSIGNMENTS.c.run_id, ASSIGNMENTS.c.position)
+        )
+        for row in assignment_rows:
+            assignments[row.run_id].append(_assignment_from(row))
+        runs = [_run_from(row, steps[row.id], assignments[row.id]) for row in run_rows]
+        for run in runs:
+            self._snapshots[run.id] = _Snapshot.of(run)
+        return runs
+
+
+def _changed(current: Mapping[str, RowDict], seen: Mapping[str, RowDict]) -> list[RowDict]:
+    """Rows that are new or differ from what the database holds."""
+    return [row for key, row in current.items() if seen.get(key) != row]
+
+
+# --- organisations and people -------------------------------------------------------------
+
+
+def _person_row(p: Person) -> RowDict:
+    return {
+        "id": p.id,
+        "org_id": p.org_id,
+        "name": p.name,
+        "nip": p.nip,
+        "telegram_id": p.telegram_id,
+        "roles": sorted(p.roles),
+        "is_admin": p.is_admin,
+        "language": p.language,
+        "active": p.active,
+    }
+
+
+def _person_from(row: Row[Any]) -> Person:
+    return Person(
+        id=row.id,
+        org_id=row.org_id,
+        name=row.name,
+        roles=frozenset(row.roles or ()),
+        is_admin=row.is_admin,
+        nip=row.nip,
+        telegram_id=row.telegram_id,
+        language=row.language,
+        active=row.active,
+    )
+
+
+def _org_from(row: Row[Any]) -> Organisation:
+    return Organisation(id=row.id, name=row.name, group_chat_id=row.group_chat_id)
+
+
+class SqlPeopleRepository(PeopleRepository):
+    """Organisations and their people (people are deactivated, never deleted)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get_org(self, org_id: str) -> Organisation | None:
+        """An organisation by id."""
+        row = (
+            await self.session.execute(select(ORGANISATIONS).where(ORGANISATIONS.c.id == org_id))
+        ).first()
+        return _org_from(row) if row is not None else None
+
+    async def org_by_name(self, name: str) -> Organisation | None:
+        """An organisation by its (unique) name."""
+        row = (
+            await self.session.execute(select(ORGANISATIONS).where(ORGANISATIONS.c.name == name))
+        ).first()
+        return _org_from(row) if row is not None else None
+
+    async def list_orgs(self) -> list[Organisation]:
+        """Every organisation, by name."""
+        result = await self.session.execute(select(ORGANISATIONS).order_by(ORGANISATIONS.c.name))
+        return [_org_from(row) for row in result]
+
+    async def add_org(self, org: Organisation, settings: Mapping[str, Any] | None = None) -> None:
+        """Register a new organisation."""
+        await self.session.execute(
+            _insert(self.session, ORGANISATIONS),
+            [
+                {
+                    "id": org.id,
+                    "name": org.name,
+                    "group_chat_id": org.group_chat_id,
+                    "settings": dict(settings or {}),
+                }
+            ],
+        )
+
+    async def update_org(self, org: Organisation) -> None:
+        """Write an organisation's name and group chat."""
+        await self.session.execute(
+            update(ORGANISATIONS)
+            .where(ORGANISATIONS.c.id == org.id)
+            .values(name=org.name, group_chat_id=org.group_chat_id)
+        )
+
+    async def get(self, person_id: str) -> Person | None:
+        """A person by id (also an inactive one: history refers to them)."""
+        row = (await self.session.execute(select(PEOPLE).where(PEOPLE.c.id == person_id))).first()
+        return _person_from(row) if row is not None else None
+
+    async def of_org(self, org_id: str) -> Sequence[Person]:
+        """The organisation's active people, by name then id."""
+        return await self._people((PEOPLE.c.org_id == org_id) & PEOPLE.c.active.is_(True))
+
+    async def all_of_org(self, org_id: str) -> list[Person]:
+        """The organisation's people, active or not, by name then id."""
+        return await self._people(PEOPLE.c.org_id == org_id)
+
+    async def by_telegram_id(self, telegram_id: int) -> Person | None:
+        """The active person using this Telegram account (the earliest registered, if several
+        organisations know the same account)."""
+        row = (
+            await self.session.execute(
+                select(PEOPLE)
+                .where((PEOPLE.c.telegram_id == telegram_id) & PEOPLE.c.active.is_(True))
+                .order_by(PEOPLE.c.created_at, PEOPLE.c.id)
+                .limit(1)
+            )
+        ).first()
+        return _person_from(row) if row is not None else None
+
+    async def holders(self, org_id: str, role: str) -> list[Person]:
+        """The organisation's active people holding a role, by name then id."""
+        # Roles are a JSON list; filtering in Python keeps one query for both backends.
+        return [p for p in await self.of_org(org_id) if role in p.roles]
+
+    async def add(self, person: Person) -> None:
+        """Register a new person."""
+        await self.session.execute(_insert(self.session, PEOPLE), [_person_row(person)])
+
+    async def update(self, person: Person) -> None:
+        """Write every field of an existing person."""
+        values = _person_row(person)
+        del values["id"]
+        await self.session.execute(update(PEOPLE).where(PEOPLE.c.id == person.id).values(values))
+
+    async def _people(self, where: Any) -> list[Person]:
+        result = await self.session.execute(
+            select(PEOPLE).where(where).order_by(PEOPLE.c.name, PEOPLE.c.id)
+        )
+        return [_person_from(row) for row in result]
+
+
+# --- definitions --------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def _parse_pinned(source_text: str, source: str) -> LoadedDefinition:
+    """Parse a pinned definition once per process (pinned texts never change)."""
+    return parse_definition(source_text, source)
+
+
+class SqlDefinitionRepository(DefinitionRepository):
+    """SOP definitions: the current file for new runs, the pinned text for running ones.
+
+    `sources` maps an SOP name to a definition file to use instead of the shipped one (an
+    organisation's own SOP, or a test's temporary file).
+    """
+
+    def __init__(
+        self, session: AsyncSession, sources: Mapping[str, str | Path] | None = None
+    ) -> None:
+        self.session = session
+        self.sources = dict(sources or {})
+
+    async def current(self, name: str) -> LoadedDefinition | None:
+        """Load the definition file for `name` and pin its version; None if there is none.
+
+        A broken file raises `workflow.spec.DefinitionError` (it must not look like "unknown").
+        """
+        source = self.sources.get(name)
+        if source is None:
+            if not (DEFINITIONS_DIR / f"{name}.yaml").is_file():
+                return None
+            source = name
+        loaded = resolve_definition(str(source))
+        await self.pin(loaded)
+        return loaded
+
+    async def pin(self, loaded: LoadedDefinition) -> None:
+        """Keep a definition's exact text under its version (idempotent, race-free)."""
+        stmt = _insert(self.session, SOP_VERSIONS).on_conflict_do_nothing(
+            index_elements=["name", "version"]
+        )
+        await self.session.execute(
+            stmt,
+            [
+                {
+                    "name": loaded.spec.name,
+                    "version": loaded.version,
+                    "source_text": loaded.source_text,
+                }
+            ],
+        )
+
+    async def get(self, name: str, version: str) -> LoadedDefinition | None:
+        """The pinned version a run started with, whatever the file says today."""
+        text = await self.session.scalar(
+            select(SOP_VERSIONS.c.source_text).where(
+                (SOP_VERSIONS.c.name == name) & (SOP_VERSIONS.c.version == version)
+            )
+        )
+        if text is None:
+            return None
+        return _parse_pinned(text, f"sop_versions:{name}@{version}")
+
+    async def versions(self, name: str) -> list[str]:
+        """The pinned versions of an SOP, oldest first."""
+        result = await self.session.scalars(
+            select(SOP_VERSIONS.c.version)
+            .where(SOP_VERSIONS.c.name == name)
+            .order_by(SOP_VERSIONS.c.loaded_at, SOP_VERSIONS.c.version)
+        )
+        return list(result)
+
+
+# --- documents ----------------------------------------------------------------------------
+
+
+def _document_row(d: Document) -> RowDict:
+    return {
+        "id": d.id,
+        "org_id": d.org_id,
+        "run_id": d.run_id,
+        "step_no": d.step_no,
+        "name": d.name,
+        "mime_type": d.mime_type,
+        "size": d.size,
+        "sha256": d.sha256,
+        "storage_path": d.storage_path,
+        "telegram_file_id": d.telegram_file_id,
+        "uploaded_by": d.uploaded_by,
+        "uploaded_at": d.uploaded_at,
+        "version": d.version,
+    }
+
+
+def _document_from(row: Row[Any]) -> Document:
+    return Document(
+        id=row.id,
+        org_id=row.org_id,
+        name=row.name,
+        mime_type=row.mime_type,
+        size=row.size,
+        sha256=row.sha256,
+        storage_path=row.storage_path,
+        uploaded_by=row.uploaded_by,
+        uploaded_at=row.uploaded_at,
+        telegram_file_id=row.telegram_file_id,
+        run_id=row.run_id,
+        step_no=row.step_no,
+        version=row.version,
+    )
+
+
+class SqlDocumentRepository(DocumentRepository):
+    """Metadata of uploaded documents (the bytes are in `storage.files.FileStore`)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, document_id: str) -> Document | None:
+        """A document by id."""
+        row = (
+            await self.session.execute(select(DOCUMENTS).where(DOCUMENTS.c.id == document_id))
+        ).first()
+        return _document_from(row) if row is not None else None
+
+    async def add(self, document: Document) -> None:
+        """Register a stored document."""
+        await self.session.execute(_insert(self.session, DOCUMENTS), [_document_row(document)])
+
+    async def next_version(self, run_id: str, step_no: int) -> int:
+        """The version number the next upload for this step of this run gets (1, 2, ...)."""
+        highest = await self.session.scalar(
+            select(func.max(DOCUMENTS.c.version)).where(
+                (DOCUMENTS.c.run_id == run_id) & (DOCUMENTS.c.step_no == step_no)
+            )
+        )
+        return int(highest or 0) + 1
+
+    async def of_step(self, run_id: str, step_no: int) -> list[Document]:
+        """A step's documents in a run, by version."""
+        result = await self.session.execute(
+            select(DOCUMENTS)
+            .where((DOCUMENTS.c.run_id == run_id) & (DOCUMENTS.c.step_no == step_no))
+            .order_by(DOCUMENTS.c.version, DOCUMENTS.c.id)
+        )
+        return [_document_from(row) for row in result]
+
+
+__all__ = [
+    "SqlDefinitionRepository",
+    "SqlDocumentRepository",
+    "SqlPeopleRepository",
+    "SqlRunRepository",
+]
