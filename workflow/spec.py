@@ -226,7 +226,9 @@ def parse_definition(text: str, source: str = "<text>") -> LoadedDefinition:
     try:
         spec = SopDefinition.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        # A typo'd key shows as "unknown field" and as "missing": the first explains both.
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        err = errors[0]
         place = _place(tuple(err["loc"]), data)
         msg = str(err["msg"]).removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":

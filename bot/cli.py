@@ -1,0 +1,200 @@
+"""The `kinerja-bot` command line: run the bot or the demo, and the administrator's tools.
+
+With no sub-command it runs the bot when BOT_TOKEN is set, and the offline demo otherwise.
+Every failure the user can fix is printed as one line on stderr with exit status 1 or 2 —
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+
+from bot.settings import Settings
+from messages.formatting import format_datetime_long, format_wib
+from workflow.office_calendar import OfficeCalendar
+from workflow.spec import DefinitionError, LoadedDefinition, resolve_definition
+
+
+class CliError(Exception):
+    """A problem to report in one line, exit status 1."""
+
+
+def _out(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+
+
+def _parse_local(value: str, tz: str) -> datetime:
+    """'2026-11-27 15:00' (or ISO with an offset) as an aware datetime in the office zone."""
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("T", " "))
+    except ValueError:
+        raise CliError(f"not a date and time: {value!r} (use 'YYYY-MM-DD HH:MM')") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=ZoneInfo(tz))
+    return parsed
+
+
+def _calendar(settings: Settings) -> OfficeCalendar:
+    try:
+        return OfficeCalendar(settings.office().calendar)
+    except (OSError, ValidationError, ValueError) as exc:
+        raise CliError(f"{settings.config_file}: {str(exc).splitlines()[0]}") from None
+
+
+# --- sop ------------------------------------------------------------------------------------
+
+
+def _sop_table(loaded: LoadedDefinition) -> list[str]:
+    spec = loaded.spec
+    rows = [
+        (str(s.no), s.title, ", ".join(s.actors), str(s.minutes), s.output) for s in spec.steps
+    ]
+    head = ("no", "title", "actors", "minutes", "output")
+    width = [max(len(r[i]) for r in [head, *rows]) for i in range(5)]
+    width[1] = min(width[1], 60)
+
+    def line(cells: Sequence[str]) -> str:
+        shown = [c if len(c) <= width[i] else c[: width[i] - 1] + "…" for i, c in enumerate(cells)]
+        return "  ".join(
+            shown[i].rjust(width[i]) if i in (0, 3) else shown[i].ljust(width[i]) for i in range(5)
+        ).rstrip()
+
+    out = [f"{spec.title} ({spec.name}, version {loaded.version})", line(head)]
+    out.append("  ".join("-" * w for w in width))
+    out.extend(line(r) for r in rows)
+    out.append(f"{len(spec.steps)} steps, total {spec.total_minutes} minutes")
+    return out
+
+
+def cmd_sop_show(args: argparse.Namespace, settings: Settings) -> int:
+    """Print an SOP's steps as a table with the total budget."""
+    for text in _sop_table(resolve_definition(args.sop)):
+        _out(text)
+    return 0
+
+
+def cmd_sop_validate(args: argparse.Namespace, settings: Settings) -> int:
+    """Check definition files; one line per file."""
+    failed = 0
+    for name in args.files:
+        try:
+            loaded = resolve_definition(name)
+        except DefinitionError as exc:
+            sys.stderr.write(f"invalid: {exc}\n")
+            failed += 1
+            continue
+        spec = loaded.spec
+        _out(f"ok: {name}: {spec.name}, {len(spec.steps)} steps, {spec.total_minutes} minutes")
+    return 1 if failed else 0
+
+
+# --- calendar -------------------------------------------------------------------------------
+
+
+def cmd_calendar_due(args: argparse.Namespace, settings: Settings) -> int:
+    """When is a budget of office minutes started at an instant used up."""
+    cal = _calendar(settings)
+    tz = cal.config.timezone
+    if args.minutes < 0:
+        raise CliError("--minutes must be 0 or more")
+    due = cal.due(_parse_local(args.start, tz), args.minutes)
+    _out(format_wib(due, tz))
+    _out(format_datetime_long(due, "id", tz))
+    return 0
+
+
+def cmd_calendar_minutes(args: argparse.Namespace, settings: Settings) -> int:
+    """Office minutes between two instants."""
+    cal = _calendar(settings)
+    tz = cal.config.timezone
+    start, end = _parse_local(args.start, tz), _parse_local(args.end, tz)
+    _out(str(cal.office_minutes_between(start, end)))
+    return 0
+
+
+# --- the parser -----------------------------------------------------------------------------
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """All sub-commands, each with its handler in `func`."""
+    parser = argparse.ArgumentParser(
+        prog="kinerja-bot",
+        description="Kinerja Bot: runs SOPs of an Indonesian government office in Telegram.",
+    )
+    sub = parser.add_subparsers(dest="command")
+
+    sop = sub.add_parser("sop", help="SOP definitions").add_subparsers(
+        dest="sop_cmd", required=True
+    )
+    p = sop.add_parser("show", help="print an SOP's steps")
+    p.add_argument("sop", help="a shipped SOP name (e.g. pengukuran-kinerja) or a YAML file")
+    p.set_defaults(func=cmd_sop_show)
+    p = sop.add_parser("validate", help="check SOP definition files")
+    p.add_argument("files", nargs="+")
+    p.set_defaults(func=cmd_sop_validate)
+
+    cal = sub.add_parser("calendar", help="office-time calendar").add_subparsers(
+        dest="cal_cmd", required=True
+    )
+    p = cal.add_parser("due", help="due time of a budget in office minutes")
+    p.add_argument("--start", required=True, help="'YYYY-MM-DD HH:MM' (office time zone)")
+    p.add_argument("--minutes", required=True, type=int)
+    p.set_defaults(func=cmd_calendar_due)
+    p = cal.add_parser("minutes", help="office minutes between two instants")
+    p.add_argument("--start", required=True)
+    p.add_argument("--end", required=True)
+    p.set_defaults(func=cmd_calendar_minutes)
+
+    for register in _EXTRA_COMMANDS:
+        register(sub)
+    return parser
+
+
+# Other modules add their sub-commands here (the bot, the demo, the emulator, org, runs).
+_EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `kinerja-bot` console script."""
+    from bot import commands  # registers the runtime sub-commands
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        sys.stderr.write(f"kinerja-bot: bad environment: {str(exc).splitlines()[0]}\n")
+        return 2
+    func: Handler | None = getattr(args, "func", None)
+    if func is None:
+        func = commands.default_command
+    try:
+        return func(args, settings)
+    except (CliError, DefinitionError) as exc:
+        sys.stderr.write(f"kinerja-bot: {exc}\n")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def run_async(coro_factory: Callable[[], Coroutine[Any, Any, int]]) -> int:
+    """Run a coroutine to completion and return its exit status."""
+    return asyncio.run(coro_factory())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+
+
+__all__ = ["CliError", "Path", "build_parser", "main"]

@@ -1,0 +1,58 @@
+"""Configuration from the environment (and an optional YAML file for office rules).
+
+Secrets never go to logs: `Settings.__repr__` hides the token, and `redact()` removes it from
+any text (python-telegram-bot puts the token in request URLs).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from workflow.office_calendar import CalendarConfig
+
+TELEGRAM_API_URL = "https://api.telegram.org/bot"
+TELEGRAM_FILE_URL = "https://api.telegram.org/file/bot"
+
+
+class OfficeConfig(BaseModel):
+    """The optional YAML file named by KINERJA_CONFIG."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    calendar: CalendarConfig = Field(default_factory=CalendarConfig)
+
+
+class Settings(BaseSettings):
+    """Everything the bot reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
+
+    bot_token: SecretStr | None = Field(default=None, alias="BOT_TOKEN")
+    telegram_api_url: str = Field(default=TELEGRAM_API_URL, alias="TELEGRAM_API_URL")
+    telegram_file_url: str = Field(default=TELEGRAM_FILE_URL, alias="TELEGRAM_FILE_URL")
+    database_url: str | None = Field(default=None, alias="DATABASE_URL")
+    data_dir: Path = Field(default=Path("data"), alias="KINERJA_DATA_DIR")
+    config_file: Path | None = Field(default=None, alias="KINERJA_CONFIG")
+
+    def database(self) -> str:
+        """The database URL; by default an SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'kinerja.sqlite3').resolve()}"
+
+    def office(self) -> OfficeConfig:
+        """Office rules from KINERJA_CONFIG, or the defaults."""
+        if self.config_file is None:
+            return OfficeConfig()
+        data = yaml.safe_load(self.config_file.read_text(encoding="utf-8")) or {}
+        return OfficeConfig.model_validate(data)
+
+    def redact(self, text: str) -> str:
+        """Text with the bot token replaced, safe for a log line."""
+        if self.bot_token is None:
+            return text
+        return text.replace(self.bot_token.get_secret_value(), "<BOT_TOKEN>")

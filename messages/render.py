@@ -1,0 +1,70 @@
+"""Rendering every user-facing text from Jinja2 templates (`templates/id`, `templates/en`).
+
+Templates receive plain values and never query anything. Texts are Telegram HTML (autoescaped).
+`render(name, lang, **ctx)` picks the person's language, falling back to Indonesian; button
+labels live in `labels.j2` of each language as `{% set key = "..." %}` lines.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from messages.formatting import format_datetime_long, format_duration, format_wib
+
+LANGUAGES = ("id", "en")
+DEFAULT_LANGUAGE = "id"
+
+
+def _lang(lang: str | None) -> str:
+    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+
+
+@cache
+def environment() -> Environment:
+    """The shared Jinja2 environment with our filters."""
+    env = Environment(
+        loader=PackageLoader("messages", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters["wib"] = format_wib
+    env.filters["when"] = _when
+    env.filters["duration"] = _duration
+    return env
+
+
+def _when(value: datetime, lang: str = DEFAULT_LANGUAGE) -> str:
+    return format_datetime_long(value, _lang(lang))
+
+
+def _duration(minutes: int, lang: str = DEFAULT_LANGUAGE) -> str:
+    return format_duration(max(0, int(minutes)), _lang(lang))
+
+
+def render(name: str, lang: str | None = None, **ctx: Any) -> str:
+    """Render template `name` in `lang` (Indonesian when missing) with plain values."""
+    language = _lang(lang)
+    template = environment().get_template(f"{language}/{name}.j2")
+    return template.render(lang=language, **ctx).strip()
+
+
+def label(key: str, lang: str | None = None) -> str:
+    """A short button label."""
+    module = environment().get_template(f"{_lang(lang)}/labels.j2").module
+    value = getattr(module, key, None)
+    if not isinstance(value, str):
+        raise KeyError(f"no label {key!r}")
+    return value
+
+
+def template_names() -> list[str]:
+    """Every message template (without language folder and extension), for tests."""
+    names = environment().list_templates(filter_func=lambda n: n.endswith(".j2"))
+    return sorted({n.split("/", 1)[1][:-3] for n in names if "/" in n} - {"labels"})

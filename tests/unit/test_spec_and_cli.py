@@ -1,0 +1,105 @@
+"""SOP definition validation and the administrator's CLI (sop, calendar)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from workflow.spec import DefinitionError, parse_definition, resolve_definition
+
+GOOD = """\
+name: contoh
+title: Contoh
+roles:
+  - {id: kepala, name: Kepala}
+  - {id: staf, name: Staf, supervisor: kepala}
+steps:
+  - {no: 1, title: Perintah, actors: [kepala], minutes: 10, output: Disposisi}
+  - {no: 2, title: Kerjakan, actors: [staf], mode: each, minutes: 30, output: Laporan,
+     requires_document: true}
+  - {no: 3, title: Periksa, actors: [kepala], minutes: 20, output: Laporan,
+     decision: {return_to: 2}}
+"""
+
+
+def test_shipped_sop_has_14_steps_and_795_minutes() -> None:
+    spec = resolve_definition("pengukuran-kinerja").spec
+    assert [s.no for s in spec.steps] == list(range(1, 15))
+    assert spec.total_minutes == 795
+    assert spec.step(9).decision is not None and spec.step(9).decision.return_to == 8
+    assert [spec.step(n).mode.value for n in (6, 7, 8)] == ["each"] * 3
+    assert spec.step(5).mode.value == "meeting"
+    assert len(spec.identity.dasar_hukum) == 5
+
+
+def test_version_is_the_content_hash() -> None:
+    a = parse_definition(GOOD)
+    assert parse_definition(GOOD).version == a.version
+    assert parse_definition(GOOD.replace("minutes: 30", "minutes: 31")).version != a.version
+
+
+@pytest.mark.parametrize(
+    ("change", "place", "problem"),
+    [
+        (("actors: [staf]", "actors: [tamu]"), "", "step 2: actors: unknown role 'tamu'"),
+        (("minutes: 30", "minutes: 0"), "step 2: minutes", "greater than 0"),
+        (("return_to: 2", "return_to: 3"), "", "step 3: decision.return_to: 3 is not an earlier"),
+        (("output: Laporan,\n", "outptu: Laporan,\n"), "step 2: outptu", "unknown field"),
+        (("{no: 2,", "{no: 5,"), "", "numbered 1, 2, 3"),
+        (("mode: each", "mode: sometimes"), "step 2: mode", "Input should be"),
+    ],
+)
+def test_broken_definition_names_place_and_problem(
+    change: tuple[str, str], place: str, problem: str
+) -> None:
+    with pytest.raises(DefinitionError) as exc:
+        parse_definition(GOOD.replace(*change), "contoh.yaml")
+    assert exc.value.source == "contoh.yaml"
+    assert exc.value.place == place
+    assert problem in str(exc.value)
+
+
+def test_yes_no_stay_strings_so_a_step_key_named_no_works() -> None:
+    spec = parse_definition(GOOD).spec
+    assert spec.steps[0].no == 1
+
+
+def test_cli_sop_show_lists_steps_and_total(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sop", "show", "pengukuran-kinerja"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1] == "14 steps, total 795 minutes"
+    assert sum(1 for line in out[:-1] if line[:3].strip().isdigit()) == 14
+
+
+def test_cli_sop_validate_rejects_broken_file_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(GOOD.replace("minutes: 20", "minutes: -1"), encoding="utf-8")
+    assert main(["sop", "validate", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"invalid: {bad}: step 3: minutes:")
+
+
+def test_cli_sop_validate_accepts_good_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text(GOOD, encoding="utf-8")
+    assert main(["sop", "validate", str(good)]) == 0
+    assert "3 steps, 60 minutes" in capsys.readouterr().out
+
+
+def test_cli_calendar_due_friday_afternoon(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["calendar", "due", "--start", "2026-11-27 15:00", "--minutes", "240"]) == 0
+    first, second = capsys.readouterr().out.splitlines()
+    assert first == "2026-11-30 10:00 WIB"
+    assert second == "Senin, 30 November 2026 pukul 10.00 WIB"
+
+
+def test_cli_calendar_bad_start_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["calendar", "due", "--start", "besok", "--minutes", "5"]) == 1
+    assert "not a date and time" in capsys.readouterr().err
