@@ -23,10 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import NullPool
 
 from storage.database import make_engine, make_session_factory
+from storage.files import FileStore
 from storage.migrate import upgrade_database
 from storage.org_import import import_organisation
 from storage.uow import SqlUnitOfWork
-from workflow.model import Person
+from workflow.model import Document, Person, Run
 from workflow.spec import LoadedDefinition, resolve_definition
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -52,9 +53,7 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         pytest.skip("TEST_DATABASE_URL is not set")
     server = make_url(TEST_DATABASE_URL)
     name = f"kinerja_it_{uuid.uuid4().hex[:16]}"
-    admin = make_engine(
-        TEST_DATABASE_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool
-    )
+    admin = make_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     try:
         async with admin.connect() as conn:
             await conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -120,15 +119,18 @@ async def org(db: Database, sop: LoadedDefinition) -> Org:
     return Org(report.org_id, {p.name: p for p in people})
 
 
-class StepClock:
-    """An injected clock that moves one minute each time it is read (distinct instants)."""
+class ManualClock:
+    """An injected clock that only moves when the test moves it."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        self.now = start or datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+        self.now = start or datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # Mon 08:00 WIB
 
     def __call__(self) -> datetime:
-        self.now += timedelta(minutes=1)
         return self.now
+
+    def advance(self, minutes: int = 1) -> None:
+        """Move time forward."""
+        self.now += timedelta(minutes=minutes)
 
 
 class WallCalendar:
@@ -137,3 +139,28 @@ class WallCalendar:
     def due(self, start: datetime, minutes: int) -> datetime:
         """`minutes` after `start`."""
         return start + timedelta(minutes=minutes)
+
+
+async def upload(
+    db: Database, files: FileStore, run: Run, step_no: int, person: Person, content: bytes
+) -> Document:
+    """Store a file and register it as the next version of a step's document."""
+    stored = await files.put(content)
+    async with db.uow() as uow:
+        document = Document(
+            id=uuid.uuid4().hex,
+            org_id=run.org_id,
+            name=f"langkah-{step_no}.pdf",
+            mime_type="application/pdf",
+            size=stored.size,
+            sha256=stored.sha256,
+            storage_path=stored.key,
+            uploaded_by=person.id,
+            uploaded_at=datetime.now(UTC),
+            run_id=run.id,
+            step_no=step_no,
+            version=await uow.documents.next_version(run.id, step_no),
+        )
+        await uow.documents.add(document)
+        await uow.commit()
+    return document

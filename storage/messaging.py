@@ -1,0 +1,316 @@
+"""Repository of the Telegram side: outbox, button tokens, invites, pending prompts, updates.
+
+Everything here is written through the unit of work's session, so an outgoing message, a
+button's meaning or a used invite is committed together with the state change it belongs to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.messaging_tables import (
+    CallbackTokenRow,
+    InviteCodeRow,
+    OutboxRow,
+    PendingInputRow,
+    ProcessedUpdateRow,
+)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message for the outbox: to a person (resolved at send time) or to a chat."""
+
+    kind: str  # "text" | "document"
+    payload: dict[str, Any]
+    person_id: str | None = None
+    chat_id: int | None = None
+    org_id: str | None = None
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    """An outbox row claimed for sending."""
+
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    person_id: str | None
+    chat_id: int | None
+    attempts: int
+
+
+@dataclass(frozen=True)
+class ButtonToken:
+    """The meaning of one inline button."""
+
+    token: str
+    person_id: str
+    action: str
+    assignment_id: str | None
+    run_id: str | None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PendingInput:
+    """What the bot waits for from a person."""
+
+    person_id: str
+    kind: str
+    assignment_id: str | None
+    data: dict[str, Any]
+    expires_at: datetime
+
+
+def hash_code(code: str) -> str:
+    """The stored form of an invite code."""
+    return hashlib.sha256(code.encode("utf-8")).hexdigest()
+
+
+class MessagingRepository:
+    """Outbox, tokens, invites, pending prompts and processed updates over one session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # --- outbox ---------------------------------------------------------------------------
+
+    async def enqueue(self, message: Outgoing, now: datetime) -> None:
+        """Add a message to the outbox (sent after commit by the dispatcher)."""
+        self.session.add(
+            OutboxRow(
+                org_id=message.org_id,
+                person_id=message.person_id,
+                chat_id=message.chat_id,
+                kind=message.kind,
+                payload=message.payload,
+                status="pending",
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+
+    async def claim_due(
+        self, now: datetime, limit: int, lease: timedelta, waiting_people: set[str] | None = None
+    ) -> list[QueuedMessage]:
+        """Claim up to `limit` due messages, oldest first, for `lease` (several senders safe).
+
+        A row is claimed by one conditional UPDATE, so two dispatchers never both get it.
+        """
+        rows = (
+            await self.session.execute(
+                select(OutboxRow)
+                .where(OutboxRow.status == "pending", OutboxRow.next_attempt_at <= now)
+                .where((OutboxRow.claimed_until.is_(None)) | (OutboxRow.claimed_until < now))
+                .order_by(OutboxRow.id)
+                .limit(limit)
+            )
+        ).scalars()
+        claimed: list[QueuedMessage] = []
+        for row in list(rows):
+            if waiting_people and row.person_id in waiting_people:
+                continue
+            result = await self.session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == row.id, OutboxRow.status == "pending")
+                .where((OutboxRow.claimed_until.is_(None)) | (OutboxRow.claimed_until < now))
+                .values(claimed_until=now + lease)
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(result, "rowcount", 0) == 1:
+                claimed.append(
+                    QueuedMessage(
+                        row.id, row.kind, row.payload, row.person_id, row.chat_id, row.attempts
+                    )
+                )
+        return claimed
+
+    async def mark_sent(self, message_id: int, now: datetime, telegram_id: int | None) -> None:
+        """Record a delivered message."""
+        await self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message_id)
+            .values(status="sent", sent_at=now, telegram_message_id=telegram_id, error=None)
+        )
+
+    async def mark_retry(self, message_id: int, at: datetime, error: str) -> None:
+        """Try again at `at` after a temporary failure."""
+        await self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message_id)
+            .values(
+                attempts=OutboxRow.attempts + 1,
+                next_attempt_at=at,
+                claimed_until=None,
+                error=error[:500],
+            )
+        )
+
+    async def mark_failed(self, message_id: int, now: datetime, error: str) -> None:
+        """A permanent failure (blocked, chat not found): recorded, never retried."""
+        await self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message_id)
+            .values(status="failed", sent_at=now, claimed_until=None, error=error[:500])
+        )
+
+    async def failed_messages(self, org_id: str, limit: int = 20) -> list[OutboxRow]:
+        """The organisation's undeliverable messages, newest first (for administrators)."""
+        rows = await self.session.execute(
+            select(OutboxRow)
+            .where(OutboxRow.org_id == org_id, OutboxRow.status == "failed")
+            .order_by(OutboxRow.id.desc())
+            .limit(limit)
+        )
+        return list(rows.scalars())
+
+    async def count_by_status(self) -> dict[str, int]:
+        """How many outbox rows are in each status."""
+        rows = await self.session.execute(select(OutboxRow.status, OutboxRow.id))
+        counts: dict[str, int] = {}
+        for status, _ in rows:
+            counts[status] = counts.get(status, 0) + 1
+        return counts
+
+    # --- button tokens --------------------------------------------------------------------
+
+    async def new_token(
+        self,
+        person_id: str,
+        action: str,
+        now: datetime,
+        assignment_id: str | None = None,
+        run_id: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> str:
+        """A random token (22 characters) standing for one button of one person."""
+        token = secrets.token_urlsafe(16)
+        self.session.add(
+            CallbackTokenRow(
+                token=token,
+                person_id=person_id,
+                action=action,
+                assignment_id=assignment_id,
+                run_id=run_id,
+                data=data or {},
+                created_at=now,
+            )
+        )
+        return token
+
+    async def token(self, token: str) -> ButtonToken | None:
+        """What a button means, if the token exists."""
+        if not token or len(token) > 32:
+            return None
+        row = await self.session.get(CallbackTokenRow, token)
+        if row is None:
+            return None
+        return ButtonToken(
+            row.token, row.person_id, row.action, row.assignment_id, row.run_id, dict(row.data)
+        )
+
+    # --- invites --------------------------------------------------------------------------
+
+    async def new_invite(
+        self, org_id: str, person_id: str, created_by: str | None, now: datetime, ttl: timedelta
+    ) -> str:
+        """A one-time code for binding a Telegram account to a person; older codes die."""
+        await self.session.execute(
+            delete(InviteCodeRow).where(
+                InviteCodeRow.person_id == person_id, InviteCodeRow.used_at.is_(None)
+            )
+        )
+        code = secrets.token_urlsafe(24)  # 32 chars from [A-Za-z0-9_-]: fits a deep link
+        self.session.add(
+            InviteCodeRow(
+                code_hash=hash_code(code),
+                org_id=org_id,
+                person_id=person_id,
+                created_by=created_by,
+                created_at=now,
+                expires_at=now + ttl,
+            )
+        )
+        return code
+
+    async def use_invite(self, code: str, telegram_id: int, now: datetime) -> tuple[str, str]:
+        """Consume a code: ("ok", person_id) or (reason, "") with reason unknown|used|expired."""
+        row = await self.session.get(InviteCodeRow, hash_code(code))
+        if row is None:
+            return "unknown", ""
+        if row.used_at is not None:
+            return "used", ""
+        if row.expires_at <= now:
+            return "expired", ""
+        result = await self.session.execute(
+            update(InviteCodeRow)
+            .where(InviteCodeRow.code_hash == row.code_hash, InviteCodeRow.used_at.is_(None))
+            .values(used_at=now, used_by=telegram_id)
+        )
+        if getattr(result, "rowcount", 0) != 1:
+            return "used", ""
+        return "ok", row.person_id
+
+    # --- pending inputs -------------------------------------------------------------------
+
+    async def set_pending(
+        self,
+        person_id: str,
+        kind: str,
+        now: datetime,
+        ttl: timedelta,
+        assignment_id: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        """Wait for one input from a person (replaces what was awaited before)."""
+        await self.session.execute(
+            delete(PendingInputRow).where(PendingInputRow.person_id == person_id)
+        )
+        self.session.add(
+            PendingInputRow(
+                person_id=person_id,
+                kind=kind,
+                assignment_id=assignment_id,
+                data=data or {},
+                created_at=now,
+                expires_at=now + ttl,
+            )
+        )
+
+    async def pending(self, person_id: str, now: datetime) -> PendingInput | None:
+        """What the bot waits for from this person, unless it expired."""
+        row = await self.session.get(PendingInputRow, person_id)
+        if row is None or row.expires_at <= now:
+            return None
+        return PendingInput(
+            row.person_id, row.kind, row.assignment_id, dict(row.data), row.expires_at
+        )
+
+    async def clear_pending(self, person_id: str) -> None:
+        """Stop waiting for input from this person."""
+        await self.session.execute(
+            delete(PendingInputRow).where(PendingInputRow.person_id == person_id)
+        )
+
+    # --- processed updates ----------------------------------------------------------------
+
+    async def first_time(self, update_id: int, now: datetime) -> bool:
+        """Record an update id; False when it was processed (committed) before."""
+        if await self.session.get(ProcessedUpdateRow, update_id) is not None:
+            return False
+        self.session.add(ProcessedUpdateRow(update_id=update_id, processed_at=now))
+        try:
+            await self.session.flush()
+        except IntegrityError:
+            return False
+        return True

@@ -1,0 +1,88 @@
+"""Tables of the Telegram side: outbox, button tokens, invite codes, pending prompts, updates.
+
+They live in the same metadata as `storage.tables` (so one Alembic history covers them) and
+are written in the same transaction as the workflow state they belong to.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.tables import ID, Base, UTCDateTime
+
+
+class OutboxRow(Base):
+    """A message to send: to a person (chat looked up at send time) or to a chat."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index(None, "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str | None] = mapped_column(ID, nullable=True)
+    person_id: Mapped[str | None] = mapped_column(ID, nullable=True, index=True)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    kind: Mapped[str] = mapped_column(String(16))  # text | document
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class CallbackTokenRow(Base):
+    """What an inline button does; callback_data carries only the random token."""
+
+    __tablename__ = "callback_tokens"
+
+    token: Mapped[str] = mapped_column(String(32), primary_key=True)
+    person_id: Mapped[str] = mapped_column(ID)
+    action: Mapped[str] = mapped_column(String(32))
+    assignment_id: Mapped[str | None] = mapped_column(ID, nullable=True)
+    run_id: Mapped[str | None] = mapped_column(ID, nullable=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class InviteCodeRow(Base):
+    """A one-time invite link code; only its sha256 is stored."""
+
+    __tablename__ = "invite_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ID)
+    person_id: Mapped[str] = mapped_column(ID, index=True)
+    created_by: Mapped[str | None] = mapped_column(ID, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    used_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class PendingInputRow(Base):
+    """What the bot is waiting for from a person (a file, a note, a title): one at a time."""
+
+    __tablename__ = "pending_inputs"
+
+    person_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    assignment_id: Mapped[str | None] = mapped_column(ID, nullable=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ProcessedUpdateRow(Base):
+    """Telegram update ids already handled, so a repeated update changes nothing."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    processed_at: Mapped[datetime] = mapped_column(UTCDateTime)
