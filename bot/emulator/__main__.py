@@ -17,6 +17,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8081, help="port (0 picks a free one)")
     parser.add_argument("--bot-id", type=int, default=None, help="fix the bot id")
+    parser.add_argument("--bot-token", default=None, help="fix the bot id from its token")
     parser.add_argument("--bot-username", default="kinerja_demo_bot")
     parser.add_argument("--rate-limits", action="store_true", help="enforce flood limits")
     parser.add_argument("--no-privacy", action="store_true", help="bot sees all group text")
@@ -33,6 +34,7 @@ async def _serve(args: argparse.Namespace) -> None:
         args.host,
         args.port,
         bot_id=args.bot_id,
+        bot_token=args.bot_token,
         bot_username=args.bot_username,
         rate_limits=args.rate_limits,
         privacy_mode=not args.no_privacy,

@@ -40,6 +40,7 @@ class Emulator:
         self,
         *,
         bot_id: int | None = None,
+        bot_token: str | None = None,
         bot_username: str = "kinerja_demo_bot",
         bot_name: str = "Kinerja Demo",
         privacy_mode: bool = True,
@@ -51,7 +52,9 @@ class Emulator:
         self.world.bot.username = bot_username
         self.world.bot.first_name = bot_name
         self.world.privacy_mode = privacy_mode
-        if bot_id is not None:
+        if bot_token is not None:
+            self.authorize(bot_token)
+        elif bot_id is not None:
             self.world.bot.id = bot_id
             self.world.bot_id_latched = True
         self.spec: BotApiSpec = load_spec()
@@ -68,11 +71,20 @@ class Emulator:
     @property
     def bot_token(self) -> str:
         """A token this emulator accepts, for tests that do not bring their own."""
-        self.world.bot_id_latched = True
+        self._latch_bot_id()
         return f"{self.world.bot.id}:AAE{'emulator' * 4}"
 
+    def _latch_bot_id(self) -> None:
+        """Fix the bot id now: the harness is about to embed the bot in updates."""
+        self.world.bot_id_latched = True
+
     def authorize(self, token: str) -> None:
-        """Accept a well-formed token; the first one fixes the bot id, others must match."""
+        """Accept a well-formed token; the first one fixes the bot id, others must match.
+
+        The id is also fixed (to the default) as soon as the harness puts the bot into an
+        update (added to a group, blocked, a button tapped). A bot bringing its own token
+        should therefore connect first, or the emulator be given `bot_token=`/`bot_id=`.
+        """
         match = _TOKEN.match(token)
         if match is None:
             raise unauthorized()
@@ -177,6 +189,7 @@ class Emulator:
         forged: bool = False,
     ) -> CallbackQueryRecord:
         """The user taps an inline button (by its data or text) on a bot message."""
+        self._latch_bot_id()
         world = self.world
         user = self._user(user_id)
         chat = self._chat_of(user, chat_id)
@@ -239,6 +252,7 @@ class Emulator:
         self, user_id: int, from_chat_id: int, message_id: int, chat_id: int | None = None
     ) -> MessageRecord:
         """The user forwards a message (from the bot or anyone) to the bot or a group."""
+        self._latch_bot_id()
         original = self.world.message(from_chat_id, message_id)
         if original is None:
             raise HarnessError(f"no message {message_id} in chat {from_chat_id}")
@@ -290,6 +304,7 @@ class Emulator:
         self, chat_id: int, by_user_id: int | None = None, *, as_admin: bool = False
     ) -> None:
         """A member adds the bot: a my_chat_member update and a new_chat_members message."""
+        self._latch_bot_id()
         world = self.world
         chat = self._group(chat_id)
         actor = self._actor(chat, by_user_id)
@@ -302,6 +317,7 @@ class Emulator:
 
     def remove_bot_from_group(self, chat_id: int, by_user_id: int | None = None) -> None:
         """A member removes (bans) the bot; it gets my_chat_member with status kicked."""
+        self._latch_bot_id()
         chat = self._group(chat_id)
         self._set_bot_status(chat, "kicked", self._actor(chat, by_user_id))
 
@@ -562,6 +578,7 @@ class Emulator:
         )
 
     def _set_private_status(self, user: User, *, blocked: bool) -> None:
+        self._latch_bot_id()
         world = self.world
         if user.blocked == blocked:
             return

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
@@ -144,10 +143,8 @@ class EmulatorServer(Emulator):
         site = web.TCPSite(runner, self.host, self.port)
         await site.start()
         self._runner = runner
-        server = site._server
-        sockets: list[socket.socket] = list(getattr(server, "sockets", None) or [])
-        if sockets:
-            self.port = int(sockets[0].getsockname()[1])
+        if self.port == 0:
+            self.port = int(runner.addresses[0][1])
         self._webhook_task = asyncio.create_task(self.webhook.run())
 
     async def stop(self) -> None:

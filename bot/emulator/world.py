@@ -8,6 +8,7 @@ the test harness both act on one `World`.
 from __future__ import annotations
 
 import asyncio
+import copy
 import itertools
 import mimetypes
 import time
@@ -435,7 +436,8 @@ class World:
         """Queue an update for the bot; None if its allowed_updates filters it out."""
         if not self.wants(kind):
             return None
-        update = {"update_id": next(self._update_ids), kind: payload}
+        # A snapshot: later edits of the message must not change an update already queued.
+        update = {"update_id": next(self._update_ids), kind: copy.deepcopy(payload)}
         self.updates.append(update)
         self.notify()
         return update

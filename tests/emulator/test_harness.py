@@ -10,8 +10,9 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputMediaDocument,
+    Message,
 )
-from telegram.error import Forbidden
+from telegram.error import Forbidden, InvalidToken
 
 from bot.emulator import EmulatorServer, HarnessError
 
@@ -116,3 +117,27 @@ async def test_leaving_a_group_makes_sends_forbidden(bot: Bot, emu: EmulatorServ
     assert await bot.leave_chat(group.id)
     with pytest.raises(Forbidden, match="bot is not a member of the group chat"):
         await bot.send_message(group.id, "halo")
+
+
+async def test_the_first_token_fixes_the_bot_and_a_foreign_one_is_unauthorized() -> None:
+    token = "424242:" + "K" * 35
+    async with EmulatorServer(port=0, bot_token=token) as server:
+        async with Bot(token, base_url=server.base_url) as own_bot:
+            assert (await own_bot.get_me()).id == 424242
+        with pytest.raises(InvalidToken):
+            async with Bot("999:" + "K" * 35, base_url=server.base_url):
+                pass
+
+
+async def test_queued_updates_are_snapshots_of_the_message(bot: Bot, emu: EmulatorServer) -> None:
+    user = emu.add_user()
+    emu.start_bot(user.id)
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Ya", callback_data="ya")]])
+    sent = await bot.send_message(user.id, "Konfirmasi", reply_markup=keyboard)
+    emu.tap_button(user.id, user.id, sent.message_id, "ya")
+    await bot.edit_message_text("Terkonfirmasi", chat_id=user.id, message_id=sent.message_id)
+    updates = await bot.get_updates()
+    query = updates[-1].callback_query
+    assert query is not None and query.message is not None
+    assert isinstance(query.message, Message)
+    assert query.message.text == "Konfirmasi"
