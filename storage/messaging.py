@@ -16,6 +16,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.tables import DocumentRow, OrganisationRow
 from storage.messaging_tables import (
     CallbackTokenRow,
     InviteCodeRow,
@@ -181,6 +182,33 @@ class MessagingRepository:
         for status, _ in rows:
             counts[status] = counts.get(status, 0) + 1
         return counts
+
+    async def release_waiting(self, person_id: str, now: datetime) -> None:
+        """A person joined: what waited for them goes out now."""
+        await self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.person_id == person_id, OutboxRow.status == "pending")
+            .values(next_attempt_at=now, claimed_until=None)
+        )
+
+    async def migrate_group(self, old_chat_id: int, new_chat_id: int) -> None:
+        """A group became a supergroup: follow its new chat id everywhere."""
+        await self.session.execute(
+            update(OrganisationRow)
+            .where(OrganisationRow.group_chat_id == old_chat_id)
+            .values(group_chat_id=new_chat_id)
+        )
+        await self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.chat_id == old_chat_id, OutboxRow.status == "pending")
+            .values(chat_id=new_chat_id)
+        )
+
+    async def set_document_file_id(self, document_id: str, file_id: str) -> None:
+        """Remember Telegram's file id of a document, so it is handed on without re-upload."""
+        await self.session.execute(
+            update(DocumentRow).where(DocumentRow.id == document_id).values(telegram_file_id=file_id)
+        )
 
     # --- button tokens --------------------------------------------------------------------
 

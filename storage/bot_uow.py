@@ -1,0 +1,26 @@
+"""The unit of work of the bot: the workflow repositories plus the messaging repository."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.messaging import MessagingRepository
+from storage.uow import SqlUnitOfWork
+
+
+class BotUnitOfWork(SqlUnitOfWork):
+    """One transaction covering workflow state, events, outbox, tokens and prompts."""
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        definition_sources: Mapping[str, str | Path] | None = None,
+    ) -> None:
+        super().__init__(session_factory, definition_sources)
+        self.messaging = MessagingRepository(self.session)
+
+
+BotUowFactory = Callable[[], BotUnitOfWork]
