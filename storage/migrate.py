@@ -7,18 +7,36 @@ engine's connection through `run_sync`, inside one transaction (all or nothing o
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+import storage
 from storage.database import make_engine
+from storage.tables import Base
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def schema_metadata() -> MetaData:
+    """The metadata of every table the migrations must build.
+
+    Tables may be declared in any module of `storage` whose name ends in `tables`
+    (`tables.py`, `messaging_tables.py`, ...) on the shared `Base`; importing them all here
+    makes autogenerate and the schema test see the whole schema.
+    """
+    for module in pkgutil.iter_modules(storage.__path__):
+        if module.name.endswith("tables"):
+            importlib.import_module(f"storage.{module.name}")
+    return Base.metadata
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -309,6 +309,9 @@ class SqlRunRepository(RunRepository):
             .values(lock_version=RUNS.c.lock_version + 1, **values)
         )
         if cast(CursorResult[Any], result).rowcount != 1:
+            exists = await self.session.scalar(select(RUNS.c.id).where(RUNS.c.id == run.id))
+            if exists is None:
+                raise LookupError(f"run {run.id} is not stored; add() a new run first")
             raise ConcurrentUpdate(run.id, seen)
         run.lock_version = seen + 1
 

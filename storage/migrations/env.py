@@ -21,10 +21,11 @@ from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection
 
 from storage.database import make_engine
-from storage.tables import Base, UTCDateTime
+from storage.migrate import schema_metadata
+from storage.tables import UTCDateTime
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = schema_metadata()
 
 
 def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:

@@ -11,8 +11,13 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
 from storage.database import make_engine
-from storage.migrate import alembic_config, current_revision, head_revision, upgrade_database
-from storage.tables import Base
+from storage.migrate import (
+    alembic_config,
+    current_revision,
+    head_revision,
+    schema_metadata,
+    upgrade_database,
+)
 from tests.integration.conftest import Database
 
 TABLES = {
@@ -29,7 +34,7 @@ TABLES = {
 
 def _schema_diff(connection: Connection) -> list[Any]:
     context = MigrationContext.configure(connection, opts={"compare_type": True})
-    return list(compare_metadata(context, Base.metadata))
+    return list(compare_metadata(context, schema_metadata()))
 
 
 def _table_names(connection: Connection) -> set[str]:

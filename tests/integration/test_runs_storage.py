@@ -157,6 +157,16 @@ async def test_a_save_waiting_for_an_uncommitted_one_is_refused_once_it_commits(
     assert (await load(db, run_id)).cancel_reason == "first"
 
 
+async def test_saving_a_run_that_was_never_added_is_an_error(
+    db: Database, service: WorkflowService, org: Org
+) -> None:
+    run = (await start(db, service, org)).run
+    stray = replace(run, id="f" * 32, steps=[], assignments=[], events=[])
+    async with db.uow() as uow:
+        with pytest.raises(LookupError, match="not stored"):
+            await uow.runs.save(stray)
+
+
 async def test_run_in_uow_retries_a_command_that_lost_a_race(
     db: Database, service: WorkflowService, org: Org
 ) -> None:
