@@ -197,6 +197,19 @@ async def test_run_in_uow_retries_a_command_that_lost_a_race(
     assert (await load(db, run_id)).last_seq == last_seq
 
 
+async def test_run_in_uow_gives_up_after_its_retries(db: Database) -> None:
+    attempts = 0
+
+    async def always_loses(uow: SqlUnitOfWork) -> None:
+        nonlocal attempts
+        attempts += 1
+        raise ConcurrentUpdate("r" * 32, 0)
+
+    with pytest.raises(ConcurrentUpdate):
+        await run_in_uow(db.uow, always_loses, retries=2)
+    assert attempts == 3
+
+
 async def test_leaving_the_unit_of_work_on_an_error_leaves_nothing(db: Database, org: Org) -> None:
     async def failing_publisher(outcome: Outcome, uow: object) -> None:
         raise RuntimeError("outbox is broken")
