@@ -3,14 +3,55 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
+import signal
+from pathlib import Path
 
-from bot.cli import _EXTRA_COMMANDS, CliError
+from bot.cli import _EXTRA_COMMANDS, CliError, run_async
 from bot.settings import Settings
 
 
 def default_command(args: argparse.Namespace, settings: Settings) -> int:
     """No sub-command: the real bot with a token, the offline demo without one."""
-    raise CliError("the bot and the demo are not built yet")
+    if settings.bot_token is None:
+        from bot.demo import run_demo
+
+        return run_demo(None)
+    return cmd_run(args, settings)
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the bot (long polling) until SIGINT/SIGTERM."""
+    if settings.bot_token is None:
+        raise CliError("BOT_TOKEN is not set (without it, `kinerja-bot demo` runs offline)")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # python-telegram-bot logs request URLs, which contain the token: keep those quiet.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+    async def main() -> int:
+        from bot.app import build_runtime, start, stop
+
+        runtime = await build_runtime(settings)
+        await start(runtime)
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stopping.set)
+        await stopping.wait()
+        await stop(runtime)
+        return 0
+
+    return run_async(main)
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    """Play the whole SOP offline against the emulator."""
+    from bot.demo import run_demo
+
+    return run_demo(Path(args.out) if args.out else None)
 
 
 def cmd_emulator(args: argparse.Namespace, settings: Settings) -> int:
@@ -20,11 +61,55 @@ def cmd_emulator(args: argparse.Namespace, settings: Settings) -> int:
     return emulator_main(["--host", args.host, "--port", str(args.port)])
 
 
+def cmd_org_import(args: argparse.Namespace, settings: Settings) -> int:
+    """Load or update an organisation from a YAML file."""
+    from storage.bot_uow import BotUnitOfWork
+    from storage.database import make_engine, make_session_factory
+    from storage.migrate import upgrade_engine
+    from storage.org_import import OrgImportError, import_organisation
+    from workflow.spec import builtin_definition_names, resolve_definition
+
+    try:
+        text = Path(args.file).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"{args.file}: {exc.strerror}") from None
+
+    async def main() -> int:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(settings.database())
+        try:
+            await upgrade_engine(engine)
+            sessions = make_session_factory(engine)
+            sops = [resolve_definition(n) for n in builtin_definition_names()]
+            report = await import_organisation(lambda: BotUnitOfWork(sessions), text, sops)
+        except OrgImportError as exc:
+            raise CliError(f"{args.file}: {exc}") from None
+        finally:
+            await engine.dispose()
+        print(
+            f"{'created' if report.org_created else 'updated'} organisation: "
+            f"{report.created} new, {report.updated} updated, {report.unchanged} unchanged, "
+            f"{report.deactivated} deactivated"
+        )
+        return 0
+
+    return run_async(main)
+
+
 def _register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="run the bot (needs BOT_TOKEN)")
+    p.set_defaults(func=cmd_run)
+    p = sub.add_parser("demo", help="play the whole SOP offline with simulated officials")
+    p.add_argument("--out", help="keep the database, documents and transcript in this folder")
+    p.set_defaults(func=cmd_demo)
     p = sub.add_parser("emulator", help="run the local Telegram Bot API emulator")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8081)
     p.set_defaults(func=cmd_emulator)
+    org = sub.add_parser("org", help="organisations").add_subparsers(dest="org_cmd", required=True)
+    p = org.add_parser("import", help="load or update an organisation from YAML")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_org_import)
 
 
 _EXTRA_COMMANDS.append(_register)

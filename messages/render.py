@@ -48,10 +48,10 @@ def _duration(minutes: int, lang: str = DEFAULT_LANGUAGE) -> str:
     return format_duration(max(0, int(minutes)), _lang(lang))
 
 
-def render(name: str, lang: str | None = None, **ctx: Any) -> str:
-    """Render template `name` in `lang` (Indonesian when missing) with plain values."""
+def render(template_name: str, lang: str | None = None, **ctx: Any) -> str:
+    """Render template `template_name` in `lang` (Indonesian when missing) with plain values."""
     language = _lang(lang)
-    template = environment().get_template(f"{language}/{name}.j2")
+    template = environment().get_template(f"{language}/{template_name}.j2")
     return template.render(lang=language, **ctx).strip()
 
 

@@ -16,7 +16,6 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.tables import DocumentRow, OrganisationRow
 from storage.messaging_tables import (
     CallbackTokenRow,
     InviteCodeRow,
@@ -24,6 +23,7 @@ from storage.messaging_tables import (
     PendingInputRow,
     ProcessedUpdateRow,
 )
+from storage.tables import DocumentRow, OrganisationRow, RunRow
 
 
 @dataclass(frozen=True)
@@ -207,7 +207,9 @@ class MessagingRepository:
     async def set_document_file_id(self, document_id: str, file_id: str) -> None:
         """Remember Telegram's file id of a document, so it is handed on without re-upload."""
         await self.session.execute(
-            update(DocumentRow).where(DocumentRow.id == document_id).values(telegram_file_id=file_id)
+            update(DocumentRow)
+            .where(DocumentRow.id == document_id)
+            .values(telegram_file_id=file_id)
         )
 
     # --- button tokens --------------------------------------------------------------------
@@ -235,6 +237,14 @@ class MessagingRepository:
             )
         )
         return token
+
+    async def delete_tokens_of(self, person_id: str, action: str) -> None:
+        """Void a person's buttons of one kind (e.g. a start confirmation once used)."""
+        await self.session.execute(
+            delete(CallbackTokenRow).where(
+                CallbackTokenRow.person_id == person_id, CallbackTokenRow.action == action
+            )
+        )
 
     async def token(self, token: str) -> ButtonToken | None:
         """What a button means, if the token exists."""
@@ -329,6 +339,18 @@ class MessagingRepository:
         await self.session.execute(
             delete(PendingInputRow).where(PendingInputRow.person_id == person_id)
         )
+
+    # --- views ----------------------------------------------------------------------------
+
+    async def latest_run_id(self, org_id: str) -> str | None:
+        """The organisation's most recently started run."""
+        row = await self.session.execute(
+            select(RunRow.id)
+            .where(RunRow.org_id == org_id)
+            .order_by(RunRow.started_at.desc(), RunRow.id)
+            .limit(1)
+        )
+        return row.scalar_one_or_none()
 
     # --- processed updates ----------------------------------------------------------------
 

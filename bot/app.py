@@ -1,0 +1,177 @@
+"""The composition root: database, file store, calendar, handlers, dispatcher, Application.
+
+`build_runtime()` wires everything for one process; `KinerjaBot` starts and stops it (polling
+or webhook). Handler registration is the one commented list below.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+
+from telegram import BotCommand, BotCommandScopeDefault, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.dispatcher import Dispatcher
+from bot.settings import Settings
+from handlers import admin, onboarding, steps, tasks, uploads
+from handlers.context import BotContext
+from messages.render import render
+from storage.bot_uow import BotUnitOfWork
+from storage.database import make_engine, make_session_factory
+from storage.files import FileStore
+from storage.migrate import upgrade_engine
+from workflow.office_calendar import OfficeCalendar
+
+log = logging.getLogger(__name__)
+
+# The commands shown in Telegram's menu, per language (setMyCommands).
+COMMANDS = ("tugas", "status", "riwayat", "mulai", "undang", "bantuan")
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def register_handlers(app: Application) -> None:
+    """Every handler, in the order Telegram updates are matched against them."""
+    private = filters.ChatType.PRIVATE
+    app.add_handlers(
+        [
+            # Joining with an invite link, and help.
+            CommandHandler("start", onboarding.start, filters=private),
+            CommandHandler(["bantuan", "help"], onboarding.help_command),
+            # Reading: my tasks, the state of each run, the audit trail.
+            CommandHandler("tugas", tasks.my_tasks, filters=private),
+            CommandHandler("status", tasks.status),
+            CommandHandler("riwayat", tasks.history, filters=private),
+            # The office: start a run, invite officials, bind the group chat.
+            CommandHandler("mulai", admin.start_run),
+            CommandHandler("undang", admin.invite),
+            CommandHandler("hubungkan", admin.link_group),
+            # Buttons on task messages (opaque tokens).
+            CallbackQueryHandler(steps.button),
+            # Files and photos sent to the bot.
+            MessageHandler(private & filters.Document.ALL, uploads.document),
+            MessageHandler(private & filters.PHOTO, uploads.photo),
+            # A group upgraded to a supergroup.
+            MessageHandler(filters.StatusUpdate.MIGRATE, admin.group_migrated),
+            # Typed answers to the bot's prompts (notes, directions, titles).
+            MessageHandler(
+                private & filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED,
+                steps.typed_text,
+            ),
+        ]
+    )
+    app.add_error_handler(_on_error)
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log, and tell the person that nothing changed so they can try again."""
+    log.error("update failed", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        with contextlib.suppress(Exception):
+            await context.bot.send_message(update.effective_chat.id, render("try_again", None))
+
+
+@dataclass
+class Runtime:
+    """One process's wiring."""
+
+    settings: Settings
+    app: Application
+    ctx: BotContext
+    dispatcher: Dispatcher
+    dispose: Callable[[], object]
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+async def build_runtime(settings: Settings, clock: Callable[[], datetime] = _utcnow) -> Runtime:
+    """Migrate the database and wire the Application (not started yet)."""
+    if settings.bot_token is None:
+        raise ValueError("BOT_TOKEN is not set")
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database())
+    await upgrade_engine(engine)
+    sessions = make_session_factory(engine)
+    uow_factory = partial(BotUnitOfWork, sessions)
+    files = FileStore(settings.data_dir / "documents")
+    calendar = OfficeCalendar(settings.office().calendar)
+    app = (
+        ApplicationBuilder()
+        .token(settings.bot_token.get_secret_value())
+        .base_url(settings.telegram_api_url)
+        .base_file_url(settings.telegram_file_url)
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(False)
+        .build()
+    )
+    dispatcher = Dispatcher(app.bot, uow_factory, files, clock)
+    ctx = BotContext(
+        uow_factory=uow_factory,
+        calendar=calendar,
+        clock=clock,
+        files=files,
+        kick=dispatcher.kick,
+    )
+    app.bot_data["kinerja"] = ctx
+    register_handlers(app)
+    return Runtime(settings, app, ctx, dispatcher, engine.dispose)
+
+
+async def register_commands(app: Application) -> None:
+    """Publish the command menu in Indonesian (default) and English."""
+    for lang in ("id", "en"):
+        lines = render("command_menu", lang).splitlines()
+        commands = [BotCommand(*line.split(" - ", 1)) for line in lines if " - " in line]
+        await app.bot.set_my_commands(
+            commands, scope=BotCommandScopeDefault(), language_code=None if lang == "id" else lang
+        )
+
+
+async def start(runtime: Runtime, poll_interval: float = 0.0, timeout: int = 10) -> None:
+    """Start the bot: polling for updates, and the outbox dispatcher."""
+    app = runtime.app
+    await app.initialize()
+    me = await app.bot.get_me()
+    runtime.ctx.bot_username = me.username or ""
+    await register_commands(app)
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(
+        poll_interval=poll_interval, timeout=timeout, allowed_updates=Update.ALL_TYPES
+    )
+    runtime.tasks.append(asyncio.create_task(runtime.dispatcher.run_forever()))
+    log.info("bot @%s started", me.username)
+
+
+async def stop(runtime: Runtime) -> None:
+    """Stop polling and the dispatcher; close the database."""
+    for task in runtime.tasks:
+        task.cancel()
+    for task in runtime.tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    app = runtime.app
+    if app.updater is not None and app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+    await app.shutdown()
+    result = runtime.dispose()
+    if asyncio.iscoroutine(result):
+        await result

@@ -1,0 +1,246 @@
+"""Simulated officials: they read what the bot sent them in the emulator and act like people.
+
+Used by `kinerja-bot demo` and by the end-to-end tests. They only see what a person sees (the
+messages in their chat, the buttons on them) and only do what a person can (type, tap, send a
+file), all through the emulator — so the bot is exercised exactly as in Telegram.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.emulator import Emulator
+from bot.emulator.world import MessageRecord
+
+STEP_RE = re.compile(r"(?:Langkah|Step) (\d+)/(\d+)")
+FINISHED_MARK = "🏁"
+
+
+def sample_pdf(title: str) -> bytes:
+    """A small but real PDF document."""
+    text = title.replace("(", "[").replace(")", "]")
+    stream = f"BT /F1 14 Tf 72 720 Td ({text}) Tj ET".encode("latin-1", "replace")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{i} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    for off in offsets:
+        out += f"{off:010d} 00000 n \n".encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
+    return bytes(out)
+
+
+@dataclass
+class Official:
+    """A person at a phone."""
+
+    user_id: int
+    name: str
+
+
+@dataclass
+class Script:
+    """What the officials decide at the review: return once with this note, then approve."""
+
+    returns_at_review: int = 1
+    return_note: str = "Tabel capaian indikator belum lengkap; mohon dilengkapi."
+    arahan: str = "Selesaikan sebelum akhir bulan; gunakan format tahun lalu."
+    title: str = "Pengukuran Kinerja Triwulan IV 2026"
+
+
+@dataclass
+class Tally:
+    """What happened in a played run."""
+
+    steps_done: list[int] = field(default_factory=list)
+    returns: int = 0
+    uploads: int = 0
+    documents_received: int = 0
+
+
+def _has_button(m: MessageRecord, *labels: str) -> str | None:
+    for label in labels:
+        for b in m.buttons:
+            if b.get("text") == label:
+                return label
+    return None
+
+
+DONE = ("✅ Selesai", "✅ Done")
+UPLOAD = ("📎 Unggah dokumen", "📎 Upload document")
+APPROVE = ("✅ Setujui", "✅ Approve")
+RETURN = ("↩️ Kembalikan", "↩️ Return")
+URGENT = ("Segera", "Urgent")
+ARAHAN = ("✍️ Tulis arahan", "✍️ Write directions")
+START = ("▶️ Mulai", "▶️ Start")
+
+
+class Officials:
+    """Plays a whole SOP run through the emulator, as the officials would."""
+
+    def __init__(
+        self,
+        emu: Emulator,
+        officials: list[Official],
+        say: Callable[[str], None] = lambda _line: None,
+        timeout: float = 20.0,
+    ) -> None:
+        self.emu = emu
+        self.people = {o.user_id: o for o in officials}
+        self.say = say
+        self.timeout = timeout
+        self.handled: set[tuple[int, int]] = set()
+        self.tally = Tally()
+
+    def _name(self, user_id: int) -> str:
+        return self.people[user_id].name
+
+    async def _next_from_bot(self, user_id: int, contains: str, since: int) -> MessageRecord:
+        return await self.emu.wait_for_message(
+            user_id, contains=contains, since=since, timeout=self.timeout
+        )
+
+    def _show(self, m: MessageRecord) -> None:
+        who = self._name(m.chat_id) if m.chat_id in self.people else f"grup {m.chat_id}"
+        if m.file_name:
+            self.say(f"  bot → {who}: [dokumen] {m.file_name}")
+            return
+        first = (m.text or "").strip().splitlines()
+        line = next((x for x in first if x.strip()), "")
+        self.say(f"  bot → {who}: {line[:100]}")
+
+    async def start_run(self, camat: int, script: Script) -> None:
+        """The Camat types /mulai, the title, and confirms."""
+        mark = self.emu.mark()
+        self.say(f"{self._name(camat)}: /mulai")
+        self.emu.send_command(camat, "mulai")
+        await self._next_from_bot(camat, "", mark)
+        mark = self.emu.mark()
+        self.say(f"{self._name(camat)}: «{script.title}»")
+        self.emu.send_text(camat, script.title)
+        confirm = await self.emu.wait_for(
+            lambda: self._find(camat, START, mark), timeout=self.timeout
+        )
+        self.say(f"{self._name(camat)}: [Mulai]")
+        self.emu.tap_button(
+            camat, camat, confirm.message_id, button_text=_has_button(confirm, *START)
+        )
+
+    def _find(self, user_id: int, labels: tuple[str, ...], since: int) -> MessageRecord | None:
+        for m in self.emu.sent_messages(chat_id=user_id, since=since):
+            if _has_button(m, *labels) and (m.chat_id, m.message_id) not in self.handled:
+                return m
+        return None
+
+    def _open_task(self) -> MessageRecord | None:
+        """The oldest task message with live buttons that nobody has acted on yet."""
+        labels = DONE + APPROVE + URGENT
+        for m in self.emu.sent_messages():
+            if m.chat_id not in self.people or (m.chat_id, m.message_id) in self.handled:
+                continue
+            if _has_button(m, *labels):
+                return m
+        return None
+
+    def _finished(self, since: int) -> bool:
+        return any(FINISHED_MARK in (m.text or "") for m in self.emu.sent_messages(since=since))
+
+    async def play(self, script: Script, since: int = 0) -> Tally:
+        """Act on every task until the run is finished."""
+        seen = since
+        while True:
+            task = await self.emu.wait_for(
+                lambda: self._open_task() or (self._finished(since) or None),
+                timeout=self.timeout,
+            )
+            for m in self.emu.sent_messages(since=seen):
+                self._show(m)
+            seen = self.emu.mark()
+            if task is True:
+                self.say("  (proses selesai)")
+                return self.tally
+            assert isinstance(task, MessageRecord)
+            self.handled.add((task.chat_id, task.message_id))
+            await self._act(task, script)
+
+    async def _act(self, task: MessageRecord, script: Script) -> None:
+        user = task.chat_id
+        who = self._name(user)
+        text = task.text or ""
+        found = STEP_RE.search(text)
+        step_no = int(found.group(1)) if found else 0
+        if _has_button(task, *URGENT):
+            mark = self.emu.mark()
+            self.say(f"{who}: [Tulis arahan]")
+            self.emu.tap_button(
+                user, user, task.message_id, button_text=_has_button(task, *ARAHAN)
+            )
+            await self._next_from_bot(user, "", mark)
+            mark = self.emu.mark()
+            self.say(f"{who}: «{script.arahan}»")
+            self.emu.send_text(user, script.arahan)
+            again = await self.emu.wait_for(
+                lambda: self._find(user, URGENT, mark), timeout=self.timeout
+            )
+            self.handled.add((again.chat_id, again.message_id))
+            self.say(f"{who}: [Segera]")
+            self.emu.tap_button(
+                user, user, again.message_id, button_text=_has_button(again, *URGENT)
+            )
+        elif _has_button(task, *APPROVE):
+            if self.tally.returns < script.returns_at_review:
+                mark = self.emu.mark()
+                self.say(f"{who}: [Kembalikan]")
+                self.emu.tap_button(
+                    user, user, task.message_id, button_text=_has_button(task, *RETURN)
+                )
+                await self._next_from_bot(user, "", mark)
+                self.say(f"{who}: «{script.return_note}»")
+                self.emu.send_text(user, script.return_note)
+                self.tally.returns += 1
+            else:
+                self.say(f"{who}: [Setujui]")
+                self.emu.tap_button(
+                    user, user, task.message_id, button_text=_has_button(task, *APPROVE)
+                )
+        else:
+            if "Unggah dokumen" in text or "Upload document" in text.replace("<b>", "").replace(
+                "</b>", ""
+            ):
+                await self.upload(user, task, step_no)
+            mark = self.emu.mark()
+            self.say(f"{who}: [Selesai] langkah {step_no}")
+            self.emu.tap_button(user, user, task.message_id, button_text=_has_button(task, *DONE))
+            await self._next_from_bot(user, "", mark)
+        self.tally.steps_done.append(step_no)
+
+    async def upload(self, user: int, task: MessageRecord, step_no: int) -> None:
+        """Tap 'Unggah dokumen', send a PDF, wait for the confirmation."""
+        who = self._name(user)
+        mark = self.emu.mark()
+        self.say(f"{who}: [Unggah dokumen]")
+        self.emu.tap_button(user, user, task.message_id, button_text=_has_button(task, *UPLOAD))
+        await self._next_from_bot(user, "", mark)
+        mark = self.emu.mark()
+        name = f"langkah-{step_no:02d}-{who.split()[0].lower().strip('.')}.pdf"
+        self.say(f"{who}: [file] {name}")
+        self.emu.send_document(
+            user, name, sample_pdf(f"Langkah {step_no} oleh {who}"), "application/pdf"
+        )
+        await self._next_from_bot(user, name, mark)
+        self.tally.uploads += 1

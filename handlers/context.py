@@ -1,0 +1,130 @@
+"""What every handler needs, built once by the composition root and kept in `bot_data`.
+
+Also the shared steps of a handler: find who is writing, run a workflow command in one unit
+of work with its messages, turn a refusal into a reply in the person's language.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import SQLAlchemyError
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
+
+from handlers.notifications import Ack, Notifier
+from messages.render import render
+from storage.bot_uow import BotUnitOfWork, BotUowFactory
+from storage.errors import ConcurrentUpdate
+from storage.files import FileStore
+from workflow.errors import Refused
+from workflow.model import Person
+from workflow.office_calendar import OfficeCalendar
+from workflow.services import Outcome, WorkflowService
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+PROMPT_TTL = timedelta(hours=24)
+INVITE_TTL = timedelta(days=7)
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # Telegram lets bots download at most 20 MB
+
+
+@dataclass
+class BotContext:
+    """Shared services of the running bot."""
+
+    uow_factory: BotUowFactory
+    calendar: OfficeCalendar
+    clock: Callable[[], datetime]
+    files: FileStore
+    kick: Callable[[], None]  # wake the outbox dispatcher
+    bot_username: str = ""
+
+    def calendar_minutes(self, start: datetime, end: datetime) -> int:
+        """Office minutes between two instants."""
+        return self.calendar.office_minutes_between(start, end)
+
+    def service(self, ack: Ack | None = None) -> WorkflowService:
+        """The workflow engine, publishing through the outbox (plus an optional reply)."""
+        return WorkflowService(self.calendar, clock=self.clock, publish=Notifier(self.clock, ack))
+
+    async def execute(self, fn: Callable[[BotUnitOfWork], Awaitable[T]], retries: int = 3) -> T:
+        """Run `fn` in a fresh unit of work, again after a lost optimistic-lock race."""
+        attempt = 0
+        while True:
+            async with self.uow_factory() as uow:
+                try:
+                    result = await fn(uow)
+                except ConcurrentUpdate:
+                    if attempt >= retries:
+                        raise
+                    attempt += 1
+                    continue
+            self.kick()
+            return result
+
+
+def bot_context(context: ContextTypes.DEFAULT_TYPE) -> BotContext:
+    """The BotContext stored by the application builder."""
+    ctx = context.bot_data["kinerja"]
+    assert isinstance(ctx, BotContext)
+    return ctx
+
+
+async def say(update: Update, template_name: str, lang: str | None, **ctx: Any) -> None:
+    """Reply in the chat of the update (for answers that change nothing)."""
+    message = update.effective_message
+    if message is not None:
+        await message.reply_text(
+            render(template_name, lang, **ctx),
+            parse_mode=ParseMode.HTML,
+            disable_web_page_preview=True,
+        )
+
+
+async def whoami(update: Update, ctx: BotContext) -> Person | None:
+    """The registered, active person behind this update, if any."""
+    user = update.effective_user
+    if user is None or user.is_bot:
+        return None
+    async with ctx.uow_factory() as uow:
+        person = await uow.people.by_telegram_id(user.id)
+    if person is None or not person.active:
+        return None
+    return person
+
+
+async def refuse(update: Update, person: Person | None, refusal: Refused) -> None:
+    """Tell the person why nothing happened, and what to do instead."""
+    lang = person.language if person else None
+    query = update.callback_query
+    if query is not None:
+        text = render("refusal", lang, code=refusal.code, params=refusal.params)
+        await query.answer(text[:200], show_alert=True)
+        return
+    await say(update, "refusal", lang, code=refusal.code, params=refusal.params)
+
+
+async def guarded(
+    update: Update, person: Person | None, action: Callable[[], Awaitable[Outcome | None]]
+) -> Outcome | None:
+    """Run a state-changing action; refusals and database trouble become replies."""
+    try:
+        return await action()
+    except Refused as refusal:
+        await refuse(update, person, refusal)
+    except (SQLAlchemyError, ConcurrentUpdate, OSError):
+        log.exception("command failed; nothing was committed")
+        if update.callback_query is not None:
+            await update.callback_query.answer(
+                render("try_again", person.language if person else None)[:200], show_alert=True
+            )
+        else:
+            await say(update, "try_again", person.language if person else None)
+    return None

@@ -1,0 +1,393 @@
+"""Turning workflow events into outgoing messages, written to the outbox in the same transaction.
+
+`Notifier` is the workflow services' publisher: for each accepted command it tells each new
+assignee what is now theirs (with buttons and the documents the step needs), tells the roles
+named in `notify` when a step ends, posts progress to the office group, and adds any reply to
+the person who acted. Texts are rendered here in each recipient's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from messages.render import label, render
+from storage.bot_uow import BotUnitOfWork
+from storage.messaging import Outgoing
+from workflow.model import (
+    Assignment,
+    AssignmentStatus,
+    Event,
+    EventKind,
+    Organisation,
+    Person,
+    Run,
+)
+from workflow.ports import UnitOfWork
+from workflow.services import Outcome
+from workflow.spec import SopDefinition, Step, StepMode
+
+Ack = Callable[[Outcome], Sequence[Outgoing]]
+
+
+def step_title(step: Step, lang: str) -> str:
+    """The step title in the reader's language (Indonesian when no translation)."""
+    return step.title_en if lang == "en" and step.title_en else step.title
+
+
+def step_output(step: Step, lang: str) -> str:
+    """The step output in the reader's language."""
+    return step.output_en if lang == "en" and step.output_en else step.output
+
+
+def role_names(spec: SopDefinition, roles: Sequence[str], lang: str) -> str:
+    """Readable role names."""
+    names = []
+    for rid in roles:
+        role = spec.role(rid)
+        names.append(role.name_en if lang == "en" and role.name_en else role.name)
+    return ", ".join(names)
+
+
+def text(payload_text: str, buttons: list[list[dict[str, str]]] | None = None) -> dict[str, Any]:
+    """An outbox payload for a text message with optional inline buttons."""
+    payload: dict[str, Any] = {"text": payload_text}
+    if buttons:
+        payload["buttons"] = buttons
+    return payload
+
+
+def arahan_of(run: Run) -> str | None:
+    """The Camat's directions given with the disposition, if any (they travel with the run)."""
+    for a in run.assignments:
+        if a.step_no == 1 and a.status is AssignmentStatus.DONE and a.data.get("arahan"):
+            return str(a.data["arahan"])
+    return None
+
+
+def input_documents(run: Run, step: Step) -> list[str]:
+    """Ids of the documents a step needs from earlier steps (latest rounds)."""
+    docs: list[str] = []
+    for src in step.input_documents_from:
+        docs.extend(d for d in run.documents_of_step(src) if d not in docs)
+    return docs
+
+
+class Notifier:
+    """The publisher given to `WorkflowService`; `ack` adds replies to whoever acted."""
+
+    def __init__(self, clock: Callable[[], datetime], ack: Ack | None = None) -> None:
+        self.clock = clock
+        self.ack = ack
+
+    async def __call__(self, outcome: Outcome, uow: UnitOfWork) -> None:
+        """Write the outcome's messages to the outbox (no commit here)."""
+        assert isinstance(uow, BotUnitOfWork)
+        run, spec = outcome.run, outcome.spec
+        org = await uow.people.get_org(run.org_id)
+        assert org is not None
+        people = {p.id: p for p in await uow.people.all_of_org(run.org_id)}
+        out = _Batch(self, uow, org, people, run, spec)
+        events = outcome.events
+        for i, event in enumerate(events):
+            match event.kind:
+                case EventKind.RUN_STARTED:
+                    await out.run_started(event)
+                case EventKind.ASSIGNMENT_ACTIVATED:
+                    await out.task(event, events[:i])
+                case EventKind.STEP_COMPLETED:
+                    await out.step_ended(event, events[i + 1 :])
+                case EventKind.ASSIGNMENT_REASSIGNED:
+                    await out.reassigned(event)
+                case EventKind.RUN_COMPLETED:
+                    await out.run_completed()
+                case EventKind.RUN_CANCELLED:
+                    await out.run_cancelled(event, events)
+                case _:
+                    pass
+        if self.ack is not None:
+            for message in self.ack(outcome):
+                await uow.messaging.enqueue(message, self.clock())
+
+
+class _Batch:
+    """The messages of one outcome (keeps the lookups in one place)."""
+
+    def __init__(
+        self,
+        notifier: Notifier,
+        uow: BotUnitOfWork,
+        org: Organisation,
+        people: dict[str, Person],
+        run: Run,
+        spec: SopDefinition,
+    ) -> None:
+        self.now = notifier.clock()
+        self.uow = uow
+        self.org = org
+        self.people = people
+        self.run = run
+        self.spec = spec
+
+    def name(self, person_id: str | None) -> str:
+        if person_id is None:
+            return "Administrator"
+        person = self.people.get(person_id)
+        return person.name if person else "?"
+
+    async def to_person(self, person: Person, payload: dict[str, Any], kind: str = "text") -> None:
+        await self.uow.messaging.enqueue(
+            Outgoing(kind=kind, payload=payload, person_id=person.id, org_id=self.org.id),
+            self.now,
+        )
+
+    async def to_group(self, payload: dict[str, Any]) -> None:
+        if self.org.group_chat_id is None:
+            return
+        await self.uow.messaging.enqueue(
+            Outgoing(
+                kind="text", payload=payload, chat_id=self.org.group_chat_id, org_id=self.org.id
+            ),
+            self.now,
+        )
+
+    async def documents(self, person: Person, doc_ids: Sequence[str]) -> None:
+        for doc_id in doc_ids:
+            doc = await self.uow.documents.get(doc_id)
+            if doc is None:
+                continue
+            caption = render(
+                "document_caption",
+                person.language,
+                step_no=doc.step_no or 0,
+                name=doc.name,
+                by=self.name(doc.uploaded_by),
+            )
+            await self.to_person(person, {"document_id": doc.id, "caption": caption}, "document")
+
+    async def button(
+        self, person: Person, key: str, action: str, a: Assignment, **data: Any
+    ) -> dict[str, str]:
+        token = await self.uow.messaging.new_token(
+            person.id, action, self.now, assignment_id=a.id, run_id=self.run.id, data=data
+        )
+        return {"text": label(key, person.language), "data": token}
+
+    async def run_started(self, event: Event) -> None:
+        lang = "id"
+        await self.to_group(
+            text(
+                render(
+                    "run_started",
+                    lang,
+                    run_title=self.run.title,
+                    sop_title=self.spec.title,
+                    by=self.name(event.actor_id),
+                    steps=len(self.spec.steps),
+                    minutes=self.spec.total_minutes,
+                )
+            )
+        )
+
+    async def task(self, event: Event, before: Sequence[Event]) -> None:
+        assert event.assignment_id is not None
+        a = self.run.assignment(event.assignment_id)
+        person = self.people.get(a.person_id) if a else None
+        if a is None or person is None or not a.is_active:
+            return
+        step = self.spec.step(a.step_no)
+        lang = person.language
+        inst = self.run.step_instance(a.step_instance_id)
+        returned = [
+            e
+            for e in before
+            if e.kind is EventKind.STEP_COMPLETED and e.data.get("outcome") == "returned"
+        ]
+        docs = input_documents(self.run, step)
+        next_actor = ""
+        if step.no < len(self.spec.steps):
+            next_actor = role_names(self.spec, self.spec.step(step.no + 1).actors[:1], lang)
+        body = render(
+            "task_assigned",
+            lang,
+            run_title=self.run.title,
+            step_no=step.no,
+            total_steps=len(self.spec.steps),
+            step_title=step_title(step, lang),
+            round=inst.round,
+            kelengkapan=step.kelengkapan,
+            output=step_output(step, lang),
+            due=a.due_at,
+            minutes=step.minutes,
+            is_each=step.mode is StepMode.EACH,
+            parts=len(self.run.assignments_of(inst.id)),
+            docs_count=len(docs),
+            arahan=arahan_of(self.run) if step.no > 1 else None,
+            is_disposition=step.disposition,
+            is_decision=step.decision is not None,
+            requires_document=step.requires_document,
+            next_actor=next_actor,
+            return_note=returned[-1].note if returned else None,
+            returned_by=self.name(returned[-1].actor_id) if returned else "",
+        )
+        rows: list[list[dict[str, str]]]
+        if step.disposition:
+            rows = [
+                [
+                    await self.button(person, "sifat_biasa", "dispose", a, sifat="biasa"),
+                    await self.button(person, "sifat_segera", "dispose", a, sifat="segera"),
+                ],
+                [
+                    await self.button(
+                        person, "sifat_sangat_segera", "dispose", a, sifat="sangat_segera"
+                    )
+                ],
+                [await self.button(person, "arahan", "arahan", a)],
+            ]
+        elif step.decision is not None:
+            rows = [
+                [
+                    await self.button(person, "approve", "approve", a),
+                    await self.button(person, "return_", "return", a),
+                ]
+            ]
+        else:
+            rows = [
+                [
+                    await self.button(person, "done", "done", a),
+                    await self.button(person, "upload", "upload", a),
+                ]
+            ]
+        rows.append([await self.button(person, "detail", "detail", a)])
+        await self.to_person(person, text(body, rows))
+        await self.documents(person, docs)
+
+    async def step_ended(self, event: Event, after: Sequence[Event]) -> None:
+        assert event.step_no is not None and event.step_instance_id is not None
+        step = self.spec.step(event.step_no)
+        parts = self.run.assignments_of(event.step_instance_id)
+        by = ", ".join(self.name(a.person_id) for a in parts if a.status is AssignmentStatus.DONE)
+        outcome = str(event.data.get("outcome", "done"))
+        docs = self.run.documents_of_step(step.no)
+        for role in step.notify:
+            for person in self.people.values():
+                if role not in person.roles or not person.active:
+                    continue
+                if any(a.person_id == person.id for a in parts):
+                    continue  # they did it themselves
+                lang = person.language
+                await self.to_person(
+                    person,
+                    text(
+                        render(
+                            "step_ended_notice",
+                            lang,
+                            run_title=self.run.title,
+                            step_no=step.no,
+                            step_title=step_title(step, lang),
+                            outcome=outcome,
+                            by=by,
+                            note=event.note,
+                            docs_count=len(docs),
+                        )
+                    ),
+                )
+                await self.documents(person, docs)
+        nxt = [e for e in after if e.kind is EventKind.ASSIGNMENT_ACTIVATED]
+        next_no = nxt[0].step_no if nxt else None
+        await self.to_group(
+            text(
+                render(
+                    "group_progress",
+                    "id",
+                    run_title=self.run.title,
+                    step_no=step.no,
+                    step_title=step.title,
+                    outcome=outcome,
+                    by=by,
+                    next_step_no=next_no,
+                    next_step_title=self.spec.step(next_no).title if next_no else "",
+                    next_by=", ".join(self.name(e.person_id) for e in nxt),
+                )
+            )
+        )
+
+    async def reassigned(self, event: Event) -> None:
+        person = self.people.get(event.person_id or "")
+        if person is None or event.step_no is None:
+            return
+        await self.to_person(
+            person,
+            text(
+                render(
+                    "reassigned_away",
+                    person.language,
+                    step_no=event.step_no,
+                    run_title=self.run.title,
+                    to_name=self.name(str(event.data.get("to_person_id"))),
+                )
+            ),
+        )
+
+    async def run_completed(self) -> None:
+        for person in self.people.values():
+            if person.active and person.roles:
+                await self.to_person(
+                    person,
+                    text(
+                        render(
+                            "run_completed",
+                            person.language,
+                            run_title=self.run.title,
+                            steps=len(self.spec.steps),
+                        )
+                    ),
+                )
+        await self.to_group(
+            text(
+                render("run_completed", "id", run_title=self.run.title, steps=len(self.spec.steps))
+            )
+        )
+
+    async def run_cancelled(self, event: Event, events: Sequence[Event]) -> None:
+        told: set[str] = set()
+        for a in self.run.assignments:
+            if a.status is AssignmentStatus.CANCELLED and a.person_id not in told:
+                told.add(a.person_id)
+                person = self.people.get(a.person_id)
+                if person is None:
+                    continue
+                await self.to_person(
+                    person,
+                    text(
+                        render(
+                            "run_cancelled",
+                            person.language,
+                            run_title=self.run.title,
+                            by=self.name(event.actor_id),
+                            reason=event.note or "",
+                        )
+                    ),
+                )
+        await self.to_group(
+            text(
+                render(
+                    "run_cancelled",
+                    "id",
+                    run_title=self.run.title,
+                    by=self.name(event.actor_id),
+                    reason=event.note or "",
+                )
+            )
+        )
+
+
+def reply(person: Person, template: str, **ctx: Any) -> Outgoing:
+    """A text reply to one person, in their language, for the outbox."""
+    return Outgoing(
+        kind="text",
+        payload=text(render(template, person.language, **ctx)),
+        person_id=person.id,
+        org_id=person.org_id,
+    )

@@ -1,0 +1,124 @@
+"""Read-only views: /tugas (my open tasks), /status (each active run), /riwayat (audit trail)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from handlers.context import bot_context, say, whoami
+from handlers.notifications import step_title
+from workflow.model import EventKind
+
+MAX_HISTORY = 60
+
+
+async def my_tasks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/tugas: my open assignments, most urgent first, with due times and overdue marks."""
+    ctx = bot_context(context)
+    person = await whoami(update, ctx)
+    if person is None:
+        await say(update, "not_registered", None)
+        return
+    now = ctx.clock()
+    items: list[dict[str, Any]] = []
+    async with ctx.uow_factory() as uow:
+        for run in await uow.runs.list_active(person.org_id):
+            loaded = await uow.definitions.get(run.sop_name, run.sop_version)
+            assert loaded is not None
+            for a in run.active_assignments():
+                if a.person_id != person.id:
+                    continue
+                step = loaded.spec.step(a.step_no)
+                overdue = 0
+                if now > a.due_at:
+                    overdue = ctx.calendar_minutes(a.due_at, now)
+                items.append(
+                    {
+                        "run_title": run.title,
+                        "step_no": step.no,
+                        "step_title": step_title(step, person.language),
+                        "due": a.due_at,
+                        "overdue_minutes": overdue,
+                    }
+                )
+    items.sort(key=lambda t: t["due"])
+    await say(update, "tasks", person.language, items=items)
+
+
+async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/status: each active run of my office — current step, who, office time used."""
+    ctx = bot_context(context)
+    person = await whoami(update, ctx)
+    if person is None:
+        await say(update, "not_registered", None)
+        return
+    now = ctx.clock()
+    runs: list[dict[str, Any]] = []
+    async with ctx.uow_factory() as uow:
+        people = {p.id: p.name for p in await uow.people.all_of_org(person.org_id)}
+        for run in await uow.runs.list_active(person.org_id):
+            loaded = await uow.definitions.get(run.sop_name, run.sop_version)
+            assert loaded is not None
+            spec = loaded.spec
+            active = run.active_assignments()
+            if not active:
+                continue
+            step = spec.step(active[0].step_no)
+            inst = run.step_instance(active[0].step_instance_id)
+            used = ctx.calendar_minutes(inst.activated_at, now)
+            runs.append(
+                {
+                    "title": run.title,
+                    "sop_title": spec.title,
+                    "step_no": step.no,
+                    "total_steps": len(spec.steps),
+                    "step_title": step_title(step, person.language),
+                    "who": [people.get(a.person_id, "?") for a in active],
+                    "used_minutes": used,
+                    "budget_minutes": step.minutes,
+                    "overdue": any(now > a.due_at for a in active),
+                }
+            )
+    await say(update, "status", person.language, runs=runs)
+
+
+async def history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/riwayat: the audit trail of my office's most recent run."""
+    ctx = bot_context(context)
+    person = await whoami(update, ctx)
+    if person is None:
+        await say(update, "not_registered", None)
+        return
+    async with ctx.uow_factory() as uow:
+        run_id = await uow.messaging.latest_run_id(person.org_id)
+        run = await uow.runs.get(run_id) if run_id else None
+        if run is None:
+            await say(update, "history", person.language, title="", entries=[], truncated=False)
+            return
+        events = await uow.runs.history(run.id)
+        people = {p.id: p.name for p in await uow.people.all_of_org(person.org_id)}
+    shown = [e for e in events if e.kind is not EventKind.STEP_ACTIVATED]
+    entries = [
+        {
+            "at": e.at,
+            "who": people.get(e.actor_id or "", "Sistem"),
+            "kind": e.kind.value,
+            "step_no": e.step_no,
+            "round": int(e.data.get("round", 1)),
+            "person": people.get(e.person_id or "", ""),
+            "decision": e.data.get("decision"),
+            "docs": len(e.document_ids),
+            "note": e.note,
+        }
+        for e in shown[-MAX_HISTORY:]
+    ]
+    await say(
+        update,
+        "history",
+        person.language,
+        title=run.title,
+        entries=entries,
+        truncated=len(shown) > MAX_HISTORY,
+    )

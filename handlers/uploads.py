@@ -1,0 +1,192 @@
+"""Documents sent by officials: checked by content and size, stored, attached as a version.
+
+A file is accepted only as the answer to an upload prompt ("Unggah dokumen"). It is downloaded,
+its type is checked from its bytes (the name may lie), stored content-addressed with its
+sha256, and attached to the step in one transaction. Anything wrong: a clear message, nothing
+changed, and the official may simply send the file again.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from pathlib import PurePath
+
+import filetype
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from handlers.context import MAX_UPLOAD_BYTES, BotContext, bot_context, guarded, say, whoami
+from handlers.notifications import reply
+from handlers.steps import AWAIT_UPLOAD
+from storage.bot_uow import BotUnitOfWork
+from workflow.errors import Refused
+from workflow.model import Document, Person
+from workflow.services import AttachDocument, Outcome
+
+log = logging.getLogger(__name__)
+
+# Accepted content types (detected from the bytes) and the file-name extensions each may carry.
+ACCEPTED: dict[str, tuple[str, set[str]]] = {
+    "pdf": ("application/pdf", {".pdf"}),
+    "doc": ("application/msword", {".doc"}),
+    "xls": ("application/vnd.ms-excel", {".xls"}),
+    "docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        {".docx"},
+    ),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", {".xlsx"}),
+    "odt": ("application/vnd.oasis.opendocument.text", {".odt"}),
+    "ods": ("application/vnd.oasis.opendocument.spreadsheet", {".ods"}),
+    "jpg": ("image/jpeg", {".jpg", ".jpeg"}),
+    "png": ("image/png", {".png"}),
+}
+
+
+def detect(data: bytes, file_name: str) -> tuple[str | None, str]:
+    """(mime type, detected kind) when acceptable; (None, what it looks like) otherwise."""
+    kind = filetype.guess(data)
+    found = kind.extension if kind is not None else "unknown"
+    if found == "doc" and file_name.lower().endswith(".xls"):
+        found = "xls"  # both are OLE2 containers; the name tells them apart
+    accepted = ACCEPTED.get(found)
+    if accepted is None:
+        return None, found
+    mime, extensions = accepted
+    ext = PurePath(file_name).suffix.lower()
+    if ext and ext not in extensions:
+        return None, f"{found} (named {ext})"
+    return mime, found
+
+
+async def photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A compressed photo can't be a document: ask for the file instead."""
+    ctx = bot_context(context)
+    person = await whoami(update, ctx)
+    if person is None:
+        await say(update, "not_registered", None)
+        return
+    await say(update, "upload_refused", person.language, reason="photo", max_mb=20, detected="")
+
+
+async def document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A file: store and attach it when the bot asked for one."""
+    message = update.effective_message
+    if message is None or message.document is None:
+        return
+    ctx = bot_context(context)
+    person = await whoami(update, ctx)
+    if person is None:
+        await say(update, "not_registered", None)
+        return
+    lang = person.language
+    async with ctx.uow_factory() as uow:
+        pending = await uow.messaging.pending(person.id, ctx.clock())
+    if pending is None or pending.kind != AWAIT_UPLOAD or pending.assignment_id is None:
+        await say(update, "upload_refused", lang, reason="no_prompt", max_mb=20, detected="")
+        return
+    doc = message.document
+    if doc.file_size is not None and doc.file_size > MAX_UPLOAD_BYTES:
+        await say(update, "upload_refused", lang, reason="too_big", max_mb=20, detected="")
+        return
+    if doc.file_size == 0:
+        await say(update, "upload_refused", lang, reason="empty", max_mb=20, detected="")
+        return
+    try:
+        tg_file = await context.bot.get_file(doc.file_id)
+        data = bytes(await tg_file.download_as_bytearray())
+    except TelegramError as exc:
+        log.warning("download of an upload failed: %s", exc)
+        await say(update, "upload_refused", lang, reason="failed", max_mb=20, detected="")
+        return
+    if not data:
+        await say(update, "upload_refused", lang, reason="empty", max_mb=20, detected="")
+        return
+    if len(data) > MAX_UPLOAD_BYTES:
+        await say(update, "upload_refused", lang, reason="too_big", max_mb=20, detected="")
+        return
+    name = (doc.file_name or "dokumen").strip()[:200] or "dokumen"
+    mime, found = detect(data, name)
+    if mime is None:
+        await say(update, "upload_refused", lang, reason="wrong_type", max_mb=20, detected=found)
+        return
+    try:
+        stored = await ctx.files.put(data)
+    except OSError as exc:  # disk full, permissions: nothing half-stored is attached
+        log.error("storing an upload failed: %s", exc)
+        await say(update, "upload_refused", lang, reason="failed", max_mb=20, detected="")
+        return
+    assignment_id = pending.assignment_id
+    await guarded(
+        update,
+        person,
+        lambda: _attach(
+            ctx,
+            person,
+            assignment_id,
+            name,
+            mime,
+            stored.sha256,
+            stored.key,
+            len(data),
+            doc.file_id,
+        ),
+    )
+
+
+async def _attach(
+    ctx: BotContext,
+    person: Person,
+    assignment_id: str,
+    name: str,
+    mime: str,
+    sha256: str,
+    storage_path: str,
+    size: int,
+    file_id: str,
+) -> Outcome:
+    async def act(uow: BotUnitOfWork) -> Outcome:
+        run = await uow.runs.get_by_assignment(assignment_id)
+        a = run.assignment(assignment_id) if run else None
+        if run is None or a is None:
+            raise Refused("assignment_not_found")
+        loaded = await uow.definitions.get(run.sop_name, run.sop_version)
+        assert loaded is not None
+        step = loaded.spec.step(a.step_no)
+        version = await uow.documents.next_version(run.id, a.step_no)
+        document = Document(
+            id=uuid.uuid4().hex,
+            org_id=run.org_id,
+            name=name,
+            mime_type=mime,
+            size=size,
+            sha256=sha256,
+            storage_path=storage_path,
+            uploaded_by=person.id,
+            uploaded_at=ctx.clock(),
+            telegram_file_id=file_id,
+            run_id=run.id,
+            step_no=a.step_no,
+            version=version,
+        )
+        await uow.documents.add(document)
+
+        def ack(outcome: Outcome) -> list[object]:
+            return [
+                reply(
+                    person,
+                    "upload_saved",
+                    name=name,
+                    step_no=step.no,
+                    version=version,
+                    size_kb=max(1, round(size / 1024)),
+                    can_finish=True,
+                )
+            ]
+
+        return await ctx.service(ack).attach_document(  # type: ignore[arg-type]
+            AttachDocument(assignment_id, person.id, document.id), uow
+        )
+
+    return await ctx.execute(act)
