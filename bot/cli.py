@@ -193,8 +193,4 @@ def run_async(coro_factory: Callable[[], Coroutine[Any, Any, int]]) -> int:
     return asyncio.run(coro_factory())
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
-
-
 __all__ = ["CliError", "Path", "build_parser", "main"]

@@ -129,13 +129,14 @@ class Officials:
         mark = self.emu.mark()
         self.say(f"{self._name(camat)}: /mulai")
         self.emu.send_command(camat, "mulai")
-        await self._next_from_bot(camat, "", mark)
+        await self._next_from_bot(camat, "✍️", mark)  # the prompt for the title
         mark = self.emu.mark()
         self.say(f"{self._name(camat)}: «{script.title}»")
         self.emu.send_text(camat, script.title)
         confirm = await self.emu.wait_for(
             lambda: self._find(camat, START, mark), timeout=self.timeout
         )
+        assert confirm is not None
         self.say(f"{self._name(camat)}: [Mulai]")
         self.emu.tap_button(
             camat, camat, confirm.message_id, button_text=_has_button(confirm, *START)
@@ -197,6 +198,7 @@ class Officials:
             again = await self.emu.wait_for(
                 lambda: self._find(user, URGENT, mark), timeout=self.timeout
             )
+            assert again is not None
             self.handled.add((again.chat_id, again.message_id))
             self.say(f"{who}: [Segera]")
             self.emu.tap_button(

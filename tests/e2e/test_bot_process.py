@@ -1,0 +1,237 @@
+"""End to end: the real bot process (`kinerja-bot run`) against the emulator over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.demo import OFFICIALS, sample_org_text
+from bot.emulator import EmulatorServer
+from bot.simulation import DONE, UPLOAD, Officials, Script, sample_pdf
+from storage.database import make_engine, make_session_factory
+from storage.uow import SqlUnitOfWork
+
+CAMAT, SITI, BUDI, DEWI, RINA = (o.user_id for o in OFFICIALS)
+TIMEOUT = 20.0
+
+
+@dataclass
+class Running:
+    emu: EmulatorServer
+    data_dir: Path
+    proc: asyncio.subprocess.Process
+
+
+async def _cli(env: dict[str, str], *args: str) -> tuple[int, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await proc.communicate()
+    return proc.returncode or 0, out.decode()
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[Running]:
+    """The emulator in this process, the bot as a separate process polling it."""
+    async with EmulatorServer(port=0) as emu:
+        env = {
+            **os.environ,
+            "BOT_TOKEN": emu.bot_token,
+            "TELEGRAM_API_URL": emu.base_url,
+            "TELEGRAM_FILE_URL": emu.base_file_url,
+            "KINERJA_DATA_DIR": str(tmp_path),
+            "PTB_TIMEDELTA": "1",
+        }
+        env.pop("DATABASE_URL", None)
+        org_file = tmp_path / "org.yaml"
+        org_file.write_text(sample_org_text(), encoding="utf-8")
+        code, out = await _cli(env, "org", "import", str(org_file))
+        assert code == 0, out
+        assert "5 new" in out
+        for o in OFFICIALS:
+            emu.add_user(o.user_id, first_name=o.name)
+        for o in OFFICIALS[:4]:
+            emu.start_bot(o.user_id)
+        log_file = (tmp_path / "bot.log").open("wb")
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=log_file,
+        )
+        try:
+            # Ready once it has published its command menu.
+            await emu.wait_for(lambda: emu.commands(), timeout=TIMEOUT)
+            for o in OFFICIALS[:4]:  # their /start, sent before the bot was up, is answered
+                await emu.wait_for_message(o.user_id, timeout=TIMEOUT)
+            yield Running(emu, tmp_path, proc)
+        finally:
+            if proc.returncode is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    await asyncio.wait_for(proc.wait(), timeout=10)
+                except TimeoutError:
+                    proc.kill()
+                    await proc.wait()
+            log_file.close()
+            log = (tmp_path / "bot.log").read_text(encoding="utf-8", errors="replace")
+            print(log[-5000:])
+            assert emu.bot_token not in log  # the token never reaches the log
+
+
+async def join_with_invite(emu: EmulatorServer, user: int, name: str) -> None:
+    """The administrator asks for an invite link; the official opens it."""
+    mark = emu.mark()
+    emu.send_command(CAMAT, "undang", name)
+    invite = await emu.wait_for_message(CAMAT, "start=", since=mark, timeout=TIMEOUT)
+    code = (invite.text or "").split("start=", 1)[1].split()[0]
+    mark = emu.mark()
+    emu.start_bot(user, code)
+    welcome = await emu.wait_for_message(user, since=mark, timeout=TIMEOUT)
+    assert name in (welcome.text or "")
+    # The code works once.
+    mark = emu.mark()
+    emu.add_user(user + 50_000, first_name="Peminjam")
+    emu.start_bot(user + 50_000, code)
+    reused = await emu.wait_for_message(user + 50_000, since=mark, timeout=TIMEOUT)
+    assert "sudah dipakai" in (reused.text or "")
+
+
+async def test_whole_sop_with_one_return_at_step_9(bot: Running) -> None:
+    emu = bot.emu
+    await join_with_invite(emu, RINA, "Rina Marlina")
+    mark = emu.mark()
+    officials = Officials(emu, OFFICIALS, timeout=TIMEOUT)
+    script = Script()
+    await officials.start_run(CAMAT, script)
+    tally = await officials.play(script, since=mark)
+    assert sorted(set(tally.steps_done)) == list(range(1, 15))
+    assert tally.returns == 1
+    assert tally.steps_done.count(9) == 2 and tally.steps_done.count(8) >= 4
+    # Documents were handed on to the next actors as files (by file id, no re-upload).
+    forwarded = [m for m in emu.sent_messages(since=mark) if m.file_name]
+    assert any(m.chat_id == CAMAT and "langkah-10" in (m.file_name or "") for m in forwarded)
+    sends = emu.calls("sendDocument")
+    assert sends and all(isinstance(c.params.get("document"), str) for c in sends)
+    # The returned step reached both members with the Camat's note.
+    for member in (DEWI, RINA):
+        texts = [m.text or "" for m in emu.sent_messages(chat_id=member, since=mark)]
+        assert any("Tabel capaian" in t for t in texts)
+    # The record: the run is completed with its whole trail in the database.
+    engine = make_engine(f"sqlite+aiosqlite:///{bot.data_dir / 'kinerja.sqlite3'}")
+    try:
+        async with SqlUnitOfWork(make_session_factory(engine)) as uow:
+            org = await uow.people.org_by_name("Kecamatan Contoh")
+            assert org is not None
+            assert await uow.runs.list_active(org.id) == []
+    finally:
+        await engine.dispose()
+
+
+async def _task_for(emu: EmulatorServer, user: int, since: int) -> object:
+    return await emu.wait_for(
+        lambda: next(
+            (
+                m
+                for m in emu.sent_messages(chat_id=user, since=since)
+                if any(b.get("text") in DONE for b in m.buttons)
+            ),
+            None,
+        ),
+        timeout=TIMEOUT,
+    )
+
+
+async def test_refusals_change_nothing(bot: Running) -> None:
+    emu = bot.emu
+    # A stranger gets no data and is told how to get access.
+    emu.add_user(9999, first_name="Orang Asing")
+    mark = emu.mark()
+    emu.start_bot(9999)
+    msg = await emu.wait_for_message(9999, since=mark, timeout=TIMEOUT)
+    assert "undangan" in (msg.text or "")
+    mark = emu.mark()
+    emu.send_command(9999, "tugas")
+    msg = await emu.wait_for_message(9999, since=mark, timeout=TIMEOUT)
+    assert "belum terdaftar" in (msg.text or "")
+    # A wrong invite code.
+    mark = emu.mark()
+    emu.start_bot(9999, "kode-palsu-1234567890")
+    msg = await emu.wait_for_message(9999, since=mark, timeout=TIMEOUT)
+    assert "tidak dikenal" in (msg.text or "")
+
+    # Start a run; step 1 is the Camat's. Siti forges a tap on the Camat's button.
+    officials = Officials(emu, OFFICIALS, timeout=TIMEOUT)
+    mark = emu.mark()
+    await officials.start_run(CAMAT, Script())
+    task = await emu.wait_for_message(CAMAT, "Langkah 1/14", since=mark, timeout=TIMEOUT)
+    data = task.buttons[0]["callback_data"]
+    query = emu.tap_button(SITI, SITI, 1, data=data, forged=True)
+    answer = await emu.wait_for_callback_answer(query.id, timeout=TIMEOUT)
+    assert "orang lain" in answer.get("text", "")
+    # Forged garbage data.
+    query = emu.tap_button(CAMAT, CAMAT, task.message_id, data="x" * 40, forged=True)
+    answer = await emu.wait_for_callback_answer(query.id, timeout=TIMEOUT)
+    assert "tidak berlaku" in answer.get("text", "")
+
+    # The Camat disposes (urgent); step 2 goes to Budi.
+    mark = emu.mark()
+    emu.tap_button(CAMAT, CAMAT, task.message_id, button_text="Segera")
+    step2 = await _task_for(emu, BUDI, mark)
+    assert "Langkah 2/14" in (step2.text or "")  # type: ignore[attr-defined]
+    # The stale disposition button, tapped again, changes nothing.
+    query = emu.tap_button(CAMAT, CAMAT, task.message_id, data=data, forged=True)
+    answer = await emu.wait_for_callback_answer(query.id, timeout=TIMEOUT)
+    assert "tidak terbuka" in answer.get("text", "") or "tidak berlaku" in answer.get("text", "")
+
+    # Step 2 needs a document: "Selesai" without one is refused with what to do.
+    msg_id = step2.message_id  # type: ignore[attr-defined]
+    query = emu.tap_button(BUDI, BUDI, msg_id, button_text="✅ Selesai")
+    answer = await emu.wait_for_callback_answer(query.id, timeout=TIMEOUT)
+    assert "memerlukan dokumen" in answer.get("text", "")
+    # A file with no upload prompt open.
+    mark = emu.mark()
+    emu.send_document(BUDI, "draf.pdf", sample_pdf("x"), "application/pdf")
+    msg = await emu.wait_for_message(BUDI, since=mark, timeout=TIMEOUT)
+    assert "belum meminta dokumen" in (msg.text or "")
+    # Open the prompt; a zip named .pdf, an executable and a compressed photo are refused.
+    mark = emu.mark()
+    emu.tap_button(BUDI, BUDI, msg_id, button_text=UPLOAD[0])
+    await emu.wait_for_message(BUDI, "Kirim dokumen", since=mark, timeout=TIMEOUT)
+    for name, payload in (
+        ("draf.pdf", b"PK\x03\x04" + b"\x00" * 60),
+        ("program.exe", b"MZ" + b"\x00" * 200),
+    ):
+        mark = emu.mark()
+        emu.send_document(BUDI, name, payload, "application/pdf")
+        msg = await emu.wait_for_message(BUDI, since=mark, timeout=TIMEOUT)
+        assert "tidak diterima" in (msg.text or "")
+    mark = emu.mark()
+    emu.send_photo(BUDI, b"\xff\xd8\xff\xe0" + b"\x00" * 100)
+    msg = await emu.wait_for_message(BUDI, since=mark, timeout=TIMEOUT)
+    assert "Foto terkompresi" in (msg.text or "")
+    # Still at step 2, nothing attached; a real PDF then goes through.
+    mark = emu.mark()
+    emu.send_document(BUDI, "draf.pdf", sample_pdf("Draf"), "application/pdf")
+    msg = await emu.wait_for_message(BUDI, "tersimpan", since=mark, timeout=TIMEOUT)
+    assert "versi 1" in (msg.text or "")
+    mark = emu.mark()
+    emu.tap_button(BUDI, BUDI, msg_id, button_text="✅ Selesai")
+    step3 = await _task_for(emu, BUDI, mark)
+    assert "Langkah 3/14" in (step3.text or "")  # type: ignore[attr-defined]
