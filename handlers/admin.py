@@ -1,4 +1,4 @@
-"""The office side: start a run (/mulai), invite officials (/undang), bind the group (/hubungkan)."""
+"""The office side: start a run (/mulai), invite officials (/undang), bind the group."""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""Kinerja Bot: scheduler package."""
+"""Scheduler: sweeps for due work (reminders, escalations); not built yet."""

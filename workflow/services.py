@@ -199,6 +199,7 @@ class WorkflowService:
             EventKind.DOCUMENT_ATTACHED,
             cmd.actor_id,
             a,
+            self.clock(),
             document_ids=(cmd.document_id,),
         )
         await uow.runs.save(run)
@@ -214,16 +215,20 @@ class WorkflowService:
         await self._check_documents(uow, run, cmd.document_ids)
         if step.requires_document and not (a.document_ids or cmd.document_ids):
             raise Refused("document_required", step_no=step.no, output=step.output)
+        now = self.clock()
         self._record(
             run,
             EventKind.ASSIGNMENT_COMPLETED,
             cmd.actor_id,
             a,
+            now,
             note=note,
             document_ids=cmd.document_ids,
             data=dict(cmd.data),
         )
-        activated = await self._advance(run, spec, a, StepOutcome.DONE, None, cmd.actor_id, uow)
+        activated = await self._advance(
+            run, spec, a, StepOutcome.DONE, None, cmd.actor_id, uow, now
+        )
         await uow.runs.save(run)
         return await self._finish(run, spec, activated, uow)
 
@@ -238,16 +243,18 @@ class WorkflowService:
             raise Refused("note_required", step_no=step.no)
         await self._check_documents(uow, run, cmd.document_ids)
         outcome = StepOutcome.APPROVED if cmd.approve else StepOutcome.RETURNED
+        now = self.clock()
         self._record(
             run,
             EventKind.ASSIGNMENT_COMPLETED,
             cmd.actor_id,
             a,
+            now,
             note=note,
             document_ids=cmd.document_ids,
             data={"decision": outcome.value},
         )
-        activated = await self._advance(run, spec, a, outcome, note, cmd.actor_id, uow)
+        activated = await self._advance(run, spec, a, outcome, note, cmd.actor_id, uow, now)
         await uow.runs.save(run)
         return await self._finish(run, spec, activated, uow)
 
@@ -285,6 +292,7 @@ class WorkflowService:
             EventKind.ASSIGNMENT_REASSIGNED,
             cmd.actor_id,
             a,
+            now,
             data={"to_person_id": target.id, "new_assignment_id": new_id},
         )
         role = next(r for r in step.actors if r in target.roles)
@@ -292,6 +300,7 @@ class WorkflowService:
             run,
             EventKind.ASSIGNMENT_ACTIVATED,
             cmd.actor_id,
+            now,
             step_no=step.no,
             step_instance_id=a.step_instance_id,
             assignment_id=new_id,
@@ -318,7 +327,7 @@ class WorkflowService:
         reason = _clean(cmd.reason, MAX_NOTE)
         if not reason:
             raise Refused("reason_required")
-        self._next_event(run, EventKind.RUN_CANCELLED, cmd.actor_id, note=reason)
+        self._next_event(run, EventKind.RUN_CANCELLED, cmd.actor_id, self.clock(), note=reason)
         await uow.runs.save(run)
         return await self._finish(run, spec, [], uow)
 
@@ -362,13 +371,13 @@ class WorkflowService:
                 raise Refused("document_not_found")
 
     def _next_event(
-        self, run: Run, kind: EventKind, actor_id: str | None, **fields: Any
+        self, run: Run, kind: EventKind, actor_id: str | None, at: datetime, **fields: Any
     ) -> Event:
         event = Event(
             run_id=run.id,
             seq=run.last_seq + 1,
             kind=kind,
-            at=self.clock(),
+            at=at,
             actor_id=actor_id,
             **fields,
         )
@@ -381,6 +390,7 @@ class WorkflowService:
         kind: EventKind,
         actor_id: str | None,
         a: Assignment,
+        at: datetime,
         note: str | None = None,
         document_ids: Sequence[str] = (),
         data: dict[str, Any] | None = None,
@@ -389,6 +399,7 @@ class WorkflowService:
             run,
             kind,
             actor_id,
+            at,
             step_no=a.step_no,
             step_instance_id=a.step_instance_id,
             assignment_id=a.id,
@@ -417,6 +428,7 @@ class WorkflowService:
             run,
             EventKind.STEP_ACTIVATED,
             actor_id,
+            now,
             step_no=step_no,
             step_instance_id=instance_id,
             data={"round": (latest.round + 1) if latest else 1},
@@ -429,6 +441,7 @@ class WorkflowService:
                 run,
                 EventKind.ASSIGNMENT_ACTIVATED,
                 actor_id,
+                now,
                 step_no=step_no,
                 step_instance_id=instance_id,
                 assignment_id=assignment_id,
@@ -449,6 +462,7 @@ class WorkflowService:
         note: str | None,
         actor_id: str,
         uow: UnitOfWork,
+        now: datetime,
     ) -> list[Assignment]:
         """After an assignment ended: close its step if all parts are in, then go on."""
         instance = run.step_instance(done.step_instance_id)
@@ -460,6 +474,7 @@ class WorkflowService:
             run,
             EventKind.STEP_COMPLETED,
             actor_id,
+            now,
             step_no=instance.step_no,
             step_instance_id=instance.id,
             note=note,
@@ -472,10 +487,10 @@ class WorkflowService:
         else:
             next_no = step.no + 1 if step.no < len(spec.steps) else None
         if next_no is None:
-            self._next_event(run, EventKind.RUN_COMPLETED, actor_id)
+            self._next_event(run, EventKind.RUN_COMPLETED, actor_id, now)
             return []
         people = await uow.people.of_org(run.org_id)
-        return self._activate(run, spec, next_no, people, self.clock(), actor_id)
+        return self._activate(run, spec, next_no, people, now, actor_id)
 
     async def _finish(
         self, run: Run, spec: SopDefinition, activated: list[Assignment], uow: UnitOfWork
