@@ -6,10 +6,20 @@ import argparse
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.cli import _EXTRA_COMMANDS, CliError, run_async
 from bot.settings import Settings
+from handlers.context import INVITE_TTL
+from messages.formatting import format_wib
+from storage.bot_uow import BotUnitOfWork
+from storage.database import make_engine, make_session_factory
+from storage.migrate import upgrade_engine
+from workflow.model import Organisation
 
 
 def default_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -96,6 +106,88 @@ def cmd_org_import(args: argparse.Namespace, settings: Settings) -> int:
     return run_async(main)
 
 
+async def _open_db(settings: Settings) -> tuple[AsyncEngine, Callable[[], BotUnitOfWork]]:
+    """Migrate the database and return (engine, unit-of-work factory)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database())
+    await upgrade_engine(engine)
+    sessions = make_session_factory(engine)
+    return engine, lambda: BotUnitOfWork(sessions)
+
+
+async def _org(uow: BotUnitOfWork, name: str | None) -> Organisation:
+    orgs = await uow.people.list_orgs()
+    if name is None and len(orgs) == 1:
+        return orgs[0]
+    found = [o for o in orgs if name is not None and o.name.casefold() == name.casefold()]
+    if not found:
+        known = ", ".join(o.name for o in orgs) or "(none: run `kinerja-bot org import` first)"
+        raise CliError(f"unknown organisation {name!r}; known: {known}")
+    return found[0]
+
+
+def cmd_org_invite(args: argparse.Namespace, settings: Settings) -> int:
+    """Print a one-time invite link for a person (the server-side twin of /undang)."""
+
+    async def main() -> int:
+        engine, factory = await _open_db(settings)
+        try:
+            async with factory() as uow:
+                org = await _org(uow, args.org)
+                people = [
+                    p
+                    for p in await uow.people.of_org(org.id)
+                    if p.name.casefold() == args.name.casefold()
+                ]
+                if not people:
+                    raise CliError(f"no person named {args.name!r} in {org.name}")
+                code = await uow.messaging.new_invite(
+                    org.id, people[0].id, None, datetime.now(UTC), INVITE_TTL
+                )
+                await uow.commit()
+        finally:
+            await engine.dispose()
+        username = args.bot_username or "<bot>"
+        print(f"https://t.me/{username}?start={code}")
+        print(f"single use, valid {INVITE_TTL.days} days, for {people[0].name} ({org.name})")
+        return 0
+
+    return run_async(main)
+
+
+def cmd_runs_start(args: argparse.Namespace, settings: Settings) -> int:
+    """Start a run from the server console; the running bot notifies the first actor."""
+
+    async def main() -> int:
+        from handlers.notifications import Notifier
+        from workflow.errors import Refused
+        from workflow.office_calendar import OfficeCalendar
+        from workflow.services import StartRun, WorkflowService
+
+        engine, factory = await _open_db(settings)
+        try:
+            async with factory() as uow:
+                org = await _org(uow, args.org)
+                svc = WorkflowService(
+                    OfficeCalendar(settings.office().calendar),
+                    publish=Notifier(lambda: datetime.now(UTC)),
+                )
+                try:
+                    out = await svc.start_run(StartRun(org.id, args.sop, args.title, None), uow)
+                except Refused as refusal:
+                    raise CliError(f"refused: {refusal}") from None
+                first = out.activated[0]
+                who = await uow.people.get(first.person_id)
+        finally:
+            await engine.dispose()
+        print(f"started run {out.run.id}: {out.run.title} ({out.spec.title}, {org.name})")
+        name = who.name if who else first.person_id
+        print(f"step 1 is with {name}, due {format_wib(first.due_at)}")
+        return 0
+
+    return run_async(main)
+
+
 def _register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run the bot (needs BOT_TOKEN)")
     p.set_defaults(func=cmd_run)
@@ -110,6 +202,17 @@ def _register(sub: argparse._SubParsersAction) -> None:
     p = org.add_parser("import", help="load or update an organisation from YAML")
     p.add_argument("file")
     p.set_defaults(func=cmd_org_import)
+    p = org.add_parser("invite", help="a one-time invite link for a person")
+    p.add_argument("name")
+    p.add_argument("--org", help="organisation name (needed when there are several)")
+    p.add_argument("--bot-username", help="the bot's @username, for the t.me link")
+    p.set_defaults(func=cmd_org_invite)
+    runs = sub.add_parser("runs", help="SOP runs").add_subparsers(dest="runs_cmd", required=True)
+    p = runs.add_parser("start", help="start a run of an SOP for an organisation")
+    p.add_argument("--org", help="organisation name (needed when there are several)")
+    p.add_argument("--sop", required=True, help="SOP name, e.g. pengukuran-kinerja")
+    p.add_argument("--title", required=True, help='e.g. "Pengukuran Kinerja Triwulan IV 2026"')
+    p.set_defaults(func=cmd_runs_start)
 
 
 _EXTRA_COMMANDS.append(_register)

@@ -1,0 +1,60 @@
+"""The administrator's server commands: org import, org invite, runs start (SQLite file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.demo import sample_org_text
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("KINERJA_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("BOT_TOKEN", raising=False)
+    org = tmp_path / "org.yaml"
+    org.write_text(sample_org_text(), encoding="utf-8")
+    return tmp_path
+
+
+def test_import_twice_updates_without_duplicates(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["org", "import", str(data_dir / "org.yaml")]) == 0
+    assert "5 new" in capsys.readouterr().out
+    assert main(["org", "import", str(data_dir / "org.yaml")]) == 0
+    assert "0 new, 0 updated, 5 unchanged" in capsys.readouterr().out
+
+
+def test_unknown_role_is_refused_by_name(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = data_dir / "bad.yaml"
+    bad.write_text("organisation: X\npeople:\n  - {name: A, roles: [lurah]}\n", encoding="utf-8")
+    assert main(["org", "import", str(bad)]) == 1
+    assert "lurah" in capsys.readouterr().err
+
+
+def test_invite_prints_a_single_use_link(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["org", "import", str(data_dir / "org.yaml")]) == 0
+    capsys.readouterr()
+    assert main(["org", "invite", "Rina Marlina", "--bot-username", "kinerja_bot"]) == 0
+    link = capsys.readouterr().out.splitlines()[0]
+    assert link.startswith("https://t.me/kinerja_bot?start=") and len(link.split("=")[1]) >= 30
+    assert main(["org", "invite", "Tidak Ada"]) == 1
+
+
+def test_runs_start_from_the_console(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["org", "import", str(data_dir / "org.yaml")]) == 0
+    capsys.readouterr()
+    args = ["runs", "start", "--sop", "pengukuran-kinerja", "--title", "Triwulan IV 2026"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "Triwulan IV 2026" in out and "Drs. Ahmad Suryana" in out
+    assert main(["runs", "start", "--sop", "tidak-ada", "--title", "x"]) == 1
+    assert "unknown_sop" in capsys.readouterr().err
