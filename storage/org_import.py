@@ -207,6 +207,7 @@ async def import_organisation(
                     ),
                     language=entry.language,
                     active=True,
+                    digest=old.digest if old is not None else False,  # the person's own choice
                 )
             )
         matched_ids = {p.id for p in matches if p is not None}

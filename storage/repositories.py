@@ -379,6 +379,7 @@ def _person_row(p: Person) -> RowDict:
         "is_admin": p.is_admin,
         "language": p.language,
         "active": p.active,
+        "digest": p.digest,
     }
 
 
@@ -393,6 +394,7 @@ def _person_from(row: Row[Any]) -> Person:
         telegram_id=row.telegram_id,
         language=row.language,
         active=row.active,
+        digest=row.digest,
     )
 
 

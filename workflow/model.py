@@ -302,6 +302,7 @@ class Person:
     telegram_id: int | None = None
     language: str = "id"
     active: bool = True
+    digest: bool = False  # wants the morning digest (/pengingat)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,10 @@ class Calendar(Protocol):
         """The instant `minutes` office minutes after `start`."""
         ...
 
+    def office_minutes_between(self, a: datetime, b: datetime) -> int:
+        """Office minutes in [a, b)."""
+        ...
+
 
 class RunRepository(ABC):
     """Runs with their step instances, assignments and (new) events."""

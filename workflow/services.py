@@ -224,7 +224,7 @@ class WorkflowService:
             now,
             note=note,
             document_ids=cmd.document_ids,
-            data=dict(cmd.data),
+            data={**cmd.data, **self._time_spent(a, now)},
         )
         activated = await self._advance(
             run, spec, a, StepOutcome.DONE, None, cmd.actor_id, uow, now
@@ -252,7 +252,7 @@ class WorkflowService:
             now,
             note=note,
             document_ids=cmd.document_ids,
-            data={"decision": outcome.value},
+            data={"decision": outcome.value, **self._time_spent(a, now)},
         )
         activated = await self._advance(run, spec, a, outcome, note, cmd.actor_id, uow, now)
         await uow.runs.save(run)
@@ -332,6 +332,13 @@ class WorkflowService:
         return await self._finish(run, spec, [], uow)
 
     # --- helpers --------------------------------------------------------------------------
+
+    def _time_spent(self, a: Assignment, now: datetime) -> dict[str, Any]:
+        """Office minutes used and whether it was on time (kept in the audit trail)."""
+        return {
+            "office_minutes": self.calendar.office_minutes_between(a.activated_at, now),
+            "on_time": now <= a.due_at,
+        }
 
     async def _member(self, uow: UnitOfWork, person_id: str, org_id: str) -> Person:
         person = await uow.people.get(person_id)

@@ -106,6 +106,15 @@ class Step(_Strict):
         return self
 
 
+class ReminderPolicy(_Strict):
+    """When the bot reminds an assignee and escalates, in office minutes (per SOP)."""
+
+    heads_up_share: float | None = Field(default=None, gt=0, lt=1)  # e.g. 0.8; off by default
+    repeat_every_minutes: int | None = Field(default=60, gt=0)
+    repeat_cap: int = Field(default=3, ge=0)
+    escalate_after_minutes: int | None = Field(default=120, gt=0)
+
+
 class Identity(_Strict):
     """The header block (identitas SOP)."""
 
@@ -128,6 +137,7 @@ class SopDefinition(_Strict):
     identity: Identity = Field(default_factory=Identity)
     roles: list[Role] = Field(min_length=1)
     starters: list[RoleId] = Field(default_factory=list)
+    reminders: ReminderPolicy = Field(default_factory=ReminderPolicy)
     steps: list[Step] = Field(min_length=1)
 
     @model_validator(mode="after")

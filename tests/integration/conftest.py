@@ -133,14 +133,6 @@ class ManualClock:
         self.now += timedelta(minutes=minutes)
 
 
-class WallCalendar:
-    """A calendar where every minute is an office minute."""
-
-    def due(self, start: datetime, minutes: int) -> datetime:
-        """`minutes` after `start`."""
-        return start + timedelta(minutes=minutes)
-
-
 async def upload(
     db: Database, files: FileStore, run: Run, step_no: int, person: Person, content: bytes
 ) -> Document:

@@ -13,7 +13,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from storage.files import FileStore
-from tests.integration.conftest import Database, ManualClock, Org, WallCalendar, upload
+from tests.integration.conftest import Database, ManualClock, Org, upload
+from tests.unit.fakes import WallCalendar
 from workflow.model import AssignmentStatus, EventKind, Run, RunStatus, StepOutcome
 from workflow.services import (
     AttachDocument,

@@ -12,7 +12,8 @@ import pytest
 from storage.errors import ConcurrentUpdate
 from storage.files import FileStore
 from storage.uow import SqlUnitOfWork, run_in_uow
-from tests.integration.conftest import Database, ManualClock, Org, WallCalendar, upload
+from tests.integration.conftest import Database, ManualClock, Org, upload
+from tests.unit.fakes import WallCalendar
 from workflow.model import Event, EventKind, Run
 from workflow.services import (
     AttachDocument,

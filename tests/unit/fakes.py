@@ -38,6 +38,9 @@ class WallCalendar:
     def due(self, start: datetime, minutes: int) -> datetime:
         return start + timedelta(minutes=minutes)
 
+    def office_minutes_between(self, a: datetime, b: datetime) -> int:
+        return max(0, int((b - a).total_seconds() // 60))
+
 
 class FakeStore:
     """The 'database': committed state shared by fake units of work."""
