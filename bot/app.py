@@ -31,6 +31,9 @@ from bot.settings import Settings
 from handlers import admin, onboarding, steps, tasks, uploads
 from handlers.context import BotContext
 from messages.render import render
+from scheduler.jobs import ReminderJobs
+from scheduler.planner import TimerPlanner
+from scheduler.sweep import ReminderSweep
 from storage.bot_uow import BotUnitOfWork
 from storage.database import make_engine, make_session_factory
 from storage.files import FileStore
@@ -38,9 +41,6 @@ from storage.migrate import upgrade_engine
 from workflow.office_calendar import OfficeCalendar
 
 log = logging.getLogger(__name__)
-
-# The commands shown in Telegram's menu, per language (setMyCommands).
-COMMANDS = ("tugas", "status", "riwayat", "mulai", "undang", "bantuan")
 
 
 def _utcnow() -> datetime:
@@ -59,6 +59,7 @@ def register_handlers(app: Application) -> None:
             CommandHandler("tugas", tasks.my_tasks, filters=private),
             CommandHandler("status", tasks.status),
             CommandHandler("riwayat", tasks.history, filters=private),
+            CommandHandler("pengingat", tasks.toggle_digest, filters=private),
             # The office: start a run, invite officials, bind the group chat.
             CommandHandler("mulai", admin.start_run),
             CommandHandler("undang", admin.invite),
@@ -96,6 +97,7 @@ class Runtime:
     app: Application
     ctx: BotContext
     dispatcher: Dispatcher
+    reminders: ReminderSweep
     dispose: Callable[[], object]
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -127,10 +129,12 @@ async def build_runtime(settings: Settings, clock: Callable[[], datetime] = _utc
         clock=clock,
         files=files,
         kick=dispatcher.kick,
+        publishers=[TimerPlanner(calendar, clock)],
     )
     app.bot_data["kinerja"] = ctx
     register_handlers(app)
-    return Runtime(settings, app, ctx, dispatcher, engine.dispose)
+    reminders = ReminderSweep(uow_factory, calendar, clock, dispatcher.kick)
+    return Runtime(settings, app, ctx, dispatcher, reminders, engine.dispose)
 
 
 async def register_commands(app: Application) -> None:
@@ -156,6 +160,8 @@ async def start(runtime: Runtime, poll_interval: float = 0.0, timeout: int = 10)
         poll_interval=poll_interval, timeout=timeout, allowed_updates=Update.ALL_TYPES
     )
     runtime.tasks.append(asyncio.create_task(runtime.dispatcher.run_forever()))
+    assert app.job_queue is not None
+    ReminderJobs(runtime.reminders, app.job_queue).install()
     log.info("bot @%s started", me.username)
 
 

@@ -22,6 +22,10 @@ from storage.migrate import upgrade_engine
 from workflow.model import Organisation
 
 
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
 def default_command(args: argparse.Namespace, settings: Settings) -> int:
     """No sub-command: the real bot with a token, the offline demo without one."""
     if settings.bot_token is None:
@@ -162,15 +166,17 @@ def cmd_runs_start(args: argparse.Namespace, settings: Settings) -> int:
         from handlers.notifications import Notifier
         from workflow.errors import Refused
         from workflow.office_calendar import OfficeCalendar
-        from workflow.services import StartRun, WorkflowService
+        from scheduler.planner import TimerPlanner
+        from workflow.services import StartRun, WorkflowService, combine
 
         engine, factory = await _open_db(settings)
         try:
             async with factory() as uow:
                 org = await _org(uow, args.org)
+                calendar = OfficeCalendar(settings.office().calendar)
                 svc = WorkflowService(
-                    OfficeCalendar(settings.office().calendar),
-                    publish=Notifier(lambda: datetime.now(UTC)),
+                    calendar,
+                    publish=combine(Notifier(_utcnow), TimerPlanner(calendar, _utcnow)),
                 )
                 try:
                     out = await svc.start_run(StartRun(org.id, args.sop, args.title, None), uow)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -25,7 +25,7 @@ from storage.files import FileStore
 from workflow.errors import Refused
 from workflow.model import Person
 from workflow.office_calendar import OfficeCalendar
-from workflow.services import Outcome, WorkflowService
+from workflow.services import Outcome, Publisher, WorkflowService, combine
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -45,6 +45,8 @@ class BotContext:
     files: FileStore
     kick: Callable[[], None]  # wake the outbox dispatcher
     bot_username: str = ""
+    # More publishers in the command's transaction (the scheduler's timer planner).
+    publishers: list[Publisher] = field(default_factory=list)
 
     def calendar_minutes(self, start: datetime, end: datetime) -> int:
         """Office minutes between two instants."""
@@ -52,7 +54,8 @@ class BotContext:
 
     def service(self, ack: Ack | None = None) -> WorkflowService:
         """The workflow engine, publishing through the outbox (plus an optional reply)."""
-        return WorkflowService(self.calendar, clock=self.clock, publish=Notifier(self.clock, ack))
+        publish = combine(Notifier(self.clock, ack), *self.publishers)
+        return WorkflowService(self.calendar, clock=self.clock, publish=publish)
 
     async def execute(self, fn: Callable[[BotUnitOfWork], Awaitable[T]], retries: int = 3) -> T:
         """Run `fn` in a fresh unit of work, again after a lost optimistic-lock race."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from telegram import Update
@@ -9,6 +10,7 @@ from telegram.ext import ContextTypes
 
 from handlers.context import bot_context, say, whoami
 from handlers.notifications import step_title
+from storage.bot_uow import BotUnitOfWork
 from workflow.model import EventKind
 
 MAX_HISTORY = 60
@@ -122,3 +124,22 @@ async def history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         entries=entries,
         truncated=len(shown) > MAX_HISTORY,
     )
+
+
+async def toggle_digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/pengingat: switch my morning digest on or off."""
+    ctx = bot_context(context)
+    person = await whoami(update, ctx)
+    if person is None:
+        await say(update, "not_registered", None)
+        return
+
+    async def act(uow: BotUnitOfWork) -> bool:
+        current = await uow.people.get(person.id)
+        assert current is not None
+        await uow.people.update(dataclasses.replace(current, digest=not current.digest))
+        await uow.commit()
+        return not current.digest
+
+    on = await ctx.execute(act)
+    await say(update, "digest_switched", person.language, on=on, top=person.is_admin)

@@ -1,4 +1,4 @@
-"""The unit of work of the bot: the workflow repositories plus the messaging repository."""
+"""The unit of work of the bot: the workflow repositories plus messaging and timers."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.messaging import MessagingRepository
+from storage.timers import TimerRepository
 from storage.uow import SqlUnitOfWork
 
 
@@ -21,6 +22,7 @@ class BotUnitOfWork(SqlUnitOfWork):
     ) -> None:
         super().__init__(session_factory, definition_sources)
         self.messaging = MessagingRepository(self.session)
+        self.timers = TimerRepository(self.session)
 
 
 BotUowFactory = Callable[[], BotUnitOfWork]

@@ -105,6 +105,16 @@ class Outcome:
 Publisher = Callable[[Outcome, UnitOfWork], Awaitable[None]]
 
 
+def combine(*publishers: Publisher) -> Publisher:
+    """One publisher that runs several in order (same transaction)."""
+
+    async def publish(outcome: Outcome, uow: UnitOfWork) -> None:
+        for each in publishers:
+            await each(outcome, uow)
+
+    return publish
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -136,6 +136,46 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "try_again": {},
     "refusal": {"code": "document_required", "params": {"step_no": 2, "output": "Draf"}},
     "command_menu": {},
+    "reminders": {
+        "items": [
+            {
+                "kind": k,
+                "run_title": "R",
+                "step_no": 7,
+                "step_title": "S",
+                "due": WHEN,
+                "overdue_minutes": 130,
+                "budget_minutes": 240,
+                "assignee": "Dewi",
+                "to_role": "Sekretaris",
+            }
+            for k in ("heads_up", "due", "repeat", "escalated_to_you", "you_were_escalated")
+        ]
+    },
+    "digest": {
+        "day": WHEN,
+        "mine": [
+            {
+                "run_title": "R",
+                "step_no": 7,
+                "step_title": "S",
+                "due": WHEN,
+                "overdue_minutes": 30,
+                "assignee": "Dewi",
+            }
+        ],
+        "overdue": [
+            {
+                "run_title": "R",
+                "step_no": 7,
+                "step_title": "S",
+                "due": WHEN,
+                "overdue_minutes": 30,
+                "assignee": "Dewi",
+            }
+        ],
+    },
+    "digest_switched": {"on": True, "top": True},
 }
 
 
