@@ -164,9 +164,9 @@ def cmd_runs_start(args: argparse.Namespace, settings: Settings) -> int:
 
     async def main() -> int:
         from handlers.notifications import Notifier
+        from scheduler.planner import TimerPlanner
         from workflow.errors import Refused
         from workflow.office_calendar import OfficeCalendar
-        from scheduler.planner import TimerPlanner
         from workflow.services import StartRun, WorkflowService, combine
 
         engine, factory = await _open_db(settings)
