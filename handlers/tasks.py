@@ -113,6 +113,8 @@ async def history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             "decision": e.data.get("decision"),
             "docs": len(e.document_ids),
             "note": e.note,
+            "minutes": e.data.get("office_minutes"),
+            "on_time": e.data.get("on_time"),
         }
         for e in shown[-MAX_HISTORY:]
     ]

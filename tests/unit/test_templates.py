@@ -120,6 +120,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
                 "decision": "returned",
                 "docs": 0,
                 "note": "Perbaiki",
+                "minutes": 45,
+                "on_time": True,
             }
         ],
     },
