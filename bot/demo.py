@@ -13,18 +13,21 @@ import logging
 import shutil
 import tempfile
 import time
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
 from pydantic import SecretStr
 
-from bot.app import build_runtime, start, stop
+from bot.app import Runtime, build_runtime, start, stop
 from bot.emulator import EmulatorServer
 from bot.settings import Settings
 from bot.simulation import Official, Officials, Script
+from messages.formatting import format_wib
 from storage.org_import import import_organisation
 from storage.uow import SqlUnitOfWork
+from workflow.office_calendar import OfficeCalendar
 from workflow.spec import resolve_definition
 
 SAMPLE_ORG = "kecamatan-contoh.yaml"
@@ -36,6 +39,7 @@ OFFICIALS = [
     Official(1004, "Dewi Lestari"),
     Official(1005, "Rina Marlina"),
 ]
+LATE = OFFICIALS[3]  # Dewi, a section head, with --fast-clock
 
 
 def sample_org_text() -> str:
@@ -43,7 +47,47 @@ def sample_org_text() -> str:
     return (resources.files("bot") / "samples" / SAMPLE_ORG).read_text(encoding="utf-8")
 
 
-async def play_demo(out: Path | None, timeout: float = 20.0) -> int:
+class SimClock:
+    """Simulated office time: starts Monday 08:00 WIB and moves only when the demo says."""
+
+    def __init__(self, calendar: OfficeCalendar) -> None:
+        self.calendar = calendar
+        self.now = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def pass_office_minutes(self, minutes: int) -> None:
+        """Let `minutes` of office time go by (nights and holidays are skipped)."""
+        self.now = self.calendar.due(self.now, minutes)
+
+
+async def _late_official(
+    emu: EmulatorServer,
+    clock: SimClock,
+    runtime: Runtime,
+    late: Official,
+    supervisor: Official,
+    minutes: int,
+    say: Callable[[str], None],
+    timeout: float,
+) -> None:
+    """Nobody touches the step: office time runs on; reminders, then the escalation, go out."""
+    say(f"⏩ {late.name} belum mengerjakan langkah ini; waktu kantor dipercepat …")
+    for label, office_minutes in (
+        ("batas waktu habis", minutes),
+        ("+1 jam", 60),
+        ("+2 jam: eskalasi", 60),
+    ):
+        clock.pass_office_minutes(office_minutes)
+        mark = emu.mark()
+        report = await runtime.reminders.sweep()
+        say(f"⏰ {format_wib(clock.now)} ({label}): {report.claimed} pengingat jatuh tempo")
+        for who in {late.user_id, *({supervisor.user_id} if "eskalasi" in label else set())}:
+            await emu.wait_for_message(who, since=mark, timeout=timeout)
+
+
+async def play_demo(out: Path | None, timeout: float = 20.0, fast_clock: bool = False) -> int:
     """Run the demo; return the exit status."""
     began = time.monotonic()
     workdir = out or Path(tempfile.mkdtemp(prefix="kinerja-demo-"))
@@ -63,7 +107,8 @@ async def play_demo(out: Path | None, timeout: float = 20.0) -> int:
                 TELEGRAM_FILE_URL=emu.base_file_url,
                 KINERJA_DATA_DIR=workdir,
             )
-            runtime = await build_runtime(settings)
+            clock = SimClock(OfficeCalendar(settings.office().calendar))
+            runtime = await build_runtime(settings, clock=clock)
             loaded = resolve_definition("pengukuran-kinerja")
 
             def uow() -> SqlUnitOfWork:
@@ -78,7 +123,21 @@ async def play_demo(out: Path | None, timeout: float = 20.0) -> int:
             for o in OFFICIALS:
                 emu.add_user(o.user_id, first_name=o.name, language_code="id")
             await start(runtime, timeout=1)
-            officials = Officials(emu, OFFICIALS, say=say, timeout=timeout)
+            late_done: set[int] = set()
+
+            async def before_task(user: int, step_no: int) -> None:
+                """A few office minutes per action; with --fast-clock Dewi is late at step 7."""
+                clock.pass_office_minutes(5)
+                if fast_clock and user == LATE.user_id and step_no == 7 and 7 not in late_done:
+                    late_done.add(7)
+                    minutes = loaded.spec.step(7).minutes
+                    await _late_official(
+                        emu, clock, runtime, LATE, OFFICIALS[1], minutes, say, timeout
+                    )
+
+            officials = Officials(
+                emu, OFFICIALS, say=say, timeout=timeout, before_task=before_task
+            )
             for o in OFFICIALS[:4]:
                 emu.start_bot(o.user_id)
 
@@ -118,12 +177,19 @@ async def play_demo(out: Path | None, timeout: float = 20.0) -> int:
             documents = sum(1 for m in emu.sent_messages() if m.file_name)
             elapsed = timedelta(seconds=round(time.monotonic() - began))
             steps = sorted(set(tally.steps_done))
+            reminders = sum(
+                1
+                for m in emu.sent_messages()
+                if "Pengingat" in (m.text or "") or "Reminder" in (m.text or "")
+            )
             ok = steps == list(range(1, 15)) and tally.returns == 1
+            if fast_clock:
+                ok = ok and reminders >= 3
             say(
                 f"== demo {'selesai' if ok else 'GAGAL'}: langkah {steps[0]}–{steps[-1]} "
                 f"({len(steps)} langkah), {tally.returns} pengembalian di langkah 9, "
                 f"{tally.uploads} unggahan, {documents} dokumen diteruskan, "
-                f"{len(emu.sent_messages())} pesan bot, {elapsed}"
+                f"{reminders} pengingat, {len(emu.sent_messages())} pesan bot, {elapsed}"
             )
             if out is not None:
                 (workdir / "transcript.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -133,7 +199,7 @@ async def play_demo(out: Path | None, timeout: float = 20.0) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def run_demo(out: Path | None) -> int:
+def run_demo(out: Path | None, fast_clock: bool = False) -> int:
     """Entry for the CLI."""
     logging.basicConfig(level=logging.WARNING)
-    return asyncio.run(play_demo(out))
+    return asyncio.run(play_demo(out, fast_clock=fast_clock))

@@ -8,7 +8,7 @@ file), all through the emulator — so the bot is exercised exactly as in Telegr
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.emulator import Emulator
@@ -99,8 +99,10 @@ class Officials:
         officials: list[Official],
         say: Callable[[str], None] = lambda _line: None,
         timeout: float = 20.0,
+        before_task: Callable[[int, int], Awaitable[None]] | None = None,
     ) -> None:
         self.emu = emu
+        self.before_task = before_task  # (user id, step no): e.g. let office time pass
         self.people = {o.user_id: o for o in officials}
         self.say = say
         self.timeout = timeout
@@ -185,6 +187,8 @@ class Officials:
         text = task.text or ""
         found = STEP_RE.search(text)
         step_no = int(found.group(1)) if found else 0
+        if self.before_task is not None:
+            await self.before_task(user, step_no)
         if _has_button(task, *URGENT):
             mark = self.emu.mark()
             self.say(f"{who}: [Tulis arahan]")
