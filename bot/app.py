@@ -27,9 +27,17 @@ from telegram.ext import (
 )
 
 from bot.dispatcher import Dispatcher
+from bot.receiving import Poller, UpdateProcessor
 from bot.settings import Settings
+from bot.webhook_server import WEBHOOK_PATH, WebhookServer, derive_secret
 from handlers import admin, onboarding, steps, tasks, uploads
-from handlers.context import BotContext
+from handlers.context import (
+    TEMPORARY_ERRORS,
+    AlreadyProcessed,
+    BotContext,
+    current_update,
+    defer_update,
+)
 from messages.render import render
 from scheduler.jobs import ReminderJobs
 from scheduler.planner import TimerPlanner
@@ -82,8 +90,17 @@ def register_handlers(app: Application) -> None:
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log, and tell the person that nothing changed so they can try again."""
-    log.error("update failed", exc_info=context.error)
+    """Log; keep the update when the database is away; else say that nothing changed."""
+    error = context.error
+    if isinstance(error, AlreadyProcessed):
+        return  # a redelivered update: its state change and its messages are done
+    if isinstance(error, TEMPORARY_ERRORS) and defer_update():
+        log.warning("update kept for later: %s", error)
+        return
+    log.error("update failed", exc_info=error)
+    scope = current_update.get()
+    if scope is not None and scope.recorded:
+        return  # the change was committed; only a reply after it failed
     if isinstance(update, Update) and update.effective_chat is not None:
         with contextlib.suppress(Exception):
             await context.bot.send_message(update.effective_chat.id, render("try_again", None))
@@ -100,6 +117,19 @@ class Runtime:
     reminders: ReminderSweep
     dispose: Callable[[], object]
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    processor: UpdateProcessor | None = None
+    poller: Poller | None = None
+    webhook: WebhookServer | None = None
+
+
+@dataclass(frozen=True)
+class WebhookOptions:
+    """Webhook mode: the public URL Telegram posts to, and where we listen."""
+
+    url: str  # e.g. https://bot.example.go.id (the path /telegram is added)
+    host: str = "0.0.0.0"
+    port: int = 8443
+    secret: str | None = None  # default: derived from the token, alike on every instance
 
 
 async def build_runtime(settings: Settings, clock: Callable[[], datetime] = _utcnow) -> Runtime:
@@ -118,8 +148,11 @@ async def build_runtime(settings: Settings, clock: Callable[[], datetime] = _utc
         .token(settings.bot_token.get_secret_value())
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.telegram_file_url)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        # A safety net for direct replies (overall and group limits); it must not retry, as
+        # a 429 would pause every request: the dispatcher paces and retries outbox messages.
+        .rate_limiter(AIORateLimiter(max_retries=0))
         .concurrent_updates(False)
+        .updater(None)  # our own receiver (bot.receiving): offsets move only after commit
         .build()
     )
     dispatcher = Dispatcher(app.bot, uow_factory, files, clock)
@@ -134,7 +167,9 @@ async def build_runtime(settings: Settings, clock: Callable[[], datetime] = _utc
     app.bot_data["kinerja"] = ctx
     register_handlers(app)
     reminders = ReminderSweep(uow_factory, calendar, clock, dispatcher.kick)
-    return Runtime(settings, app, ctx, dispatcher, reminders, engine.dispose)
+    runtime = Runtime(settings, app, ctx, dispatcher, reminders, engine.dispose)
+    runtime.processor = UpdateProcessor(app, uow_factory, clock)
+    return runtime
 
 
 async def register_commands(app: Application) -> None:
@@ -147,18 +182,40 @@ async def register_commands(app: Application) -> None:
         )
 
 
-async def start(runtime: Runtime, poll_interval: float = 0.0, timeout: int = 10) -> None:
-    """Start the bot: polling for updates, and the outbox dispatcher."""
+async def start(
+    runtime: Runtime,
+    poll_interval: float = 0.0,
+    timeout: int = 10,
+    webhook: WebhookOptions | None = None,
+) -> None:
+    """Start the bot: receiving updates (polling, or a webhook), and the outbox dispatcher."""
     app = runtime.app
     await app.initialize()
     me = await app.bot.get_me()
     runtime.ctx.bot_username = me.username or ""
     await register_commands(app)
     await app.start()
-    assert app.updater is not None
-    await app.updater.start_polling(
-        poll_interval=poll_interval, timeout=timeout, allowed_updates=Update.ALL_TYPES
-    )
+    assert runtime.processor is not None
+    if webhook is None:
+        runtime.poller = Poller(app, runtime.processor, timeout=timeout)
+        runtime.tasks.append(asyncio.create_task(runtime.poller.run()))
+    else:
+        token = app.bot.token
+        secret = webhook.secret or derive_secret(token)
+        runtime.webhook = WebhookServer(
+            app,
+            runtime.processor,
+            runtime.dispatcher,
+            runtime.ctx.uow_factory,
+            runtime.ctx.clock,
+            secret,
+        )
+        await runtime.webhook.start(webhook.host, webhook.port)
+        await app.bot.set_webhook(
+            webhook.url.rstrip("/") + WEBHOOK_PATH,
+            secret_token=secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
     runtime.tasks.append(asyncio.create_task(runtime.dispatcher.run_forever()))
     assert app.job_queue is not None
     ReminderJobs(runtime.reminders, app.job_queue).install()
@@ -173,8 +230,10 @@ async def stop(runtime: Runtime) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await task
     app = runtime.app
-    if app.updater is not None and app.updater.running:
-        await app.updater.stop()
+    if runtime.webhook is not None:
+        await runtime.webhook.stop()  # the webhook stays set: other instances may serve it
+    if runtime.poller is not None and app.running:
+        await runtime.poller.confirm()
     if app.running:
         await app.stop()
     await app.shutdown()

@@ -9,6 +9,7 @@ import signal
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -35,10 +36,29 @@ def default_command(args: argparse.Namespace, settings: Settings) -> int:
     return cmd_run(args, settings)
 
 
+def _webhook_options(args: argparse.Namespace, settings: Settings) -> Any:
+    """Webhook mode from `--webhook-url URL --listen HOST:PORT`, or None for polling."""
+    from bot.app import WebhookOptions
+
+    url = getattr(args, "webhook_url", None)
+    listen = getattr(args, "listen", None)
+    if url is None:
+        if listen is not None:
+            raise CliError("--listen needs --webhook-url")
+        return None
+    if not url.startswith("https://") and not url.startswith("http://"):
+        raise CliError(f"--webhook-url must be an https:// URL, not {url!r}")
+    host, _, port = (listen or "0.0.0.0:8443").rpartition(":")
+    if not port.isdigit() or not host:
+        raise CliError(f"--listen must be HOST:PORT, not {listen!r}")
+    return WebhookOptions(url, host, int(port), settings.webhook_secret)
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    """Run the bot (long polling) until SIGINT/SIGTERM."""
+    """Run the bot (long polling, or a webhook) until SIGINT/SIGTERM."""
     if settings.bot_token is None:
         raise CliError("BOT_TOKEN is not set (without it, `kinerja-bot demo` runs offline)")
+    webhook = _webhook_options(args, settings)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -49,7 +69,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         from bot.app import build_runtime, start, stop
 
         runtime = await build_runtime(settings)
-        await start(runtime)
+        await start(runtime, webhook=webhook)
         stopping = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -196,6 +216,8 @@ def cmd_runs_start(args: argparse.Namespace, settings: Settings) -> int:
 
 def _register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run the bot (needs BOT_TOKEN)")
+    p.add_argument("--webhook-url", help="webhook mode: the public https URL of this service")
+    p.add_argument("--listen", help="webhook mode: HOST:PORT to listen on (0.0.0.0:8443)")
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("demo", help="play the whole SOP offline with simulated officials")
     p.add_argument("--out", help="keep the database, documents and transcript in this folder")

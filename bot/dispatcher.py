@@ -1,9 +1,17 @@
 """The outbox dispatcher: sends committed outgoing messages to Telegram until delivered.
 
-Rows are claimed with a lease (one conditional UPDATE each, safe with several dispatchers),
-sent, then marked. Temporary failures (network, timeouts, 5xx, 429) are retried with backoff,
-honouring `retry_after`; permanent ones (blocked, chat not found) are recorded and never block
-the workflow. A message for a person who has not joined yet waits until they do.
+Each round takes the oldest pending message of every recipient (so each chat gets its messages
+in order), asks the `Pacer` whether that chat may receive one now (Telegram's flood limits, kept
+without waiting for 429s), claims the row with a lease (one conditional UPDATE, safe with
+several dispatchers) and sends it; a few sends to different chats run at once. Temporary
+failures (network, timeouts, 5xx, 429) are retried with backoff, honouring `retry_after`;
+permanent ones (blocked, chat not found, refused) are marked `failed`, shown to administrators
+by /masalah, and never block the workflow. A message for a person who has not joined yet waits
+until they do.
+
+Delivery is at least once and, as far as Telegram lets anyone know, exactly once: a row is
+marked sent only after Telegram's answer, so a send whose answer is lost (the connection drops
+after Telegram acted, or the process dies between the answer and the commit) is sent again.
 """
 
 from __future__ import annotations
@@ -19,20 +27,17 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
+from bot.pacing import Pacer
 from storage.bot_uow import BotUowFactory
 from storage.files import FileStore
+from storage.length_limits import MAX_CAPTION, MAX_TEXT, fit_caption
 from storage.messaging import QueuedMessage
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
 WAIT_FOR_JOIN = timedelta(days=1)
-MAX_TEXT = 4096
-MAX_CAPTION = 1024
-
-
-def _trim(value: str, limit: int) -> str:
-    return value if len(value) <= limit else value[: limit - 1] + "…"
+MAX_BACKOFF = 300.0
 
 
 def _markup(buttons: Any) -> InlineKeyboardMarkup | None:
@@ -46,6 +51,13 @@ def _markup(buttons: Any) -> InlineKeyboardMarkup | None:
     )
 
 
+def _recipient(message: QueuedMessage) -> tuple[str, bool]:
+    """The pacing key of a message and whether it goes to a group."""
+    if message.chat_id is not None:
+        return f"c{message.chat_id}", message.chat_id < 0
+    return f"p{message.person_id}", False
+
+
 class Dispatcher:
     """Drains the outbox; `kick()` after a commit makes it look at once."""
 
@@ -55,46 +67,96 @@ class Dispatcher:
         uow_factory: BotUowFactory,
         files: FileStore,
         clock: Callable[[], datetime],
-        batch: int = 50,
+        batch: int = 100,
+        pacer: Pacer | None = None,
+        max_in_flight: int = 8,
     ) -> None:
         self.bot = bot
         self.uow_factory = uow_factory
         self.files = files
         self.clock = clock
         self.batch = batch
+        self.pacer = pacer or Pacer()
+        self.max_in_flight = max_in_flight
         self._wake = asyncio.Event()
+        self._in_flight: dict[str, asyncio.Task[None]] = {}
         self.sent = 0
         self.failed = 0
+        self.healthy = True  # False while the last round failed (e.g. database away)
+        self.last_error: str | None = None
 
     def kick(self) -> None:
         """Something was committed to the outbox: look now."""
         self._wake.set()
 
     async def run_forever(self, idle: float = 1.0) -> None:
-        """Drain, then wait for a kick or `idle` seconds; until cancelled."""
-        while True:
-            try:
-                more = await self.drain_once()
-            except Exception:  # the database may be away for a while; keep going
-                log.exception("outbox drain failed; will retry")
-                more = 0
-            if more:
-                continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=idle)
-            self._wake.clear()
+        """Drain, then wait for a kick, a finished send or the next allowed send; until
+        cancelled (sends in flight are then cancelled too; their leases run out)."""
+        failures = 0
+        try:
+            while True:
+                try:
+                    wait = await self.drain_once()
+                    failures = 0
+                    self.healthy, self.last_error = True, None
+                except Exception as exc:  # the database may be away for a while; keep going
+                    log.exception("outbox drain failed; will retry")
+                    failures += 1
+                    self.healthy, self.last_error = False, type(exc).__name__
+                    wait = min(idle * 2**failures, 30.0)
+                timeout = idle if wait is None else min(idle, wait)
+                if timeout > 0:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+                self._wake.clear()
+        finally:
+            for task in self._in_flight.values():
+                task.cancel()
 
-    async def drain_once(self) -> int:
-        """Send what is due now; return how many rows were handled."""
+    async def drain_once(self) -> float | None:
+        """Start the sends allowed now; return seconds until a paced one may go (None when
+        nothing waits for the pace)."""
         now = self.clock()
+        room = self.max_in_flight - len(self._in_flight)
+        if room <= 0:
+            return None
         async with self.uow_factory() as uow:
-            claimed = await uow.messaging.claim_due(now, self.batch, LEASE)
+            heads = await uow.messaging.due_heads(now, self.batch)
+            chosen: list[tuple[QueuedMessage, str]] = []
+            soonest: float | None = None
+            for message in heads:
+                key, group = _recipient(message)
+                if key in self._in_flight:
+                    continue
+                wait = self.pacer.wait(key, group)
+                if wait > 0:
+                    soonest = wait if soonest is None else min(soonest, wait)
+                    continue
+                if len(chosen) >= room:
+                    break
+                if await uow.messaging.claim(message.id, now, LEASE):
+                    self.pacer.take(key, group)
+                    chosen.append((message, key))
             await uow.commit()
-        for message in claimed:
-            await self._deliver(message)
-        return len(claimed)
+        for message, key in chosen:
+            self._in_flight[key] = asyncio.create_task(self._send_one(message, key))
+        return soonest
 
-    async def _deliver(self, message: QueuedMessage) -> None:
+    async def settle(self) -> None:
+        """Wait for the sends in flight (tests and shutdown)."""
+        while self._in_flight:
+            await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
+
+    async def _send_one(self, message: QueuedMessage, key: str) -> None:
+        try:
+            await self._deliver(message, key)
+        except Exception:  # the lease runs out and the row is tried again
+            log.exception("outbox %s: delivery could not be recorded", message.id)
+        finally:
+            self._in_flight.pop(key, None)
+            self.kick()
+
+    async def _deliver(self, message: QueuedMessage, key: str) -> None:
         async with self.uow_factory() as uow:
             chat_id = message.chat_id
             if chat_id is None and message.person_id is not None:
@@ -117,6 +179,7 @@ class Dispatcher:
             except RetryAfter as exc:
                 delay = exc.retry_after
                 seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
+                self.pacer.hold(key, seconds)
                 await uow.messaging.mark_retry(
                     message.id, self.clock() + timedelta(seconds=seconds), f"429: {exc}"
                 )
@@ -132,7 +195,7 @@ class Dispatcher:
                 log.warning("outbox %s: refused by Telegram: %s", message.id, exc)
                 await uow.messaging.mark_failed(message.id, self.clock(), f"400: {exc.message}")
             except (NetworkError, OSError) as exc:  # timeouts, 5xx, dropped connections
-                backoff = min(300, 2 ** min(message.attempts, 8))
+                backoff = min(MAX_BACKOFF, 2.0 ** min(message.attempts, 9))
                 await uow.messaging.mark_retry(
                     message.id, self.clock() + timedelta(seconds=backoff), f"network: {exc}"
                 )
@@ -147,7 +210,7 @@ class Dispatcher:
             doc = await uow.documents.get(payload["document_id"])
             if doc is None:
                 raise BadRequest("document is gone")
-            caption = _trim(str(payload.get("caption", "")), MAX_CAPTION)
+            caption = fit_caption(str(payload.get("caption", "")), MAX_CAPTION)
             if doc.telegram_file_id:
                 sent = await self.bot.send_document(
                     chat_id, doc.telegram_file_id, caption=caption, parse_mode=ParseMode.HTML
@@ -165,7 +228,7 @@ class Dispatcher:
             return sent.message_id
         sent = await self.bot.send_message(
             chat_id,
-            _trim(str(payload["text"]), MAX_TEXT),
+            str(payload["text"])[:MAX_TEXT],  # longer texts were split when enqueued
             parse_mode=ParseMode.HTML,
             reply_markup=_markup(payload.get("buttons")),
             disable_web_page_preview=True,

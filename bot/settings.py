@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, alias="DATABASE_URL")
     data_dir: Path = Field(default=Path("data"), alias="KINERJA_DATA_DIR")
     config_file: Path | None = Field(default=None, alias="KINERJA_CONFIG")
+    webhook_secret: str | None = Field(default=None, alias="WEBHOOK_SECRET")
 
     def database(self) -> str:
         """The database URL; by default an SQLite file in the data directory."""

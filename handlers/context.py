@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -30,9 +31,42 @@ from workflow.services import Outcome, Publisher, WorkflowService, combine
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+# Failures that pass: the database or the network away for a while, a lost race.
+TEMPORARY_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError, ConcurrentUpdate, OSError)
+
 PROMPT_TTL = timedelta(hours=24)
 INVITE_TTL = timedelta(days=7)
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # Telegram lets bots download at most 20 MB
+
+
+class AlreadyProcessed(Exception):
+    """This update's state change was committed before (a redelivery): change nothing."""
+
+
+@dataclass
+class UpdateScope:
+    """The update being handled, set by the receiver (polling loop or webhook) around it.
+
+    `recorded`: its state change (with its processed_updates row) was committed. `retry`: a
+    temporary failure (the database away) left it unfinished, so the receiver keeps it and
+    handles it again later instead of acknowledging it.
+    """
+
+    update_id: int
+    recorded: bool = False
+    retry: bool = False
+
+
+current_update: ContextVar[UpdateScope | None] = ContextVar("current_update", default=None)
+
+
+def defer_update() -> bool:
+    """Ask the receiver to keep the current update for later; False when nobody will."""
+    scope = current_update.get()
+    if scope is None or scope.recorded:
+        return False
+    scope.retry = True
+    return True
 
 
 @dataclass
@@ -58,10 +92,22 @@ class BotContext:
         return WorkflowService(self.calendar, clock=self.clock, publish=publish)
 
     async def execute(self, fn: Callable[[BotUnitOfWork], Awaitable[T]], retries: int = 3) -> T:
-        """Run `fn` in a fresh unit of work, again after a lost optimistic-lock race."""
+        """Run `fn` in a fresh unit of work, again after a lost optimistic-lock race.
+
+        Inside a receiver's `UpdateScope` the update id is written to processed_updates in the
+        same transaction, so the state change and "this update is done" commit together; a
+        redelivered update raises `AlreadyProcessed` instead of changing anything twice.
+        """
+        scope = current_update.get()
         attempt = 0
         while True:
             async with self.uow_factory() as uow:
+                if (
+                    scope is not None
+                    and not scope.recorded
+                    and not await uow.messaging.first_time(scope.update_id, self.clock())
+                ):
+                    raise AlreadyProcessed(scope.update_id)
                 try:
                     result = await fn(uow)
                 except ConcurrentUpdate:
@@ -69,6 +115,8 @@ class BotContext:
                         raise
                     attempt += 1
                     continue
+                if scope is not None and uow.committed:
+                    scope.recorded = True
             self.kick()
             return result
 
@@ -122,7 +170,10 @@ async def guarded(
         return await action()
     except Refused as refusal:
         await refuse(update, person, refusal)
-    except (SQLAlchemyError, ConcurrentUpdate, OSError):
+    except TEMPORARY_ERRORS:
+        if defer_update():  # the receiver keeps the update and handles it again later
+            log.warning("command failed; nothing was committed; the update is kept", exc_info=True)
+            return None
         log.exception("command failed; nothing was committed")
         if update.callback_query is not None:
             await update.callback_query.answer(

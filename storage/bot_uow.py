@@ -23,6 +23,12 @@ class BotUnitOfWork(SqlUnitOfWork):
         super().__init__(session_factory, definition_sources)
         self.messaging = MessagingRepository(self.session)
         self.timers = TimerRepository(self.session)
+        self.committed = False  # set by the first commit (the receiver records updates by it)
+
+    async def commit(self) -> None:
+        """Commit, and remember that something was made durable."""
+        await super().commit()
+        self.committed = True
 
 
 BotUowFactory = Callable[[], BotUnitOfWork]

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.length_limits import MAX_TEXT, split_text
 from storage.messaging_tables import (
     CallbackTokenRow,
     InviteCodeRow,
@@ -86,20 +87,73 @@ class MessagingRepository:
     # --- outbox ---------------------------------------------------------------------------
 
     async def enqueue(self, message: Outgoing, now: datetime) -> None:
-        """Add a message to the outbox (sent after commit by the dispatcher)."""
-        self.session.add(
-            OutboxRow(
-                org_id=message.org_id,
-                person_id=message.person_id,
-                chat_id=message.chat_id,
-                kind=message.kind,
-                payload=message.payload,
-                status="pending",
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
+        """Add a message to the outbox (sent after commit by the dispatcher).
+
+        A text over Telegram's 4,096 characters becomes several rows, sent in order; the
+        buttons go with the last part.
+        """
+        payloads = [message.payload]
+        if message.kind == "text" and len(str(message.payload.get("text", ""))) > MAX_TEXT:
+            parts = split_text(str(message.payload["text"]), MAX_TEXT)
+            payloads = [{"text": part} for part in parts]
+            payloads[-1] = {**message.payload, "text": parts[-1]}
+        for payload in payloads:
+            self.session.add(
+                OutboxRow(
+                    org_id=message.org_id,
+                    person_id=message.person_id,
+                    chat_id=message.chat_id,
+                    kind=message.kind,
+                    payload=payload,
+                    status="pending",
+                    attempts=0,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+
+    async def due_heads(self, now: datetime, limit: int) -> list[QueuedMessage]:
+        """The oldest pending message of each recipient, when it is due and not claimed.
+
+        Only a recipient's oldest message is ever offered, so each chat gets its messages in
+        order even when one of them has to wait for a retry.
+        """
+        heads = (
+            select(func.min(OutboxRow.id))
+            .where(OutboxRow.status == "pending")
+            .group_by(OutboxRow.person_id, OutboxRow.chat_id)
+        )
+        rows = await self.session.execute(
+            select(OutboxRow)
+            .where(OutboxRow.id.in_(heads), OutboxRow.next_attempt_at <= now)
+            .where((OutboxRow.claimed_until.is_(None)) | (OutboxRow.claimed_until < now))
+            .order_by(OutboxRow.id)
+            .limit(limit)
+        )
+        return [
+            QueuedMessage(r.id, r.kind, r.payload, r.person_id, r.chat_id, r.attempts)
+            for r in rows.scalars()
+        ]
+
+    async def claim(self, message_id: int, now: datetime, lease: timedelta) -> bool:
+        """Claim one pending message for `lease`; False when another sender has it."""
+        result = await self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message_id, OutboxRow.status == "pending")
+            .where((OutboxRow.claimed_until.is_(None)) | (OutboxRow.claimed_until < now))
+            .values(claimed_until=now + lease)
+            .execution_options(synchronize_session=False)
+        )
+        return getattr(result, "rowcount", 0) == 1
+
+    async def oldest_due(self, now: datetime) -> datetime | None:
+        """When the oldest message that is due now was created (None: nothing is due)."""
+        row = await self.session.execute(
+            select(func.min(OutboxRow.created_at)).where(
+                OutboxRow.status == "pending", OutboxRow.next_attempt_at <= now
             )
         )
+        return row.scalar_one_or_none()
 
     async def claim_due(
         self, now: datetime, limit: int, lease: timedelta, waiting_people: set[str] | None = None
@@ -354,9 +408,17 @@ class MessagingRepository:
 
     # --- processed updates ----------------------------------------------------------------
 
+    async def was_processed(self, update_id: int) -> bool:
+        """True when an update's state change was committed before."""
+        return await self.session.get(ProcessedUpdateRow, update_id) is not None
+
     async def first_time(self, update_id: int, now: datetime) -> bool:
-        """Record an update id; False when it was processed (committed) before."""
-        if await self.session.get(ProcessedUpdateRow, update_id) is not None:
+        """Record an update id; False when it was processed (committed) before.
+
+        The row is flushed at once, so a second instance handling the same update at the same
+        moment fails on the primary key (at its flush or at commit) and rolls back.
+        """
+        if await self.was_processed(update_id):
             return False
         self.session.add(ProcessedUpdateRow(update_id=update_id, processed_at=now))
         try:
@@ -364,3 +426,9 @@ class MessagingRepository:
         except IntegrityError:
             return False
         return True
+
+    async def forget_processed(self, before: datetime) -> None:
+        """Drop processed update ids recorded before `before`."""
+        await self.session.execute(
+            delete(ProcessedUpdateRow).where(ProcessedUpdateRow.processed_at < before)
+        )
