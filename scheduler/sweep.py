@@ -48,6 +48,13 @@ class _Context:
         self.specs: dict[tuple[str, str], SopDefinition] = {}
         self.people: dict[str, dict[str, Person]] = {}
 
+    async def preload(self, run_ids: list[str]) -> None:
+        """Load all runs a sweep needs in one go."""
+        wanted = [r for r in set(run_ids) if r not in self.runs]
+        found = await self.uow.runs.get_many(wanted)
+        for run_id in wanted:
+            self.runs[run_id] = found.get(run_id)
+
     async def run(self, run_id: str) -> Run | None:
         if run_id not in self.runs:
             self.runs[run_id] = await self.uow.runs.get(run_id)
@@ -95,13 +102,20 @@ class ReminderSweep:
                 return report
             report.claimed = len(due)
             ctx = _Context(uow)
+            await ctx.preload([t.run_id for t in due])
             items: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            fired: list[int] = []
+            cancelled: list[int] = []
             for timer in due:
-                fired = await self._fire(ctx, timer, now, items)
-                await uow.timers.settle(timer.id, fired)
-                report.cancelled += 0 if fired else 1
+                if await self._fire(ctx, timer, now, items):
+                    fired.append(timer.id)
+                else:
+                    cancelled.append(timer.id)
+            await uow.timers.settle(fired, cancelled)
+            report.cancelled = len(cancelled)
+            known = {pid: p for people in ctx.people.values() for pid, p in people.items()}
             for person_id, entries in items.items():
-                person = await uow.people.get(person_id)
+                person = known.get(person_id)
                 if person is None:
                     continue
                 entries.sort(key=lambda e: (e["due"], e["step_no"]))

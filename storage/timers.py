@@ -104,13 +104,16 @@ class TimerRepository:
             for r in rows
         ]
 
-    async def settle(self, timer_id: int, fired: bool) -> None:
-        """Record a claimed timer as fired (messages written) or cancelled (work was done)."""
-        await self.session.execute(
-            update(TimerRow)
-            .where(TimerRow.id == timer_id)
-            .values(status="fired" if fired else "cancelled")
-        )
+    async def settle(self, fired: list[int], cancelled: list[int]) -> None:
+        """Record claimed timers as fired (messages written) or cancelled (work was done)."""
+        for status, ids in (("fired", fired), ("cancelled", cancelled)):
+            if ids:
+                await self.session.execute(
+                    update(TimerRow)
+                    .where(TimerRow.id.in_(ids))
+                    .values(status=status)
+                    .execution_options(synchronize_session=False)
+                )
 
     async def cancel_for(self, assignment_id: str) -> None:
         """Drop the pending timers of an assignment that is no longer open."""
