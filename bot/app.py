@@ -72,6 +72,8 @@ def register_handlers(app: Application) -> None:
             CommandHandler("mulai", admin.start_run),
             CommandHandler("undang", admin.invite),
             CommandHandler("hubungkan", admin.link_group),
+            # Messages Telegram refused for good (administrators).
+            CommandHandler("masalah", admin.problems),
             # Buttons on task messages (opaque tokens).
             CallbackQueryHandler(steps.button),
             # Files and photos sent to the bot.

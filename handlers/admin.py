@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import html
+import re
 
 from telegram import Update
 from telegram.ext import ContextTypes
@@ -10,7 +12,7 @@ from telegram.ext import ContextTypes
 from handlers.context import INVITE_TTL, PROMPT_TTL, bot_context, say, whoami
 from handlers.notifications import text
 from handlers.steps import AWAIT_TITLE
-from messages.render import render
+from messages.render import label, render
 from storage.bot_uow import BotUnitOfWork
 from storage.messaging import Outgoing
 from workflow.spec import builtin_definition_names, resolve_definition
@@ -146,3 +148,50 @@ async def group_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await uow.commit()
 
     await ctx.execute(act)
+
+
+def _reason(error: str | None) -> str:
+    """Telegram's refusal without our status prefix."""
+    reason = (error or "").split(": ", 1)[-1]
+    return reason[:120] or "?"
+
+
+def _preview(payload: dict[str, object]) -> str:
+    """The first words of a message, as plain text."""
+    body = str(payload.get("text") or payload.get("caption") or "")
+    plain = html.unescape(re.sub(r"<[^>]*>", "", body)).strip().splitlines()
+    first = plain[0] if plain else ""
+    return first if len(first) <= 60 else first[:59] + "…"
+
+
+async def problems(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/masalah: the office's messages Telegram refused for good (administrators)."""
+    ctx = bot_context(context)
+    chat = update.effective_chat
+    person = await whoami(update, ctx)
+    if person is None:
+        await say(update, "not_registered", None)
+        return
+    if chat is None or chat.type != "private":
+        await say(update, "only_private", person.language)
+        return
+    if not person.is_admin:
+        await say(update, "refusal", person.language, code="not_admin", params={})
+        return
+    async with ctx.uow_factory() as uow:
+        rows = await uow.messaging.failed_messages(person.org_id, limit=15)
+        people = {p.id: p.name for p in await uow.people.of_org(person.org_id)}
+        org = await uow.people.get_org(person.org_id)
+    group = org.group_chat_id if org is not None else None
+    items = [
+        {
+            "at": row.sent_at or row.created_at,
+            "to": people.get(row.person_id or "", "?")
+            if row.person_id
+            else (label("office_group", person.language) if row.chat_id == group else row.chat_id),
+            "reason": _reason(row.error),
+            "preview": _preview(row.payload),
+        }
+        for row in rows
+    ]
+    await say(update, "problems", person.language, items=items)

@@ -136,6 +136,9 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "not_registered": {},
     "unexpected_text": {},
     "try_again": {},
+    "problems": {
+        "items": [{"at": WHEN, "to": "Rina", "reason": "bot was blocked", "preview": "Langkah 2"}]
+    },
     "refusal": {"code": "document_required", "params": {"step_no": 2, "output": "Draf"}},
     "command_menu": {},
     "reminders": {

@@ -1,0 +1,231 @@
+"""The outbox dispatcher against the emulator: retries, permanent failures, pacing, length.
+
+The dispatcher runs in this process with an injected clock (wall time and pacing time move
+together), so retries after `retry_after` and backoff are checked by moving the clock, never
+by waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import select
+from telegram import Bot
+
+from bot.dispatcher import Dispatcher
+from bot.emulator import EmulatorServer
+from bot.pacing import Pacer
+from storage.bot_uow import BotUnitOfWork
+from storage.database import make_engine, make_session_factory
+from storage.files import FileStore
+from storage.messaging import Outgoing
+from storage.messaging_tables import OutboxRow
+from storage.migrate import upgrade_engine
+
+T0 = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
+
+
+class Clock:
+    """Wall time for the outbox and monotonic time for the pacer, moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def monotonic(self) -> float:
+        return (self.now - T0).total_seconds()
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@dataclass
+class Rig:
+    emu: EmulatorServer
+    bot: Bot
+    uow: object
+    clock: Clock
+    dispatcher: Dispatcher
+
+    async def enqueue(self, *messages: Outgoing) -> None:
+        async with BotUnitOfWork(self.uow) as uow:  # type: ignore[arg-type]
+            for message in messages:
+                await uow.messaging.enqueue(message, self.clock())
+            await uow.commit()
+
+    async def rows(self) -> list[SimpleNamespace]:
+        async with BotUnitOfWork(self.uow) as uow:  # type: ignore[arg-type]
+            result = await uow.session.execute(select(OutboxRow).order_by(OutboxRow.id))
+            cols = ("status", "attempts", "next_attempt_at", "error")
+            return [SimpleNamespace(**{c: getattr(r, c) for c in cols}) for r in result.scalars()]
+
+    async def round(self) -> None:
+        """One dispatcher round, and the sends it started."""
+        await self.dispatcher.drain_once()
+        await self.dispatcher.settle()
+
+
+@pytest.fixture
+async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'k.sqlite3'}")
+    await upgrade_engine(engine)
+    sessions = make_session_factory(engine)
+    clock = Clock()
+    try:
+        async with (
+            EmulatorServer(port=0) as emu,
+            Bot(emu.bot_token, base_url=emu.base_url, base_file_url=emu.base_file_url) as bot,
+        ):
+            dispatcher = Dispatcher(
+                bot,
+                lambda: BotUnitOfWork(sessions),
+                FileStore(tmp_path / "documents"),
+                clock,
+                pacer=Pacer(clock=clock.monotonic),
+            )
+            yield Rig(emu, bot, sessions, clock, dispatcher)
+    finally:
+        await engine.dispose()
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _user(rig: Rig, user_id: int) -> int:
+    rig.emu.add_user(user_id, first_name=f"U{user_id}")
+    rig.emu.start_bot(user_id)
+    return user_id
+
+
+def _text(chat_id: int, body: str) -> Outgoing:
+    return Outgoing("text", {"text": body}, chat_id=chat_id)
+
+
+async def test_429_waits_for_retry_after_then_sends_once(rig: Rig) -> None:
+    chat = _user(rig, 501)
+    rig.emu.inject_fault("429", "sendMessage", retry_after=7)
+    await rig.enqueue(_text(chat, "Tugas baru"))
+    await rig.round()
+    [row] = await rig.rows()
+    assert row.status == "pending" and row.attempts == 1
+    assert row.next_attempt_at == T0 + timedelta(seconds=7)
+    rig.clock.advance(6.5)
+    await rig.round()
+    assert rig.emu.sent_messages(chat) == []
+    rig.clock.advance(0.5)
+    await rig.round()
+    assert [m.text for m in rig.emu.sent_messages(chat)] == ["Tugas baru"]
+    [row] = await rig.rows()
+    assert row.status == "sent"
+
+
+async def test_5xx_and_dropped_connections_are_retried_with_growing_backoff(rig: Rig) -> None:
+    chat = _user(rig, 502)
+    for kind in ("500", "502", "drop"):
+        rig.emu.inject_fault(kind, "sendMessage", hold_seconds=0)
+    await rig.enqueue(_text(chat, "Halo"))
+    waits = []
+    for _ in range(3):
+        await rig.round()
+        [row] = await rig.rows()
+        waits.append((row.next_attempt_at - rig.clock()).total_seconds())
+        rig.clock.now = row.next_attempt_at
+    assert waits == [1.0, 2.0, 4.0]
+    await rig.round()
+    assert [m.text for m in rig.emu.sent_messages(chat)] == ["Halo"]
+    [row] = await rig.rows()
+    assert (row.status, row.attempts) == ("sent", 3)
+
+
+async def test_blocked_chat_is_recorded_as_failed_and_the_rest_goes_on(rig: Rig) -> None:
+    blocked, other = _user(rig, 503), _user(rig, 504)
+    rig.emu.block_bot(blocked)
+    await rig.enqueue(_text(blocked, "satu"), _text(other, "dua"), _text(blocked, "tiga"))
+    for _ in range(3):
+        await rig.round()
+    rows = await rig.rows()
+    assert [r.status for r in rows] == ["failed", "sent", "failed"]
+    assert "blocked" in (rows[0].error or "")
+    assert [m.text for m in rig.emu.sent_messages()] == ["dua"]
+
+
+async def test_a_retried_message_keeps_later_ones_of_its_chat_waiting(rig: Rig) -> None:
+    chat, other = _user(rig, 505), _user(rig, 506)
+    rig.emu.inject_fault("500", "sendMessage")
+    await rig.enqueue(_text(chat, "1"), _text(chat, "2"), _text(other, "x"))
+    await rig.round()  # "1" fails; "x" goes; "2" must not overtake "1"
+    assert [m.text for m in rig.emu.sent_messages()] == ["x"]
+    for _ in range(4):
+        rig.clock.advance(1.1)
+        await rig.round()
+    assert [m.text for m in rig.emu.sent_messages(chat)] == ["1", "2"]
+
+
+async def test_long_text_is_split_in_order_with_buttons_on_the_last_part(rig: Rig) -> None:
+    chat = _user(rig, 507)
+    lines = [f"<b>{i}</b> " + "kinerja " * 40 for i in range(40)]  # about 13,000 characters
+    buttons = [[{"text": "OK", "data": "tok"}]]
+    await rig.enqueue(Outgoing("text", {"text": "\n".join(lines), "buttons": buttons}, None, chat))
+    for _ in range(6):
+        await rig.round()
+        rig.clock.advance(1.1)
+    sent = rig.emu.sent_messages(chat)
+    assert len(sent) == 4
+    assert all(len(m.text or "") <= 4096 for m in sent)
+    numbers = [int(n) for m in sent for n in re.findall(r"^(\d+) ", m.text or "", re.M)]
+    assert numbers == list(range(40))
+    assert [bool(m.buttons) for m in sent] == [False, False, False, True]
+    assert not [c for c in rig.emu.calls("sendMessage") if c.error]
+
+
+async def test_a_burst_drains_within_telegrams_limits_in_order(tmp_path: Path) -> None:
+    """Real time: 126 messages to 40 private chats and a group, the emulator enforcing limits."""
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'k.sqlite3'}")
+    await upgrade_engine(engine)
+    sessions = make_session_factory(engine)
+    try:
+        async with EmulatorServer(port=0, rate_limits=True) as emu:
+            users = [1000 + i for i in range(40)]
+            for u in users:
+                emu.add_user(u, first_name=f"U{u}")
+                emu.start_bot(u)
+            group = emu.create_group("Kantor", users[:3], creator_id=users[0])
+            emu.add_bot_to_group(group.id, by_user_id=users[0])
+            now = datetime.now(UTC)
+            async with BotUnitOfWork(sessions) as uow:
+                for n in range(3):
+                    for u in users:
+                        await uow.messaging.enqueue(_text(u, f"{u}-{n}"), now)
+                for n in range(6):
+                    await uow.messaging.enqueue(_text(group.id, f"grup-{n}"), now)
+                await uow.commit()
+            async with Bot(
+                emu.bot_token, base_url=emu.base_url, base_file_url=emu.base_file_url
+            ) as bot:
+                dispatcher = Dispatcher(
+                    bot, lambda: BotUnitOfWork(sessions), FileStore(tmp_path), _utcnow
+                )
+                task = asyncio.create_task(dispatcher.run_forever())
+                try:
+                    await emu.wait_for(lambda: len(emu.sent_messages()) >= 126, timeout=30)
+                finally:
+                    task.cancel()
+                    await asyncio.gather(task, return_exceptions=True)
+            refused = [c for c in emu.calls("sendMessage") if c.error]
+            assert refused == []
+            assert len(emu.sent_messages()) == 126
+            for u in users:
+                assert [m.text for m in emu.sent_messages(u)] == [f"{u}-{n}" for n in range(3)]
+            assert [m.text for m in emu.sent_messages(group.id)] == [f"grup-{n}" for n in range(6)]
+    finally:
+        await engine.dispose()
