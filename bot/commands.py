@@ -85,7 +85,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     """Play the whole SOP offline against the emulator."""
     from bot.demo import run_demo
 
-    return run_demo(Path(args.out) if args.out else None)
+    return run_demo(Path(args.out) if args.out else None, fast_clock=args.fast_clock)
 
 
 def cmd_emulator(args: argparse.Namespace, settings: Settings) -> int:
@@ -221,6 +221,11 @@ def _register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("demo", help="play the whole SOP offline with simulated officials")
     p.add_argument("--out", help="keep the database, documents and transcript in this folder")
+    p.add_argument(
+        "--fast-clock",
+        action="store_true",
+        help="one official is late: office time runs fast to show reminders and escalation",
+    )
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("emulator", help="run the local Telegram Bot API emulator")
     p.add_argument("--host", default="127.0.0.1")
