@@ -50,15 +50,27 @@ async def my_tasks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/status: each active run of my office — current step, who, office time used."""
+    """/status: each active run of my office — current step, who, office time used.
+
+    In a private chat, or in the office's own group; never in another group (no data leaks).
+    """
     ctx = bot_context(context)
     person = await whoami(update, ctx)
     if person is None:
         await say(update, "not_registered", None)
         return
+    chat = update.effective_chat
     now = ctx.clock()
     runs: list[dict[str, Any]] = []
     async with ctx.uow_factory() as uow:
+        org = await uow.people.get_org(person.org_id)
+        if (
+            chat is not None
+            and chat.type != "private"
+            and (org is None or org.group_chat_id != chat.id)
+        ):
+            await say(update, "only_private", person.language)
+            return
         people = {p.id: p.name for p in await uow.people.all_of_org(person.org_id)}
         for run in await uow.runs.list_active(person.org_id):
             loaded = await uow.definitions.get(run.sop_name, run.sop_version)

@@ -54,6 +54,7 @@ async def bot(tmp_path: Path) -> AsyncIterator[Running]:
             "TELEGRAM_FILE_URL": emu.base_file_url,
             "KINERJA_DATA_DIR": str(tmp_path),
             "PTB_TIMEDELTA": "1",
+            "KINERJA_PACE": "fast",  # the emulator enforces no limits here; see reliability/
         }
         env.pop("DATABASE_URL", None)
         org_file = tmp_path / "org.yaml"
@@ -235,3 +236,29 @@ async def test_refusals_change_nothing(bot: Running) -> None:
     emu.tap_button(BUDI, BUDI, msg_id, button_text="✅ Selesai")
     step3 = await _task_for(emu, BUDI, mark)
     assert "Langkah 3/14" in (step3.text or "")  # type: ignore[attr-defined]
+
+
+async def test_status_is_never_shown_in_a_foreign_group(bot: Running) -> None:
+    emu = bot.emu
+    emu.add_user(9100, first_name="Warga")
+    other = emu.create_group("Grup RT 05", [CAMAT, 9100], creator_id=9100)
+    emu.add_bot_to_group(other.id, by_user_id=9100)
+    mark = emu.mark()
+    emu.send_command(CAMAT, "status", chat_id=other.id)
+    msg = await emu.wait_for_message(other.id, since=mark, timeout=TIMEOUT)
+    assert "chat pribadi" in (msg.text or "")
+    # A stranger can't bind the group either.
+    mark = emu.mark()
+    emu.send_command(9100, "hubungkan", chat_id=other.id)
+    msg = await emu.wait_for_message(other.id, since=mark, timeout=TIMEOUT)
+    assert "belum terdaftar" in (msg.text or "")
+    # The office group, once bound by the administrator, may see the status.
+    office = emu.create_group("Kantor", [CAMAT, SITI], creator_id=CAMAT)
+    emu.add_bot_to_group(office.id, by_user_id=CAMAT)
+    mark = emu.mark()
+    emu.send_command(CAMAT, "hubungkan", chat_id=office.id)
+    await emu.wait_for_message(office.id, "grup kantor", since=mark, timeout=TIMEOUT)
+    mark = emu.mark()
+    emu.send_command(SITI, "status", chat_id=office.id)
+    msg = await emu.wait_for_message(office.id, since=mark, timeout=TIMEOUT)
+    assert "Tidak ada proses" in (msg.text or "")
