@@ -11,7 +11,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from telegram import BotCommand, BotCommandScopeDefault, Update
@@ -27,6 +27,7 @@ from telegram.ext import (
 )
 
 from bot.dispatcher import Dispatcher
+from bot.pacing import FAST, PaceLimits, Pacer
 from bot.receiving import Poller, UpdateProcessor
 from bot.settings import Settings
 from bot.webhook_server import WEBHOOK_PATH, WebhookServer, derive_secret
@@ -157,7 +158,9 @@ async def build_runtime(settings: Settings, clock: Callable[[], datetime] = _utc
         .updater(None)  # our own receiver (bot.receiving): offsets move only after commit
         .build()
     )
-    dispatcher = Dispatcher(app.bot, uow_factory, files, clock)
+    pace = FAST if settings.pace == "fast" else PaceLimits()
+    lease = timedelta(seconds=settings.outbox_lease_seconds)
+    dispatcher = Dispatcher(app.bot, uow_factory, files, clock, pacer=Pacer(pace), lease=lease)
     ctx = BotContext(
         uow_factory=uow_factory,
         calendar=calendar,

@@ -35,7 +35,9 @@ from storage.messaging import QueuedMessage
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)
+# A claimed row belongs to its sender this long; after a crash it waits this long at most.
+# A send is given up (and retried) well before its lease ends, so two never overlap.
+LEASE = timedelta(seconds=30)
 WAIT_FOR_JOIN = timedelta(days=1)
 MAX_BACKOFF = 300.0
 
@@ -70,6 +72,7 @@ class Dispatcher:
         batch: int = 100,
         pacer: Pacer | None = None,
         max_in_flight: int = 8,
+        lease: timedelta = LEASE,
     ) -> None:
         self.bot = bot
         self.uow_factory = uow_factory
@@ -78,6 +81,7 @@ class Dispatcher:
         self.batch = batch
         self.pacer = pacer or Pacer()
         self.max_in_flight = max_in_flight
+        self.lease = lease
         self._wake = asyncio.Event()
         self._in_flight: dict[str, asyncio.Task[None]] = {}
         self.sent = 0
@@ -134,7 +138,7 @@ class Dispatcher:
                     continue
                 if len(chosen) >= room:
                     break
-                if await uow.messaging.claim(message.id, now, LEASE):
+                if await uow.messaging.claim(message.id, now, self.lease):
                     self.pacer.take(key, group)
                     chosen.append((message, key))
             await uow.commit()
@@ -175,7 +179,12 @@ class Dispatcher:
                 chat_id = person.telegram_id
             assert chat_id is not None
             try:
-                telegram_id = await self._send(uow, chat_id, message)
+                send = self._send(uow, chat_id, message)
+                limit = self.lease.total_seconds() * 2 / 3
+                try:
+                    telegram_id = await asyncio.wait_for(send, limit)
+                except TimeoutError as exc:
+                    raise NetworkError(f"no answer within {limit:.0f} s") from exc
             except RetryAfter as exc:
                 delay = exc.retry_after
                 seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)

@@ -26,6 +26,11 @@ class PaceLimits:
     group_per_minute: int = 19
 
 
+FAST = PaceLimits(
+    overall_per_second=10_000, private_interval=0.001, private_burst=1000, group_per_minute=10**6
+)  # for a local emulator without limits only
+
+
 class Pacer:
     """Sliding windows overall and per group, a token bucket per private chat."""
 

@@ -57,7 +57,7 @@ class UpdateProcessor:
             except TEMPORARY_ERRORS as exc:
                 log.warning("database unavailable (%s); update %s kept", exc, update.update_id)
                 return False
-            scope = UpdateScope(update.update_id)
+            scope = UpdateScope(update.update_id, bot=self.app.bot_data.get("kinerja"))
             token = current_update.set(scope)
             try:
                 await self.app.process_update(update)

@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("data"), alias="KINERJA_DATA_DIR")
     config_file: Path | None = Field(default=None, alias="KINERJA_CONFIG")
     webhook_secret: str | None = Field(default=None, alias="WEBHOOK_SECRET")
+    # "telegram": pace sends inside Telegram's limits; "fast": no pacing (only for a local
+    # emulator that does not enforce limits, e.g. quick end-to-end tests).
+    outbox_lease_seconds: float = Field(default=30.0, alias="KINERJA_OUTBOX_LEASE", gt=1)
+    pace: str = Field(default="telegram", alias="KINERJA_PACE", pattern="^(telegram|fast)$")
 
     def database(self) -> str:
         """The database URL; by default an SQLite file in the data directory."""

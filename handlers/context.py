@@ -23,6 +23,7 @@ from messages.render import render
 from storage.bot_uow import BotUnitOfWork, BotUowFactory
 from storage.errors import ConcurrentUpdate
 from storage.files import FileStore
+from storage.messaging import Outgoing
 from workflow.errors import Refused
 from workflow.model import Person
 from workflow.office_calendar import OfficeCalendar
@@ -55,6 +56,7 @@ class UpdateScope:
     update_id: int
     recorded: bool = False
     retry: bool = False
+    bot: BotContext | None = None  # replies then go through the outbox (retried until sent)
 
 
 current_update: ContextVar[UpdateScope | None] = ContextVar("current_update", default=None)
@@ -129,14 +131,34 @@ def bot_context(context: ContextTypes.DEFAULT_TYPE) -> BotContext:
 
 
 async def say(update: Update, template_name: str, lang: str | None, **ctx: Any) -> None:
-    """Reply in the chat of the update (for answers that change nothing)."""
+    """Reply in the chat of the update (for answers that change nothing).
+
+    Under a receiver the reply is written to the outbox, so the dispatcher paces it and
+    retries it like any message; only when the database is away does it go out directly.
+    """
     message = update.effective_message
-    if message is not None:
-        await message.reply_text(
-            render(template_name, lang, **ctx),
-            parse_mode=ParseMode.HTML,
-            disable_web_page_preview=True,
-        )
+    if message is None:
+        return
+    scope = current_update.get()
+    if scope is not None and scope.bot is not None:
+        bot = scope.bot
+        body = render(template_name, lang, **ctx)
+        try:
+            async with bot.uow_factory() as uow:
+                await uow.messaging.enqueue(
+                    Outgoing("text", {"text": body}, chat_id=message.chat_id), bot.clock()
+                )
+                await uow.commit()
+        except TEMPORARY_ERRORS:
+            log.warning("reply not queued (database away); sending it directly")
+        else:
+            bot.kick()
+            return
+    await message.reply_text(
+        render(template_name, lang, **ctx),
+        parse_mode=ParseMode.HTML,
+        disable_web_page_preview=True,
+    )
 
 
 async def whoami(update: Update, ctx: BotContext) -> Person | None:
