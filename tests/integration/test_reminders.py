@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -34,7 +35,8 @@ roles:
   - {id: sekretaris, name: Sekretaris, supervisor: kepala}
   - {id: staf, name: Staf, supervisor: sekretaris}
 starters: [kepala]
-reminders: {heads_up_share: 0.8, repeat_every_minutes: 60, repeat_cap: 2, escalate_after_minutes: 120}
+reminders:
+  {heads_up_share: 0.8, repeat_every_minutes: 60, repeat_cap: 2, escalate_after_minutes: 120}
 steps:
   - {no: 1, title: Kerjakan laporan, actors: [staf], minutes: 240, output: Laporan}
   - {no: 2, title: Periksa laporan, actors: [kepala], minutes: 30, output: Laporan}
@@ -272,7 +274,7 @@ async def test_morning_digest_once_per_office_day_for_those_who_asked(office: Of
         for name in ("Kepala", "Staf"):
             person = await uow.people.get(office.people[name])
             assert person is not None
-            await uow.people.update(__import__("dataclasses").replace(person, digest=True))
+            await uow.people.update(dataclasses.replace(person, digest=True))
         await uow.commit()
     office.at("2026-11-28 08:00")  # Saturday: no digest
     assert await office.sweeper.digest() == 0
@@ -287,5 +289,5 @@ async def test_morning_digest_once_per_office_day_for_those_who_asked(office: Of
     assert "Tidak ada tugas terbuka" in texts["Kepala"]
     office.at("2026-12-01 07:30")
     assert await office.sweeper.digest() == 2
-    kepala = [m["text"] for m in await office.messages() if m["to"] == "Kepala"][0]
+    kepala = next(m["text"] for m in await office.messages() if m["to"] == "Kepala")
     assert "Terlambat di kantor Anda" in kepala and "Staf" in kepala
