@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from importlib import resources
 from pathlib import Path
 
@@ -87,6 +88,50 @@ async def _late_official(
             await emu.wait_for_message(who, since=mark, timeout=timeout)
 
 
+async def _meeting_time(
+    emu: EmulatorServer,
+    clock: SimClock,
+    runtime: Runtime,
+    say: Callable[[str], None],
+    timeout: float,
+) -> None:
+    """Let time run to each pending meeting alarm and sweep (reminders, then the start)."""
+    assert runtime.meetings is not None
+    while True:
+        async with runtime.ctx.uow_factory() as uow:
+            nearest = await uow.meetings.next_alarm_at()
+        if nearest is None:
+            return
+        clock.now = max(clock.now, nearest)
+        mark = emu.mark()
+        report = await runtime.meetings.run_once()
+        say(f"⏰ {format_wib(clock.now)}: {report.messages} pesan rapat (pengingat / mulai)")
+        if report.messages:
+            await emu.wait_for(partial(emu.sent_messages, since=mark), timeout=timeout)
+
+
+async def _meeting_files(runtime: Runtime, out: Path | None) -> bool:
+    """True when a meeting was held; with `out`, its letter and .ics are copied there."""
+    async with runtime.ctx.uow_factory() as uow:
+        org = await uow.people.org_by_name("Kecamatan Contoh")
+        run_id = await uow.messaging.latest_run_id(org.id) if org else None
+        meetings = await uow.meetings.of_run(run_id) if run_id else []
+        if not meetings or meetings[-1].status.value != "held":
+            return False
+        if out is None:
+            return True
+        assert run_id is not None
+        hashes = {
+            name: await uow.meetings.latest_file(run_id, name)
+            for name in ("undangan-rapat.pdf", "undangan-rapat.ics")
+        }
+    for name, sha256 in hashes.items():
+        if sha256 is None:
+            return False
+        (out / name).write_bytes(await runtime.ctx.files.read(sha256))
+    return True
+
+
 async def play_demo(out: Path | None, timeout: float = 20.0, fast_clock: bool = False) -> int:
     """Run the demo; return the exit status."""
     began = time.monotonic()
@@ -135,8 +180,17 @@ async def play_demo(out: Path | None, timeout: float = 20.0, fast_clock: bool = 
                         emu, clock, runtime, LATE, OFFICIALS[1], minutes, say, timeout
                     )
 
+            async def before_meeting() -> None:
+                """Office time runs to the meeting: the reminders, then the start alarm."""
+                await _meeting_time(emu, clock, runtime, say, timeout)
+
             officials = Officials(
-                emu, OFFICIALS, say=say, timeout=timeout, before_task=before_task
+                emu,
+                OFFICIALS,
+                say=say,
+                timeout=timeout,
+                before_task=before_task,
+                before_meeting=before_meeting,
             )
             for o in OFFICIALS[:4]:
                 emu.start_bot(o.user_id)
@@ -168,10 +222,17 @@ async def play_demo(out: Path | None, timeout: float = 20.0, fast_clock: bool = 
             say(f"{camat.name}: /hubungkan (di grup) → grup kantor terhubung")
 
             mark = emu.mark()
-            script = Script()
+            script = Script(
+                meeting_when="Selasa 1 Des 09.00",
+                rsvps={
+                    OFFICIALS[1].user_id: ("delegate", "Drs. Joko, Kasubag Umum"),
+                    LATE.user_id: ("no", "Field visit to the villages"),
+                },
+            )
             await officials.start_run(camat.user_id, script)
             tally = await officials.play(script, since=mark)
             await asyncio.sleep(0.3)  # let the last notices go out before the count
+            meeting_files = await _meeting_files(runtime, workdir if out is not None else None)
             await stop(runtime)
 
             documents = sum(1 for m in emu.sent_messages() if m.file_name)
@@ -183,6 +244,7 @@ async def play_demo(out: Path | None, timeout: float = 20.0, fast_clock: bool = 
                 if "Pengingat" in (m.text or "") or "Reminder" in (m.text or "")
             )
             ok = steps == list(range(1, 15)) and tally.returns == 1
+            ok = ok and meeting_files
             if fast_clock:
                 ok = ok and reminders >= 3
             say(

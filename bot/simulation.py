@@ -61,6 +61,11 @@ class Script:
     return_note: str = "Tabel capaian indikator belum lengkap; mohon dilengkapi."
     arahan: str = "Selesaikan sebelum akhir bulan; gunakan format tahun lalu."
     title: str = "Pengukuran Kinerja Triwulan IV 2026"
+    # The meeting (steps 4-5): typed date and time, or None to pick them on the calendar.
+    meeting_when: str | None = None
+    meeting_place: str = "Aula Kantor Kecamatan"
+    # Answers to the invitation by user id: "yes", ("no", reason) or ("delegate", whom).
+    rsvps: dict[int, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -88,6 +93,13 @@ RETURN = ("↩️ Kembalikan", "↩️ Return")
 URGENT = ("Segera", "Urgent")
 ARAHAN = ("✍️ Tulis arahan", "✍️ Write directions")
 START = ("▶️ Mulai", "▶️ Start")
+SCHEDULE = ("📅 Jadwalkan rapat", "📅 Schedule the meeting")
+MEETING_START = ("▶️ Mulai rapat", "▶️ Start the meeting")
+RSVP = {
+    "yes": ("✅ Hadir", "✅ Attending"),
+    "no": ("❌ Tidak hadir", "❌ Not attending"),
+    "delegate": ("👤 Diwakilkan", "👤 Sending someone"),
+}
 
 
 class Officials:
@@ -100,9 +112,11 @@ class Officials:
         say: Callable[[str], None] = lambda _line: None,
         timeout: float = 20.0,
         before_task: Callable[[int, int], Awaitable[None]] | None = None,
+        before_meeting: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.emu = emu
         self.before_task = before_task  # (user id, step no): e.g. let office time pass
+        self.before_meeting = before_meeting  # e.g. let time run to the meeting's start
         self.people = {o.user_id: o for o in officials}
         self.say = say
         self.timeout = timeout
@@ -152,7 +166,7 @@ class Officials:
 
     def _open_task(self) -> MessageRecord | None:
         """The oldest task message with live buttons that nobody has acted on yet."""
-        labels = DONE + APPROVE + URGENT
+        labels = DONE + APPROVE + URGENT + SCHEDULE + MEETING_START
         for m in self.emu.sent_messages():
             if m.chat_id not in self.people or (m.chat_id, m.message_id) in self.handled:
                 continue
@@ -189,7 +203,11 @@ class Officials:
         step_no = int(found.group(1)) if found else 0
         if self.before_task is not None:
             await self.before_task(user, step_no)
-        if _has_button(task, *URGENT):
+        if _has_button(task, *SCHEDULE):
+            await self.schedule_meeting(user, task, script)
+        elif _has_button(task, *MEETING_START):
+            await self.hold_meeting(user, task)
+        elif _has_button(task, *URGENT):
             mark = self.emu.mark()
             self.say(f"{who}: [Tulis arahan]")
             self.emu.tap_button(
@@ -250,3 +268,131 @@ class Officials:
         )
         await self._next_from_bot(user, name, mark)
         self.tally.uploads += 1
+
+    # --- the meeting (steps 4 and 5) -------------------------------------------------------
+
+    async def _tap(self, user: int, m: MessageRecord, labels: tuple[str, ...], what: str) -> int:
+        """Tap a button by label; return the mark before the tap."""
+        mark = self.emu.mark()
+        self.say(f"{self._name(user)}: [{what}]")
+        self.emu.tap_button(user, user, m.message_id, button_text=_has_button(m, *labels))
+        return mark
+
+    async def _with_button(
+        self, user: int, since: int, accept: Callable[[dict[str, str]], bool]
+    ) -> MessageRecord:
+        def found() -> MessageRecord | None:
+            for m in self.emu.sent_messages(chat_id=user, since=since):
+                if any(accept(b) for b in m.buttons):
+                    return m
+            return None
+
+        message: MessageRecord | None = await self.emu.wait_for(found, timeout=self.timeout)
+        assert message is not None
+        return message
+
+    async def schedule_meeting(self, user: int, task: MessageRecord, script: Script) -> None:
+        """The organiser answers the scheduling dialog, sends it, and invitees answer."""
+        who = self._name(user)
+        mark = await self._tap(user, task, SCHEDULE, "Jadwalkan rapat")
+        calendar = await self._with_button(user, mark, lambda b: b.get("text") == "▶️")
+        if script.meeting_when is not None:
+            mark = self.emu.mark()
+            self.say(f"{who}: «{script.meeting_when}»")
+            self.emu.send_text(user, script.meeting_when)
+        else:  # the first office day of next month, 09.00
+            mark = self.emu.mark()
+            self.say(f"{who}: [▶️ bulan berikutnya]")
+            self.emu.tap_button(user, user, calendar.message_id, button_text="▶️")
+            page = await self._with_button(user, mark, lambda b: b.get("text") == "◀️")
+            day = next(
+                b["text"]
+                for b in page.buttons
+                if b["text"].isdigit()  # closed days are marked "•"
+            )
+            mark = self.emu.mark()
+            self.say(f"{who}: [{day}]")
+            self.emu.tap_button(user, user, page.message_id, button_text=day)
+            times = await self._with_button(user, mark, lambda b: b.get("text") == "09.00")
+            mark = self.emu.mark()
+            self.say(f"{who}: [09.00]")
+            self.emu.tap_button(user, user, times.message_id, button_text="09.00")
+        await self._next_from_bot(user, "📍", mark)
+        mark = self.emu.mark()
+        self.say(f"{who}: «{script.meeting_place}»")
+        self.emu.send_text(user, script.meeting_place)
+        agenda = await self._with_button(user, mark, lambda b: b.get("text") == "Pakai usulan")
+        mark = self.emu.mark()
+        self.say(f"{who}: [Pakai usulan]")
+        self.emu.tap_button(user, user, agenda.message_id, button_text="Pakai usulan")
+        people = await self._with_button(user, mark, lambda b: b.get("text") == "Lanjut ➡️")
+        mark = self.emu.mark()
+        self.say(f"{who}: [Lanjut]")
+        self.emu.tap_button(user, user, people.message_id, button_text="Lanjut ➡️")
+        confirm = await self._with_button(
+            user, mark, lambda b: str(b.get("text", "")).startswith("📨")
+        )
+        mark = self.emu.mark()
+        send = next(b["text"] for b in confirm.buttons if b["text"].startswith("📨"))
+        self.say(f"{who}: [{send}]")
+        self.emu.tap_button(user, user, confirm.message_id, button_text=send)
+        await self._next_from_bot(user, "undangan-rapat.ics", mark)
+        await self.answer_invitations(script, mark, skip=user)
+
+    async def answer_invitations(self, script: Script, since: int, skip: int) -> None:
+        """Every official other than the organiser answers the invitation."""
+        for uid in self.people:
+            if uid == skip:
+                continue
+            try:
+                invitation = await self.emu.wait_for_message(
+                    uid, "undangan-rapat.ics", since=since, timeout=self.timeout
+                )
+            except TimeoutError:
+                continue
+            del invitation
+            found = [m for m in self.emu.sent_messages(chat_id=uid, since=since) if m.buttons]
+            if not found:
+                continue
+            choice, text = script.rsvps.get(uid, ("yes", ""))
+            m = found[0]
+            mark = await self._tap(uid, m, RSVP[choice], RSVP[choice][0])
+            if choice == "yes":
+                await self._next_from_bot(uid, "✅", mark)
+                continue
+            await self._next_from_bot(uid, "", mark)
+            mark = self.emu.mark()
+            self.say(f"{self._name(uid)}: «{text}»")
+            self.emu.send_text(uid, text)
+            await self._next_from_bot(uid, "", mark)
+
+    async def hold_meeting(self, user: int, task: MessageRecord) -> None:
+        """The organiser starts the meeting, keeps the attendance, uploads minutes and draft."""
+        for m in self.emu.sent_messages(chat_id=user):
+            if _has_button(m, *MEETING_START):
+                self.handled.add((m.chat_id, m.message_id))
+        if self.before_meeting is not None:
+            await self.before_meeting()
+        latest = [
+            m for m in self.emu.sent_messages(chat_id=user) if _has_button(m, *MEETING_START)
+        ]
+        for m in latest:
+            self.handled.add((m.chat_id, m.message_id))
+        mark = await self._tap(user, latest[-1], MEETING_START, "Mulai rapat")
+        save = await self._with_button(
+            user, mark, lambda b: str(b.get("text", "")).startswith("💾")
+        )
+        mark = await self._tap(user, save, (save.buttons[-1]["text"],), "Simpan kehadiran")
+        await self._next_from_bot(user, "📎", mark)
+        who = self._name(user)
+        for part, reply in (("notulen", "📎"), ("draf-hasil-rapat", "✅")):
+            mark = self.emu.mark()
+            name = f"{part}.pdf"
+            self.say(f"{who}: [file] {name}")
+            self.emu.send_document(user, name, sample_pdf(f"{part} rapat"), "application/pdf")
+            await self._next_from_bot(user, reply, mark)
+            self.tally.uploads += 1
+        # An alarm delivered late still carries the button: the meeting is over.
+        for m in self.emu.sent_messages(chat_id=user):
+            if _has_button(m, *MEETING_START):
+                self.handled.add((m.chat_id, m.message_id))

@@ -208,6 +208,9 @@ class _Batch:
         next_actor = ""
         if step.no < len(self.spec.steps):
             next_actor = role_names(self.spec, self.spec.step(step.no + 1).actors[:1], lang)
+        meeting = None
+        if step.mode is StepMode.MEETING:
+            meeting = await self.uow.meetings.current_for_run(self.run.id, step.no)
         body = render(
             "task_assigned",
             lang,
@@ -230,6 +233,9 @@ class _Batch:
             next_actor=next_actor,
             return_note=returned[-1].note if returned else None,
             returned_by=self.name(returned[-1].actor_id) if returned else "",
+            schedules_meeting=step.invites_to is not None,
+            is_meeting=step.mode is StepMode.MEETING,
+            meeting_start=meeting.start_at if meeting else None,
         )
         rows: list[list[dict[str, str]]]
         if step.disposition:
@@ -251,6 +257,20 @@ class _Batch:
                     await self.button(person, "approve", "approve", a),
                     await self.button(person, "return_", "return", a),
                 ]
+            ]
+        elif step.invites_to is not None or (step.mode is StepMode.MEETING and meeting is None):
+            rows = [[await self.button(person, "meeting_schedule", "mtg_schedule", a)]]
+        elif meeting is not None:
+            rows = [
+                [await self.button(person, "meeting_start", "mtg_start", a, meeting=meeting.id)],
+                [
+                    await self.button(
+                        person, "meeting_reschedule", "mtg_reschedule", a, meeting=meeting.id
+                    ),
+                    await self.button(
+                        person, "meeting_cancel", "mtg_cancel", a, meeting=meeting.id
+                    ),
+                ],
             ]
         else:
             rows = [

@@ -15,6 +15,7 @@ from telegram import CallbackQuery, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from handlers import meetings
 from handlers.context import (
     PROMPT_TTL,
     BotContext,
@@ -117,7 +118,8 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if tok is None:
         await query.answer(render("stale_button", person.language)[:200], show_alert=True)
         return
-    if tok.person_id != person.id:
+    # A shared button (a meeting's answers in the office group) is for whoever taps it.
+    if tok.person_id != person.id and not tok.data.get("shared"):
         await query.answer(render("not_your_button", person.language)[:200], show_alert=True)
         return
     handler = _ACTIONS.get(tok.action)
@@ -314,6 +316,7 @@ _ACTIONS = {
     "start_confirm": _start_confirm,
     "start_cancel": _start_cancel,
     "choose_sop": _choose_sop,
+    **meetings.ACTIONS,  # scheduling, answers, holding a meeting
 }
 
 
@@ -347,6 +350,8 @@ async def typed_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         )
     elif pending.kind == AWAIT_TITLE:
         await guarded(update, person, lambda: _confirm_title(ctx, person, pending.data, body))
+    elif pending.kind in meetings.KINDS:
+        await meetings.typed_answer(update, ctx, person, pending, body)
     elif pending.kind == AWAIT_UPLOAD:
         await say(
             update, "upload_refused", person.language, reason="no_file", max_mb=20, detected=""

@@ -17,6 +17,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from handlers import meetings
 from handlers.context import MAX_UPLOAD_BYTES, BotContext, bot_context, guarded, say, whoami
 from handlers.notifications import reply
 from handlers.steps import AWAIT_UPLOAD
@@ -118,6 +119,15 @@ async def document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await say(update, "upload_refused", lang, reason="failed", max_mb=20, detected="")
         return
     assignment_id = pending.assignment_id
+    if pending.data.get("meeting"):  # the minutes or the draft of a meeting
+        await guarded(
+            update,
+            person,
+            lambda: meetings.minutes_uploaded(
+                ctx, person, pending, name, mime, stored.sha256, stored.key, len(data), doc.file_id
+            ),
+        )
+        return
     await guarded(
         update,
         person,

@@ -10,13 +10,20 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from messages.formatting import format_datetime_long, format_duration, format_wib
+from messages.formatting import (
+    format_date_long,
+    format_datetime_long,
+    format_duration,
+    format_wib,
+)
 
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
+OFFICE_TZ = "Asia/Jakarta"
 
 
 def _lang(lang: str | None) -> str:
@@ -37,11 +44,23 @@ def environment() -> Environment:
     env.filters["wib"] = format_wib
     env.filters["when"] = _when
     env.filters["duration"] = _duration
+    env.filters["day"] = _day
+    env.filters["clock"] = _clock
     return env
 
 
 def _when(value: datetime, lang: str = DEFAULT_LANGUAGE) -> str:
     return format_datetime_long(value, _lang(lang))
+
+
+def _day(value: datetime, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The day of an instant in office time: "Senin, 30 November 2026"."""
+    return format_date_long(value.astimezone(ZoneInfo(OFFICE_TZ)).date(), _lang(lang))
+
+
+def _clock(value: datetime) -> str:
+    """The time of day of an instant in office time: "09.00"."""
+    return f"{value.astimezone(ZoneInfo(OFFICE_TZ)):%H.%M}"
 
 
 def _duration(minutes: int, lang: str = DEFAULT_LANGUAGE) -> str:

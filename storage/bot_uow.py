@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.meetings import MeetingRepository
 from storage.messaging import MessagingRepository
 from storage.timers import TimerRepository
 from storage.uow import SqlUnitOfWork
@@ -23,6 +24,7 @@ class BotUnitOfWork(SqlUnitOfWork):
         super().__init__(session_factory, definition_sources)
         self.messaging = MessagingRepository(self.session)
         self.timers = TimerRepository(self.session)
+        self.meetings = MeetingRepository(self.session)
         self.committed = False  # set by the first commit (the receiver records updates by it)
 
     async def commit(self) -> None:

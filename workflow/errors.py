@@ -46,5 +46,20 @@ REFUSAL_CODES = frozenset(
         "reason_required",
         "not_allowed_to_cancel",
         "text_too_long",
+        # meetings
+        "meeting_not_found",
+        "meeting_closed",
+        "not_invited",
+        "not_organiser",
+        "delegate_required",
+        "no_invitees",
+        "invitee_not_in_org",
+        "meeting_in_past",
+        "meeting_end_before_start",
+        "meeting_too_far",
+        "meeting_needs_confirmation",
+        "place_required",
+        "agenda_required",
+        "when_not_understood",
     }
 )

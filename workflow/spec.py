@@ -92,6 +92,8 @@ class Step(_Strict):
     decision: Decision | None = None
     disposition: bool = False  # the step issues a lembar disposisi (sifat, instruction, arahan)
     participants: list[RoleId] = Field(default_factory=list)  # meeting invitees
+    invites_to: int | None = None  # this step schedules the meeting of that (meeting) step
+    agenda: str | None = None  # a meeting step's default agenda
     notify: list[RoleId] = Field(default_factory=list)  # told when the step ends
     note: str | None = None  # the "Ket" column
 
@@ -113,6 +115,8 @@ class ReminderPolicy(_Strict):
     repeat_every_minutes: int | None = Field(default=60, gt=0)
     repeat_cap: int = Field(default=3, ge=0)
     escalate_after_minutes: int | None = Field(default=120, gt=0)
+    # Meeting reminders, in minutes before the start: a day before and an hour before.
+    meeting_before_minutes: list[int] = Field(default_factory=lambda: [1440, 60])
 
 
 class Identity(_Strict):
@@ -171,6 +175,13 @@ class SopDefinition(_Strict):
                     raise ValueError(
                         f"{where}: input_documents_from: {src} is not an earlier step"
                     )
+            if step.invites_to is not None and (
+                not step.no < step.invites_to <= len(self.steps)
+                or self.steps[step.invites_to - 1].mode is not StepMode.MEETING
+            ):
+                raise ValueError(
+                    f"{where}: invites_to: {step.invites_to} is not a later meeting step"
+                )
             if step.decision is not None and not 1 <= step.decision.return_to < step.no:
                 raise ValueError(
                     f"{where}: decision.return_to: {step.decision.return_to} is not an "

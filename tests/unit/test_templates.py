@@ -32,6 +32,9 @@ TASK = {
     "next_actor": "Sekretaris",
     "return_note": "Lengkapi tabel",
     "returned_by": "Drs. Ahmad",
+    "schedules_meeting": False,
+    "is_meeting": False,
+    "meeting_start": None,
 }
 SAMPLES: dict[str, dict[str, Any]] = {
     "task_assigned": TASK,
@@ -183,6 +186,76 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "digest_switched": {"on": True, "top": True},
 }
 
+END = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)
+MEETING = {"title": "Rapat: Pembahasan", "start": WHEN, "place": "Aula <Kecamatan>"}
+SAMPLES.update(
+    {
+        "meeting_prompt": {"stage": "time", "day": "Senin, 30 November 2026", "minutes": 120},
+        "meeting_confirm": {
+            "rescheduled": False,
+            "start": WHEN,
+            "end": END,
+            "place": "Aula",
+            "agenda": "Pembahasan",
+            "invitees": ["Camat", "Siti"],
+            "outside_hours": True,
+            "holiday": None,
+        },
+        "meeting_invitation": {
+            **MEETING,
+            "kind": "rescheduled",
+            "number": "005/001/Kec/XI/2026",
+            "end": END,
+            "agenda": "Pembahasan",
+            "organiser": "Budi",
+            "old_start": END,
+        },
+        "meeting_group": {
+            **MEETING,
+            "status": "scheduled",
+            "agenda": "Pembahasan",
+            "reason": "",
+            "answered": 3,
+            "total": 5,
+            "attending": ["Camat"],
+            "not_attending": ["Siti"],
+            "delegated": ["Dewi (Joko)"],
+            "pending": ["Rina", "Budi"],
+        },
+        "meeting_cancelled": {**MEETING, "by": "Budi", "reason": "Camat dinas luar"},
+        "meeting_rsvp_prompt": {"kind": "reason", "title": "Rapat"},
+        "meeting_rsvp_saved": {**MEETING, "rsvp": "delegated", "text": "Joko"},
+        "meeting_rsvp_group": {},
+        "meeting_reminder": {**MEETING, "lead": 1440, "pending": True},
+        "meeting_start": {**MEETING, "kind": "alarm"},
+        "meeting_minutes_prompt": {
+            "part": "minutes",
+            "present": 4,
+            "total": 5,
+            "max_mb": 20,
+            "name": "notulen.pdf",
+        },
+        "meeting_held": {"present": 4, "total": 5, "step_no": 5},
+        "meeting_unreachable": {"title": "Rapat", "names": ["Rina"]},
+        "meeting_group_failed": {"title": "Rapat", "reason": "bot was kicked"},
+        "meeting_letter": {
+            "org": "Kecamatan Contoh",
+            "number": "005/001/Kec/XI/2026",
+            "recipients": ["Drs. Ahmad (Camat)", "Siti (Sekretaris Kecamatan)"],
+            "purpose": "Pengukuran Kinerja Triwulan IV 2026",
+            "start": WHEN,
+            "end": END,
+            "place": "Aula",
+            "agenda": "Pembahasan",
+            "issued": WHEN,
+            "signer_role": "Sekretaris Tim SAKIP",
+            "signer": "Budi",
+        },
+        "meeting_summary": {"agenda": "Pembahasan"},
+        "meeting_dialog_cancelled": {},
+    }
+)
+
 
 def test_every_template_has_a_sample() -> None:
     assert sorted(SAMPLES) == template_names()
@@ -219,6 +292,7 @@ def test_every_refusal_code_has_its_own_sentence(code: str, lang: str) -> None:
         "name": "Rina",
         "limit": 10,
         "length": 20,
+        "days": 366,
     }
     text = render("refusal", lang, code=code, params=params)
     generic = render("refusal", lang, code="no-such-code", params={})
