@@ -41,6 +41,7 @@ from handlers.context import (
 )
 from messages.render import render
 from scheduler.jobs import ReminderJobs
+from scheduler.meetings import MeetingJobs, MeetingSweep
 from scheduler.planner import TimerPlanner
 from scheduler.sweep import ReminderSweep
 from storage.bot_uow import BotUnitOfWork
@@ -119,6 +120,7 @@ class Runtime:
     dispatcher: Dispatcher
     reminders: ReminderSweep
     dispose: Callable[[], object]
+    meetings: MeetingSweep | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     processor: UpdateProcessor | None = None
     poller: Poller | None = None
@@ -173,6 +175,7 @@ async def build_runtime(settings: Settings, clock: Callable[[], datetime] = _utc
     register_handlers(app)
     reminders = ReminderSweep(uow_factory, calendar, clock, dispatcher.kick)
     runtime = Runtime(settings, app, ctx, dispatcher, reminders, engine.dispose)
+    runtime.meetings = MeetingSweep(ctx, uow_factory, clock, dispatcher.kick)
     runtime.processor = UpdateProcessor(app, uow_factory, clock)
     return runtime
 
@@ -224,6 +227,8 @@ async def start(
     runtime.tasks.append(asyncio.create_task(runtime.dispatcher.run_forever()))
     assert app.job_queue is not None
     ReminderJobs(runtime.reminders, app.job_queue).install()
+    if runtime.meetings is not None:
+        MeetingJobs(runtime.meetings, app.job_queue).install()
     log.info("bot @%s started", me.username)
 
 

@@ -235,6 +235,20 @@ class Dispatcher:
                 if sent.document is not None:
                     await uow.messaging.set_document_file_id(doc.id, sent.document.file_id)
             return sent.message_id
+        if message.kind == "edit":  # a live message edited in place (a meeting's answers)
+            try:
+                await self.bot.edit_message_text(
+                    str(payload["text"])[:MAX_TEXT],
+                    chat_id=chat_id,
+                    message_id=int(payload["message_id"]),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=_markup(payload.get("buttons")),
+                    disable_web_page_preview=True,
+                )
+            except BadRequest as exc:
+                if "not modified" not in exc.message.lower():
+                    raise
+            return int(payload["message_id"])
         sent = await self.bot.send_message(
             chat_id,
             str(payload["text"])[:MAX_TEXT],  # longer texts were split when enqueued
