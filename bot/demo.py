@@ -151,6 +151,9 @@ async def play_demo(out: Path | None, timeout: float = 20.0, fast_clock: bool = 
                 TELEGRAM_API_URL=emu.base_url,
                 TELEGRAM_FILE_URL=emu.base_file_url,
                 KINERJA_DATA_DIR=workdir,
+                # The demo's emulator enforces no flood limits, so the dispatcher need not
+                # pace (KINERJA_PACE=fast); the real bot paces inside Telegram's limits.
+                KINERJA_PACE="fast",
             )
             clock = SimClock(OfficeCalendar(settings.office().calendar))
             runtime = await build_runtime(settings, clock=clock)
