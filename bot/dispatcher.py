@@ -9,9 +9,18 @@ permanent ones (blocked, chat not found, refused) are marked `failed`, shown to 
 by /masalah, and never block the workflow. A message for a person who has not joined yet waits
 until they do.
 
-Delivery is at least once and, as far as Telegram lets anyone know, exactly once: a row is
-marked sent only after Telegram's answer, so a send whose answer is lost (the connection drops
-after Telegram acted, or the process dies between the answer and the commit) is sent again.
+Delivery is at least once, and exactly once whenever Telegram's answer reaches the dispatcher:
+a row is marked sent only after that answer, and the Bot API has no idempotency key, so a send
+whose answer is lost after Telegram acted (the process killed between the answer and the
+commit, or a timeout/dropped connection after Telegram accepted the request) is sent again.
+Failures before Telegram acts (429, 5xx, refused or dropped connections before the request
+was taken) never cause a second copy.
+
+A send is never abandoned while another sender could pick its row: the claim is renewed every
+third of the lease for as long as the request is in flight (a slow upload may take longer than
+the lease). Only when the claim cannot be renewed (the database is away) is the request cut
+off, while a third of the lease is still left. On a clean stop the sends in flight are given a
+moment to finish and be recorded instead of being cut off.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,9 +45,11 @@ from storage.messaging import QueuedMessage
 
 log = logging.getLogger(__name__)
 
-# A claimed row belongs to its sender this long; after a crash it waits this long at most.
-# A send is given up (and retried) well before its lease ends, so two never overlap.
+# A claimed row belongs to its sender this long after the last renewal; after a crash it waits
+# this long at most. Renewed while its send is in flight, so two senders never overlap.
 LEASE = timedelta(seconds=30)
+MAX_IN_FLIGHT = 8  # sends to different chats at once
+STOP_GRACE = 5.0  # seconds the sends in flight get to finish on a clean stop
 WAIT_FOR_JOIN = timedelta(days=1)
 MAX_BACKOFF = 300.0
 
@@ -51,6 +63,15 @@ def _markup(buttons: Any) -> InlineKeyboardMarkup | None:
             for row in buttons
         ]
     )
+
+
+@dataclass
+class _Flight:
+    """A send in flight and the end of its claim as last committed."""
+
+    task: asyncio.Task[None]
+    message_id: int
+    claimed_until: datetime
 
 
 def _recipient(message: QueuedMessage) -> tuple[str, bool]:
@@ -71,7 +92,7 @@ class Dispatcher:
         clock: Callable[[], datetime],
         batch: int = 100,
         pacer: Pacer | None = None,
-        max_in_flight: int = 8,
+        max_in_flight: int = MAX_IN_FLIGHT,
         lease: timedelta = LEASE,
     ) -> None:
         self.bot = bot
@@ -83,7 +104,7 @@ class Dispatcher:
         self.max_in_flight = max_in_flight
         self.lease = lease
         self._wake = asyncio.Event()
-        self._in_flight: dict[str, asyncio.Task[None]] = {}
+        self._in_flight: dict[str, _Flight] = {}
         self.sent = 0
         self.failed = 0
         self.healthy = True  # False while the last round failed (e.g. database away)
@@ -95,8 +116,10 @@ class Dispatcher:
 
     async def run_forever(self, idle: float = 1.0) -> None:
         """Drain, then wait for a kick, a finished send or the next allowed send; until
-        cancelled (sends in flight are then cancelled too; their leases run out)."""
+        cancelled (sends in flight then get `STOP_GRACE` seconds, and are cut off after it;
+        the leases of those cut off run out)."""
         failures = 0
+        renew_every = self.lease.total_seconds() / 3
         try:
             while True:
                 try:
@@ -108,19 +131,26 @@ class Dispatcher:
                     failures += 1
                     self.healthy, self.last_error = False, type(exc).__name__
                     wait = min(idle * 2**failures, 30.0)
-                timeout = idle if wait is None else min(idle, wait)
+                self.cut_unrenewed(self.clock())
+                # Wake in time to renew the claims of the sends in flight.
+                timeout = min(idle, renew_every) if self._in_flight else idle
+                timeout = timeout if wait is None else min(timeout, wait)
                 if timeout > 0:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), timeout=timeout)
                 self._wake.clear()
         finally:
-            for task in self._in_flight.values():
+            tasks = [flight.task for flight in self._in_flight.values()]
+            if tasks:
+                await asyncio.wait(tasks, timeout=min(STOP_GRACE, renew_every))
+            for task in tasks:
                 task.cancel()
 
     async def drain_once(self) -> float | None:
         """Start the sends allowed now; return seconds until a paced one may go (None when
         nothing waits for the pace)."""
         now = self.clock()
+        await self._renew(now)
         room = self.max_in_flight - len(self._in_flight)
         if room <= 0:
             return None
@@ -143,13 +173,37 @@ class Dispatcher:
                     chosen.append((message, key))
             await uow.commit()
         for message, key in chosen:
-            self._in_flight[key] = asyncio.create_task(self._send_one(message, key))
+            task = asyncio.create_task(self._send_one(message, key))
+            self._in_flight[key] = _Flight(task, message.id, now + self.lease)
         return soonest
+
+    async def _renew(self, now: datetime) -> None:
+        """Extend the claims of the sends in flight that have used a third of their lease."""
+        due = [f for f in self._in_flight.values() if f.claimed_until - now < self.lease * 2 / 3]
+        if not due:
+            return
+        async with self.uow_factory() as uow:
+            await uow.messaging.renew_claims([f.message_id for f in due], now, self.lease)
+            await uow.commit()
+        for flight in due:
+            flight.claimed_until = now + self.lease
+
+    def cut_unrenewed(self, now: datetime) -> int:
+        """Cut off the sends whose claim could not be renewed and has less than a third of the
+        lease left, so they end before another sender may pick the row; how many."""
+        cut = 0
+        for flight in self._in_flight.values():
+            if flight.claimed_until - now < self.lease / 3 and not flight.task.done():
+                log.warning("outbox %s: claim not renewed; send cut off", flight.message_id)
+                flight.task.cancel()
+                cut += 1
+        return cut
 
     async def settle(self) -> None:
         """Wait for the sends in flight (tests and shutdown)."""
         while self._in_flight:
-            await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
+            tasks = [flight.task for flight in self._in_flight.values()]
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _send_one(self, message: QueuedMessage, key: str) -> None:
         try:
@@ -179,12 +233,9 @@ class Dispatcher:
                 chat_id = person.telegram_id
             assert chat_id is not None
             try:
-                send = self._send(uow, chat_id, message)
-                limit = self.lease.total_seconds() * 2 / 3
-                try:
-                    telegram_id = await asyncio.wait_for(send, limit)
-                except TimeoutError as exc:
-                    raise NetworkError(f"no answer within {limit:.0f} s") from exc
+                # No deadline of our own: the HTTP client's timeouts end a request, and the
+                # claim is renewed meanwhile (`_renew`), or the send is cut (`cut_unrenewed`).
+                telegram_id = await self._send(uow, chat_id, message)
             except RetryAfter as exc:
                 delay = exc.retry_after
                 seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)

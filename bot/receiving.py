@@ -5,7 +5,8 @@ it is finished. An update is finished when its state change committed — togeth
 row in processed_updates, in the same transaction (`BotContext.execute`) — or when it changed
 nothing; a read-only update is recorded right after it was answered. It is not finished when
 the database was away (the handler deferred it): then the receiver keeps it and tries again.
-A redelivered update whose row exists is skipped.
+A redelivered update whose row exists is skipped, and so is an edit of an earlier message
+(commands and answers count when first sent; an edit never runs them again).
 
 `Poller` is our long-polling loop, used instead of python-telegram-bot's `Updater`, which
 confirms an update to Telegram (the next getUpdates offset) as soon as it is *fetched*. Here the
@@ -57,6 +58,11 @@ class UpdateProcessor:
             except TEMPORARY_ERRORS as exc:
                 log.warning("database unavailable (%s); update %s kept", exc, update.update_id)
                 return False
+            if update.edited_message is not None or update.edited_channel_post is not None:
+                # An edit of an old message is not said again: re-running "/undang" or a note
+                # would change state a second time. It is ignored (and remembered as done).
+                await self._record(update.update_id)
+                return True
             scope = UpdateScope(update.update_id, bot=self.app.bot_data.get("kinerja"))
             token = current_update.set(scope)
             try:

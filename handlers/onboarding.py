@@ -49,13 +49,20 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
     async def bind(uow: BotUnitOfWork) -> tuple[str, Person | None, Organisation | None]:
         now = ctx.clock()
+        # An account that sent too many wrong codes may not try any for a while (no guessing).
+        until = await uow.messaging.invite_blocked_until(user.id, now)
+        if until is not None:
+            return "throttled", None, None
         status, person_id = await uow.messaging.use_invite(code[:64], user.id, now)
         person = await uow.people.get(person_id) if status == "ok" else None
         if person is None or not person.active:
+            await uow.messaging.wrong_invite(user.id, now)
+            await uow.commit()
             return (status if status != "ok" else "unknown"), None, None
         bound = dataclasses.replace(person, telegram_id=user.id)
         await uow.people.update(bound)
         await uow.messaging.release_waiting(person.id, now)
+        await uow.messaging.forget_wrong_invites(user.id)
         org = await uow.people.get_org(person.org_id)
         await uow.commit()
         return "ok", bound, org

@@ -19,12 +19,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.length_limits import MAX_TEXT, split_text
 from storage.messaging_tables import (
     CallbackTokenRow,
+    InviteAttemptRow,
     InviteCodeRow,
     OutboxRow,
     PendingInputRow,
     ProcessedUpdateRow,
 )
 from storage.tables import DocumentRow, OrganisationRow, RunRow
+
+# Wrong invite codes: this many within the window block the account until the window's end
+# (codes are 192-bit random, so this only makes guessing noisier and slower still).
+INVITE_TRIES = 5
+INVITE_WINDOW = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -145,6 +151,15 @@ class MessagingRepository:
             .execution_options(synchronize_session=False)
         )
         return getattr(result, "rowcount", 0) == 1
+
+    async def renew_claims(self, message_ids: list[int], now: datetime, lease: timedelta) -> None:
+        """Extend the claims of messages whose sends are still in flight."""
+        await self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(message_ids), OutboxRow.status == "pending")
+            .values(claimed_until=now + lease)
+            .execution_options(synchronize_session=False)
+        )
 
     async def oldest_due(self, now: datetime) -> datetime | None:
         """When the oldest message that is due now was created (None: nothing is due)."""
@@ -352,6 +367,32 @@ class MessagingRepository:
         if getattr(result, "rowcount", 0) != 1:
             return "used", ""
         return "ok", row.person_id
+
+    async def invite_blocked_until(self, telegram_id: int, now: datetime) -> datetime | None:
+        """Until when this account may not try invite codes (None: it may now)."""
+        row = await self.session.get(InviteAttemptRow, telegram_id)
+        if row is None or row.blocked_until is None or row.blocked_until <= now:
+            return None
+        return row.blocked_until
+
+    async def wrong_invite(self, telegram_id: int, now: datetime) -> datetime | None:
+        """Count a wrong code; the end of the block when this one reached `INVITE_TRIES`."""
+        row = await self.session.get(InviteAttemptRow, telegram_id)
+        if row is None:
+            row = InviteAttemptRow(telegram_id=telegram_id, failures=0, first_at=now)
+            self.session.add(row)
+        elif row.first_at + INVITE_WINDOW <= now:  # a new window
+            row.failures, row.first_at, row.blocked_until = 0, now, None
+        row.failures += 1
+        if row.failures >= INVITE_TRIES:
+            row.blocked_until = row.first_at + INVITE_WINDOW
+        return row.blocked_until
+
+    async def forget_wrong_invites(self, telegram_id: int) -> None:
+        """The account joined: its earlier wrong codes no longer count."""
+        await self.session.execute(
+            delete(InviteAttemptRow).where(InviteAttemptRow.telegram_id == telegram_id)
+        )
 
     # --- pending inputs -------------------------------------------------------------------
 

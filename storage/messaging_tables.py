@@ -66,6 +66,17 @@ class InviteCodeRow(Base):
     used_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
+class InviteAttemptRow(Base):
+    """Wrong invite codes sent by one Telegram account, for throttling guesses."""
+
+    __tablename__ = "invite_attempts"
+
+    telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    failures: Mapped[int] = mapped_column(Integer)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the window's first failure
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
 class PendingInputRow(Base):
     """What the bot is waiting for from a person (a file, a note, a title): one at a time."""
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 from functools import partial
 
 from storage.bot_uow import BotUnitOfWork
+from storage.messaging import INVITE_TRIES, INVITE_WINDOW
 from tests.integration.conftest import Database, ManualClock, Org
 
 WEEK = timedelta(days=7)
@@ -32,6 +33,35 @@ async def test_invite_code_works_once_and_only_before_it_expires(db: Database, o
     clock.advance(7 * 24 * 60)
     async with factory() as uow:
         assert (await uow.messaging.use_invite(late, 557, clock()))[0] == "expired"
+
+
+async def test_repeated_wrong_invite_codes_block_the_account_until_the_window_ends(
+    db: Database,
+) -> None:
+    factory = partial(BotUnitOfWork, db.sessions)
+    clock = ManualClock()
+    start = clock()
+    for n in range(1, INVITE_TRIES + 1):
+        async with factory() as uow:
+            assert await uow.messaging.invite_blocked_until(777, clock()) is None
+            blocked = await uow.messaging.wrong_invite(777, clock())
+            await uow.commit()
+        assert blocked == (start + INVITE_WINDOW if n == INVITE_TRIES else None)
+        clock.advance(1)
+    async with factory() as uow:
+        assert await uow.messaging.invite_blocked_until(777, clock()) == start + INVITE_WINDOW
+        assert await uow.messaging.invite_blocked_until(778, clock()) is None  # others may
+    clock.now = start + INVITE_WINDOW
+    async with factory() as uow:  # the window ended: a fresh count
+        assert await uow.messaging.invite_blocked_until(777, clock()) is None
+        assert await uow.messaging.wrong_invite(777, clock()) is None
+        await uow.commit()
+    async with factory() as uow:  # joining forgets the wrong codes
+        await uow.messaging.forget_wrong_invites(777)
+        await uow.commit()
+    async with factory() as uow:
+        for _ in range(INVITE_TRIES - 1):
+            assert await uow.messaging.wrong_invite(777, clock()) is None
 
 
 async def test_a_new_invite_voids_the_persons_older_unused_code(db: Database, org: Org) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -235,3 +235,77 @@ async def test_a_burst_drains_within_telegrams_limits_in_order(tmp_path: Path) -
             assert [m.text for m in emu.sent_messages(group.id)] == [f"grup-{n}" for n in range(6)]
     finally:
         await engine.dispose()
+
+
+async def _until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Await a condition that no emulator event signals (a request arriving)."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.01)
+
+
+def _second_dispatcher(rig: Rig, tmp_path: Path) -> Dispatcher:
+    """Another instance on the same database (its own pacer, same lease)."""
+    return Dispatcher(
+        rig.bot,
+        lambda: BotUnitOfWork(rig.uow),  # type: ignore[arg-type]
+        FileStore(tmp_path / "documents"),
+        rig.clock,
+        pacer=Pacer(clock=rig.clock.monotonic),
+    )
+
+
+async def test_a_send_slower_than_the_lease_keeps_its_claim_and_is_sent_once(
+    rig: Rig, tmp_path: Path
+) -> None:
+    chat = _user(rig, 520)
+    # The request hangs (Telegram has not acted) for longer than the lease.
+    slow = rig.emu.inject_fault("timeout", "sendMessage", hold_seconds=60)
+    await rig.enqueue(_text(chat, "Laporan"))
+    await rig.dispatcher.drain_once()
+    await _until(lambda: slow.fired == 1)
+    other = _second_dispatcher(rig, tmp_path)
+    lease = rig.dispatcher.lease.total_seconds()
+    for _ in range(4):  # four leases pass; the first dispatcher renews as it goes round
+        rig.clock.advance(lease / 2)
+        await rig.dispatcher.drain_once()
+        assert rig.dispatcher.cut_unrenewed(rig.clock()) == 0
+        await other.drain_once()
+        await other.settle()
+    assert len(rig.emu.calls("sendMessage")) == 0 and slow.fired == 1  # no second sender
+    # The database goes away: no renewal; the send is cut with a third of its lease left.
+    rig.clock.advance(lease / 2)
+    assert rig.dispatcher.cut_unrenewed(rig.clock()) == 0
+    rig.clock.advance(lease / 6 + 0.1)
+    assert rig.dispatcher.cut_unrenewed(rig.clock()) == 1
+    await rig.dispatcher.settle()
+    [row] = await rig.rows()
+    assert row.status == "pending"
+    await other.drain_once()  # the claim is still there ...
+    assert len(rig.emu.calls("sendMessage")) == 0
+    rig.clock.advance(lease / 3)  # ... until it lapses; then the row is sent, once
+    await other.drain_once()
+    await other.settle()
+    assert [m.text for m in rig.emu.sent_messages(chat)] == ["Laporan"]
+    [row] = await rig.rows()
+    assert row.status == "sent"
+
+
+async def test_an_answer_lost_after_telegram_acted_is_the_one_case_sent_twice(
+    rig: Rig,
+) -> None:
+    """The Bot API has no idempotency key: an accepted message whose answer is lost can only
+    be sent again. Faults before Telegram acts (the other tests) never double a message."""
+    chat = _user(rig, 521)
+    rig.emu.inject_fault("drop", "sendMessage", after=True, hold_seconds=0)
+    await rig.enqueue(_text(chat, "Undangan"))
+    await rig.round()
+    [row] = await rig.rows()
+    assert (row.status, row.attempts) == ("pending", 1)
+    rig.clock.now = row.next_attempt_at
+    await rig.round()
+    copies = rig.emu.sent_messages(chat)
+    assert [m.text for m in copies] == ["Undangan", "Undangan"]
+    async with BotUnitOfWork(rig.uow) as uow:  # type: ignore[arg-type]
+        [sent] = (await uow.session.execute(select(OutboxRow))).scalars()
+        assert sent.telegram_message_id == copies[1].message_id  # the first copy is the extra
