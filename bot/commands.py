@@ -85,7 +85,8 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     """Play the whole SOP offline against the emulator."""
     from bot.demo import run_demo
 
-    return run_demo(Path(args.out) if args.out else None, fast_clock=args.fast_clock)
+    out = Path(args.out) if args.out else None
+    return run_demo(out, fast_clock=args.fast_clock, faults=args.faults)
 
 
 def cmd_emulator(args: argparse.Namespace, settings: Settings) -> int:
@@ -225,6 +226,11 @@ def _register(sub: argparse._SubParsersAction) -> None:
         "--fast-clock",
         action="store_true",
         help="one official is late: office time runs fast to show reminders and escalation",
+    )
+    p.add_argument(
+        "--faults",
+        action="store_true",
+        help="Telegram fails a share of calls and the bot is killed and restarted once",
     )
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("emulator", help="run the local Telegram Bot API emulator")

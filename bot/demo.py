@@ -9,6 +9,7 @@ a transcript. `--out DIR` keeps the database, the documents and the transcript.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import shutil
 import tempfile
@@ -22,6 +23,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from bot.app import Runtime, build_runtime, start, stop
+from bot.delivery_audit import count_delivery, outbox_entries, unsent, unsent_due
 from bot.emulator import EmulatorServer
 from bot.settings import Settings
 from bot.simulation import Official, Officials, Script
@@ -49,18 +51,31 @@ def sample_org_text() -> str:
 
 
 class SimClock:
-    """Simulated office time: starts Monday 08:00 WIB and moves only when the demo says."""
+    """Simulated office time: starts Monday 08:00 WIB, runs with real time, and jumps ahead
+    when the demo lets office time pass (so retries and leases still see time flowing)."""
 
     def __init__(self, calendar: OfficeCalendar) -> None:
         self.calendar = calendar
-        self.now = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
+        self._start = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
+        self._began = time.monotonic()
+        self._skipped = timedelta()
+
+    @property
+    def now(self) -> datetime:
+        """The simulated instant."""
+        return self._start + self._skipped + timedelta(seconds=time.monotonic() - self._began)
 
     def __call__(self) -> datetime:
         return self.now
 
     def pass_office_minutes(self, minutes: int) -> None:
         """Let `minutes` of office time go by (nights and holidays are skipped)."""
-        self.now = self.calendar.due(self.now, minutes)
+        now = self.now
+        self._skipped += self.calendar.due(now, minutes) - now
+
+    def jump_to(self, when: datetime) -> None:
+        """Move straight to an instant (never backwards)."""
+        self._skipped += max(timedelta(), when - self.now)
 
 
 async def _late_official(
@@ -80,6 +95,7 @@ async def _late_official(
         ("+1 jam", 60),
         ("+2 jam: eskalasi", 60),
     ):
+        await _drained(runtime, timeout)  # no send in flight while time jumps
         clock.pass_office_minutes(office_minutes)
         mark = emu.mark()
         report = await runtime.reminders.sweep()
@@ -102,7 +118,8 @@ async def _meeting_time(
             nearest = await uow.meetings.next_alarm_at()
         if nearest is None:
             return
-        clock.now = max(clock.now, nearest)
+        await _drained(runtime, timeout)  # no send in flight while time jumps
+        clock.jump_to(nearest)
         mark = emu.mark()
         report = await runtime.meetings.run_once()
         say(f"⏰ {format_wib(clock.now)}: {report.messages} pesan rapat (pengingat / mulai)")
@@ -132,7 +149,66 @@ async def _meeting_files(runtime: Runtime, out: Path | None) -> bool:
     return True
 
 
-async def play_demo(out: Path | None, timeout: float = 20.0, fast_clock: bool = False) -> int:
+def _inject_faults(emu: EmulatorServer) -> None:
+    """Telegram misbehaving for a share of calls (each before Telegram acts on the call)."""
+    for method in ("sendMessage", "sendDocument", "getUpdates"):
+        for kind in ("429", "500", "502", "drop"):
+            emu.inject_fault(kind, method, times=None, probability=0.04, retry_after=1)
+    emu.inject_fault("timeout", "sendMessage", times=1, probability=0.2, hold_seconds=8)
+
+
+async def _drained(runtime: Runtime, timeout: float) -> None:
+    """Wait until the outbox has nothing due or in flight (a send is never cut by a jump)."""
+    deadline = time.monotonic() + timeout
+    while await unsent_due(runtime.ctx.uow_factory, runtime.ctx.clock()):
+        if time.monotonic() > deadline:
+            raise TimeoutError("the outbox did not drain")
+        await asyncio.sleep(0.05)
+
+
+async def _emptied(runtime: Runtime, timeout: float) -> None:
+    """Wait until every outbox row is sent (retries after faults included)."""
+    deadline = time.monotonic() + timeout
+    while await unsent(runtime.ctx.uow_factory):
+        if time.monotonic() > deadline:
+            raise TimeoutError("the outbox did not empty")
+        await asyncio.sleep(0.1)
+
+
+async def _kill(runtime: Runtime) -> None:
+    """Stop the bot the hard way: no offsets confirmed, nothing finished, connections dropped.
+
+    It is done while no send is in flight: a send cut between Telegram acting and the commit
+    of 'sent' would be sent again after the restart (the Bot API has no idempotency key; see
+    README, "Running in production"). Updates that arrive meanwhile wait in Telegram.
+    """
+    for task in runtime.tasks:
+        task.cancel()
+    for task in runtime.tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    if runtime.app.running:
+        await runtime.app.stop()
+    await runtime.app.shutdown()
+    result = runtime.dispose()
+    if asyncio.iscoroutine(result):
+        await result
+
+
+async def _restart(
+    settings: Settings, clock: SimClock, current: list[Runtime], say: Callable[[str], None]
+) -> None:
+    """A second later the bot starts again on the same database and catches up."""
+    await asyncio.sleep(1.0)
+    runtime = await build_runtime(settings, clock=clock)
+    await start(runtime, timeout=1)
+    current[0] = runtime
+    say("🔄 bot dijalankan lagi; ia memproses apa yang menunggu")
+
+
+async def play_demo(
+    out: Path | None, timeout: float = 20.0, fast_clock: bool = False, faults: bool = False
+) -> int:
     """Run the demo; return the exit status."""
     began = time.monotonic()
     workdir = out or Path(tempfile.mkdtemp(prefix="kinerja-demo-"))
@@ -145,7 +221,7 @@ async def play_demo(out: Path | None, timeout: float = 20.0, fast_clock: bool = 
         print(line, flush=True)
 
     try:
-        async with EmulatorServer(port=0) as emu:
+        async with EmulatorServer(port=0, fault_seed=7) as emu:
             settings = Settings(
                 BOT_TOKEN=SecretStr(emu.bot_token),
                 TELEGRAM_API_URL=emu.base_url,
@@ -156,11 +232,11 @@ async def play_demo(out: Path | None, timeout: float = 20.0, fast_clock: bool = 
                 KINERJA_PACE="fast",
             )
             clock = SimClock(OfficeCalendar(settings.office().calendar))
-            runtime = await build_runtime(settings, clock=clock)
+            current = [await build_runtime(settings, clock=clock)]  # replaced on a restart
             loaded = resolve_definition("pengukuran-kinerja")
 
             def uow() -> SqlUnitOfWork:
-                return runtime.ctx.uow_factory()
+                return current[0].ctx.uow_factory()
 
             report = await import_organisation(uow, sample_org_text(), loaded)
             say(
@@ -170,22 +246,33 @@ async def play_demo(out: Path | None, timeout: float = 20.0, fast_clock: bool = 
             say(f"Kecamatan Contoh diimpor: {report.created} pegawai.")
             for o in OFFICIALS:
                 emu.add_user(o.user_id, first_name=o.name, language_code="id")
-            await start(runtime, timeout=1)
+            await start(current[0], timeout=1)
+            if faults:
+                _inject_faults(emu)
+                say("⚡ gangguan disuntikkan: 429, 500, 502, koneksi putus, timeout")
             late_done: set[int] = set()
+            restarts: list[asyncio.Task[None]] = []
 
             async def before_task(user: int, step_no: int) -> None:
-                """A few office minutes per action; with --fast-clock Dewi is late at step 7."""
+                """A few office minutes per action; with --fast-clock Dewi is late at step 7;
+                with --faults the bot is killed at step 7 and started again."""
+                await _drained(current[0], timeout)  # no send in flight while time jumps
                 clock.pass_office_minutes(5)
+                if faults and step_no == 7 and not restarts:
+                    await _drained(current[0], timeout)
+                    await _kill(current[0])
+                    say("💥 bot dimatikan paksa; pesan berikut menunggu di Telegram")
+                    restarts.append(asyncio.create_task(_restart(settings, clock, current, say)))
                 if fast_clock and user == LATE.user_id and step_no == 7 and 7 not in late_done:
                     late_done.add(7)
                     minutes = loaded.spec.step(7).minutes
                     await _late_official(
-                        emu, clock, runtime, LATE, OFFICIALS[1], minutes, say, timeout
+                        emu, clock, current[0], LATE, OFFICIALS[1], minutes, say, timeout
                     )
 
             async def before_meeting() -> None:
                 """Office time runs to the meeting: the reminders, then the start alarm."""
-                await _meeting_time(emu, clock, runtime, say, timeout)
+                await _meeting_time(emu, clock, current[0], say, timeout)
 
             officials = Officials(
                 emu,
@@ -234,7 +321,9 @@ async def play_demo(out: Path | None, timeout: float = 20.0, fast_clock: bool = 
             )
             await officials.start_run(camat.user_id, script)
             tally = await officials.play(script, since=mark)
-            await asyncio.sleep(0.3)  # let the last notices go out before the count
+            runtime = current[0]
+            await _emptied(runtime, timeout)  # the last notices go out before the count
+            delivery = count_delivery(emu, await outbox_entries(runtime.ctx.uow_factory))
             meeting_files = await _meeting_files(runtime, workdir if out is not None else None)
             await stop(runtime)
 
@@ -250,12 +339,17 @@ async def play_demo(out: Path | None, timeout: float = 20.0, fast_clock: bool = 
             ok = ok and meeting_files
             if fast_clock:
                 ok = ok and reminders >= 3
+            if faults:
+                ok = ok and bool(restarts) and delivery.duplicates == 0 and delivery.lost == 0
             say(
                 f"== demo {'selesai' if ok else 'GAGAL'}: langkah {steps[0]}–{steps[-1]} "
                 f"({len(steps)} langkah), {tally.returns} pengembalian di langkah 9, "
                 f"{tally.uploads} unggahan, {documents} dokumen diteruskan, "
                 f"{reminders} pengingat, {len(emu.sent_messages())} pesan bot, {elapsed}"
             )
+            if faults:
+                say(f"gangguan yang disuntikkan: {len(emu.faults.log)} panggilan gagal")
+            say(delivery.line())
             if out is not None:
                 (workdir / "transcript.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
             return 0 if ok else 1
@@ -264,7 +358,10 @@ async def play_demo(out: Path | None, timeout: float = 20.0, fast_clock: bool = 
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def run_demo(out: Path | None, fast_clock: bool = False) -> int:
+def run_demo(out: Path | None, fast_clock: bool = False, faults: bool = False) -> int:
     """Entry for the CLI."""
     logging.basicConfig(level=logging.WARNING)
-    return asyncio.run(play_demo(out, fast_clock=fast_clock))
+    if faults:  # every injected fault is logged as a retry; the transcript tells the story
+        for noisy in ("telegram", "bot.dispatcher", "bot.receiving", "scheduler"):
+            logging.getLogger(noisy).setLevel(logging.CRITICAL)
+    return asyncio.run(play_demo(out, fast_clock=fast_clock, faults=faults))

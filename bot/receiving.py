@@ -111,7 +111,8 @@ class Poller:
     async def run(self) -> None:
         """Fetch and handle updates until cancelled."""
         await self.app.bot.delete_webhook()
-        failures = 0
+        failures = 0  # updates that could not be finished (the database is away)
+        fetch_failures = 0  # getUpdates calls that failed in a row
         rounds = 0
         while True:
             try:
@@ -121,10 +122,11 @@ class Poller:
             except InvalidToken:
                 raise
             except (NetworkError, Conflict, TelegramError) as exc:
-                failures += 1
+                fetch_failures += 1
                 log.warning("getUpdates failed (%s); trying again", exc)
-                await asyncio.sleep(min(self.pause * 2**failures, MAX_PAUSE))
+                await asyncio.sleep(min(self.pause * 2**fetch_failures, MAX_PAUSE))
                 continue
+            fetch_failures = 0  # Telegram answered: back off afresh next time
             for update in updates:
                 if not await self.processor.process(update):
                     failures += 1

@@ -23,23 +23,22 @@ import signal
 import socket
 import sys
 from collections.abc import AsyncIterator, Callable
+from dataclasses import astuple
+from functools import partial
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
 import pytest
-from sqlalchemy import select
 
+from bot.delivery_audit import OutboxEntry, count_delivery, outbox_entries
 from bot.demo import OFFICIALS, sample_org_text
 from bot.dispatcher import MAX_IN_FLIGHT
 from bot.emulator import EmulatorServer
 from bot.simulation import URGENT, Officials, Script
 from bot.webhook_server import SECRET_HEADER, WEBHOOK_PATH, derive_secret
+from storage.bot_uow import BotUnitOfWork
 from storage.database import make_engine, make_session_factory
-from storage.messaging_tables import OutboxRow
-from storage.tables import PersonRow
-from storage.uow import SqlUnitOfWork
 
 CAMAT, SITI, BUDI, DEWI, RINA = (o.user_id for o in OFFICIALS)
 TIMEOUT = 25.0
@@ -108,41 +107,16 @@ class BotProcess:
             print(f"--- bot log {n} ---\n{text[-3000:]}")
             assert self.emu.bot_token not in text
 
-    async def outbox(self) -> list[SimpleNamespace]:
+    async def outbox(self) -> list[OutboxEntry]:
         """The outbox rows, each with `chat`: the chat it went to."""
         engine = make_engine(f"sqlite+aiosqlite:///{self.data_dir / 'kinerja.sqlite3'}")
         try:
-            async with SqlUnitOfWork(make_session_factory(engine)) as uow:
-                people = dict(
-                    (await uow.session.execute(select(PersonRow.id, PersonRow.telegram_id))).all()
-                )
-                rows = (await uow.session.execute(select(OutboxRow))).scalars()
-                cols = ("id", "status", "attempts", "error", "telegram_message_id")
-                return [
-                    SimpleNamespace(
-                        chat=r.chat_id if r.chat_id is not None else people.get(r.person_id),
-                        **{c: getattr(r, c) for c in cols},
-                    )
-                    for r in rows
-                ]
+            return await outbox_entries(partial(BotUnitOfWork, make_session_factory(engine)))
         finally:
             await engine.dispose()
 
 
-def count_delivery(emu: EmulatorServer, rows: list[SimpleNamespace]) -> tuple[int, int, int]:
-    """(delivered, duplicates, lost) as the emulator saw them, against the outbox.
-
-    Every message the bot sends goes through the outbox and records the id Telegram gave it.
-    A message in the emulator that no sent row names was sent again after its answer was
-    lost (a duplicate); a row not sent, or naming no message in the emulator, is lost.
-    """
-    delivered = {(m.chat_id, m.message_id) for m in emu.sent_messages()}
-    named = {(r.chat, r.telegram_message_id) for r in rows if r.status == "sent"}
-    lost = sum(1 for r in rows if r.status != "sent") + len(named - delivered)
-    return len(delivered), len(delivered - named), lost
-
-
-def duplicates(emu: EmulatorServer, rows: list[SimpleNamespace]) -> list[tuple[int, int]]:
+def duplicates(emu: EmulatorServer, rows: list[OutboxEntry]) -> list[tuple[int, int]]:
     """Each copy no row names, as (its position, the position of the copy the row names) in
     the emulator's record of bot messages; -1 when no named copy has the same content."""
     named = {(r.chat, r.telegram_message_id) for r in rows if r.status == "sent"}
@@ -242,7 +216,7 @@ async def test_whole_run_through_api_faults_and_a_kill_delivers_every_message_on
                 await emu.wait_for(_more_than(emu, len(emu.sent_messages())), timeout=10)
         assert unsent == []
         # ...and each one's message is in the emulator.
-        delivered, duplicated, lost = count_delivery(emu, rows)
+        delivered, duplicated, lost = astuple(count_delivery(emu, rows))
         assert lost == 0
         assert delivered - duplicated == len(rows) > 100
         # The only extra copies are of sends in flight when the process was killed: accepted
@@ -321,6 +295,7 @@ async def test_webhook_checks_the_secret_and_a_repeated_update_changes_nothing(
             m for m in emu.sent_messages(CAMAT, since=mark) if "Langkah 1/14" in (m.text or "")
         ]
         assert len(before_tap) == 1 and started >= 1
-        assert count_delivery(emu, await bot.outbox())[1:] == (0, 0)
+        counted = count_delivery(emu, await bot.outbox())
+        assert (counted.duplicates, counted.lost) == (0, 0)
     finally:
         await bot.stop()
