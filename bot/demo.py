@@ -51,11 +51,13 @@ def sample_org_text() -> str:
 
 
 class SimClock:
-    """Simulated office time: starts Monday 08:00 WIB, runs with real time, and jumps ahead
-    when the demo lets office time pass (so retries and leases still see time flowing)."""
+    """Simulated office time: starts Monday 08:00 WIB and jumps ahead when the demo lets office
+    time pass. With `flowing` it also runs with real time between jumps (needed when retries
+    and leases must see time pass, as with --faults); without, it stands still (tests)."""
 
-    def __init__(self, calendar: OfficeCalendar) -> None:
+    def __init__(self, calendar: OfficeCalendar, flowing: bool = False) -> None:
         self.calendar = calendar
+        self.flowing = flowing
         self._start = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
         self._began = time.monotonic()
         self._skipped = timedelta()
@@ -63,7 +65,12 @@ class SimClock:
     @property
     def now(self) -> datetime:
         """The simulated instant."""
-        return self._start + self._skipped + timedelta(seconds=time.monotonic() - self._began)
+        ran = timedelta(seconds=time.monotonic() - self._began) if self.flowing else timedelta()
+        return self._start + self._skipped + ran
+
+    @now.setter
+    def now(self, when: datetime) -> None:
+        self._skipped += when - self.now
 
     def __call__(self) -> datetime:
         return self.now
@@ -231,7 +238,7 @@ async def play_demo(
                 # pace (KINERJA_PACE=fast); the real bot paces inside Telegram's limits.
                 KINERJA_PACE="fast",
             )
-            clock = SimClock(OfficeCalendar(settings.office().calendar))
+            clock = SimClock(OfficeCalendar(settings.office().calendar), flowing=faults)
             current = [await build_runtime(settings, clock=clock)]  # replaced on a restart
             loaded = resolve_definition("pengukuran-kinerja")
 

@@ -173,6 +173,26 @@ async def whoami(update: Update, ctx: BotContext) -> Person | None:
     return person
 
 
+async def tap(
+    update: Update,
+    ctx: BotContext,
+    person: Person,
+    work: Callable[[BotUnitOfWork], Awaitable[T]],
+    then: Callable[[T], Awaitable[object]] | None = None,
+) -> None:
+    """A button's work in one unit of work: on success answer the tap and run `then` with the
+    result; a refusal is told to the person instead (and nothing changed)."""
+    try:
+        result = await ctx.execute(work)
+    except Refused as refusal:
+        await refuse(update, person, refusal)
+        return
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    if then is not None:
+        await then(result)
+
+
 async def refuse(update: Update, person: Person | None, refusal: Refused) -> None:
     """Tell the person why nothing happened, and what to do instead."""
     lang = person.language if person else None

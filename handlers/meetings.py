@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from handlers.context import MAX_UPLOAD_BYTES, PROMPT_TTL, BotContext, guarded, refuse, say
+from handlers.context import MAX_UPLOAD_BYTES, PROMPT_TTL, BotContext, guarded, refuse, say, tap
 from handlers.meeting_files import ICS_MIME, PDF_MIME, letter_pdf, meeting_ics
 from handlers.notifications import reply, role_names, step_title, text
 from messages.formatting import format_date_long
@@ -149,6 +149,12 @@ def _markup(rows: Rows) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(b["text"], callback_data=b["data"]) for b in row] for row in rows]
     )
+
+
+async def _show_rows(query: CallbackQuery, rows: Rows) -> None:
+    """Replace the buttons of the tapped message (already answered)."""
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_reply_markup(reply_markup=_markup(rows))
 
 
 async def _drop_buttons(query: CallbackQuery) -> None:
@@ -378,12 +384,7 @@ async def _with_draft(
         await _ask(uow, ctx, person, draft)
         await uow.commit()
 
-    try:
-        await ctx.execute(act)
-    except Refused as refusal:
-        await refuse(update, person, refusal)
-        return
-    await query.answer()
+    await tap(update, ctx, person, act)
 
 
 async def _schedule(
@@ -404,12 +405,7 @@ async def _schedule(
         await _ask(uow, ctx, person, draft)
         await uow.commit()
 
-    try:
-        await ctx.execute(act)
-    except Refused as refusal:
-        await refuse(update, person, refusal)
-        return
-    await query.answer()
+    await tap(update, ctx, person, act)
 
 
 async def _reschedule(
@@ -435,12 +431,7 @@ async def _reschedule(
         await _ask(uow, ctx, person, draft)
         await uow.commit()
 
-    try:
-        await ctx.execute(act)
-    except Refused as refusal:
-        await refuse(update, person, refusal)
-        return
-    await query.answer()
+    await tap(update, ctx, person, act)
 
 
 def _after_time(draft: Draft) -> str:
@@ -525,14 +516,7 @@ async def _toggle(
         await uow.commit()
         return rows
 
-    try:
-        rows = await ctx.execute(act)
-    except Refused as refusal:
-        await refuse(update, person, refusal)
-        return
-    await query.answer()
-    with contextlib.suppress(BadRequest):
-        await query.edit_message_reply_markup(reply_markup=_markup(rows))
+    await tap(update, ctx, person, act, then=lambda rows: _show_rows(query, rows))
 
 
 async def _next(
@@ -668,13 +652,7 @@ async def _send_invitations(
         )
         return await ctx.service(ack).complete(cmd, uow)
 
-    try:
-        await ctx.execute(act)
-    except Refused as refusal:
-        await refuse(update, person, refusal)
-        return
-    await query.answer()
-    await _drop_buttons(query)
+    await tap(update, ctx, person, act, then=lambda _: _drop_buttons(query))
 
 
 async def _store_letter(
@@ -1056,13 +1034,13 @@ async def _cancel(
         )
         await uow.commit()
 
-    try:
-        await ctx.execute(act)
-    except Refused as refusal:
-        await refuse(update, person, refusal)
-        return
-    await query.answer()
-    await say(update, "note_prompt", person.language, kind="reason")
+    await tap(
+        update,
+        ctx,
+        person,
+        act,
+        then=lambda _: say(update, "note_prompt", person.language, kind="reason"),
+    )
 
 
 async def _typed_cancel(ctx: BotContext, person: Person, pending: PendingInput, body: str) -> None:
@@ -1219,12 +1197,7 @@ async def _start(
         )
         await uow.commit()
 
-    try:
-        await ctx.execute(act)
-    except Refused as refusal:
-        await refuse(update, person, refusal)
-        return
-    await query.answer()
+    await tap(update, ctx, person, act)
 
 
 async def _meeting_assignment(uow: BotUnitOfWork, meeting: Meeting, person: Person) -> str | None:
@@ -1255,14 +1228,7 @@ async def _attendance_toggle(
         await uow.commit()
         return rows
 
-    try:
-        rows = await ctx.execute(act)
-    except Refused as refusal:
-        await refuse(update, person, refusal)
-        return
-    await query.answer()
-    with contextlib.suppress(BadRequest):
-        await query.edit_message_reply_markup(reply_markup=_markup(rows))
+    await tap(update, ctx, person, act, then=lambda rows: _show_rows(query, rows))
 
 
 async def _attendance_save(
@@ -1299,13 +1265,7 @@ async def _attendance_save(
         )
         await uow.commit()
 
-    try:
-        await ctx.execute(act)
-    except Refused as refusal:
-        await refuse(update, person, refusal)
-        return
-    await query.answer()
-    await _drop_buttons(query)
+    await tap(update, ctx, person, act, then=lambda _: _drop_buttons(query))
 
 
 async def minutes_uploaded(

@@ -23,6 +23,7 @@ from handlers.context import (
     guarded,
     refuse,
     say,
+    tap,
     whoami,
 )
 from handlers.notifications import Notifier, reply, role_names, step_output, step_title, text
@@ -257,12 +258,7 @@ async def _detail(
         await Notifier(ctx.clock)(Outcome(run=run, spec=spec, events=[fake], activated=[a]), uow)
         await uow.commit()
 
-    try:
-        await ctx.execute(act)
-    except Refused as refusal:
-        await refuse(update, person, refusal)
-        return
-    await query.answer()
+    await tap(update, ctx, person, act)
 
 
 async def _start_confirm(
