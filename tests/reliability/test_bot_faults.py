@@ -116,6 +116,17 @@ class BotProcess:
             await engine.dispose()
 
 
+async def settled(bot: BotProcess, emu: EmulatorServer) -> list[OutboxEntry]:
+    """The outbox once every row is sent (a send may still be in flight when a flow ends)."""
+    for _ in range(30):
+        rows = await bot.outbox()
+        if all(r.status == "sent" for r in rows):
+            return rows
+        with contextlib.suppress(TimeoutError):
+            await emu.wait_for(_more_than(emu, len(emu.sent_messages())), timeout=1)
+    return rows
+
+
 def duplicates(emu: EmulatorServer, rows: list[OutboxEntry]) -> list[tuple[int, int]]:
     """Each copy no row names, as (its position, the position of the copy the row names) in
     the emulator's record of bot messages; -1 when no named copy has the same content."""
@@ -301,7 +312,8 @@ async def test_webhook_checks_the_secret_and_a_repeated_update_changes_nothing(
             m for m in emu.sent_messages(CAMAT, since=mark) if "Langkah 1/14" in (m.text or "")
         ]
         assert len(before_tap) == 1 and started >= 1
-        counted = count_delivery(emu, await bot.outbox())
+        rows = await settled(bot, emu)
+        counted = count_delivery(emu, rows)
         assert (counted.duplicates, counted.lost) == (0, 0)
     finally:
         await bot.stop()
