@@ -14,7 +14,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -215,8 +215,20 @@ class ReminderSweep:
                 if person is None or not await uow.timers.claim_digest(person_id, today, now):
                     continue
                 mine, overdue = await self._digest_items(ctx, person, now)
+                problems = 0
+                if person.is_admin:  # messages Telegram refused for good since yesterday
+                    since = now - timedelta(days=1)
+                    problems = await uow.messaging.failed_since(person.org_id, since)
                 await uow.messaging.enqueue(
-                    reply(person, "digest", day=opening, mine=mine, overdue=overdue), now
+                    reply(
+                        person,
+                        "digest",
+                        day=opening,
+                        mine=mine,
+                        overdue=overdue,
+                        problems=problems,
+                    ),
+                    now,
                 )
                 sent += 1
             await uow.commit()

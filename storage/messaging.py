@@ -244,6 +244,19 @@ class MessagingRepository:
         )
         return list(rows.scalars())
 
+    async def failed_since(self, org_id: str, since: datetime) -> int:
+        """How many of the organisation's messages failed for good since an instant."""
+        row = await self.session.execute(
+            select(func.count())
+            .select_from(OutboxRow)
+            .where(
+                OutboxRow.org_id == org_id,
+                OutboxRow.status == "failed",
+                OutboxRow.sent_at >= since,
+            )
+        )
+        return int(row.scalar_one())
+
     async def count_by_status(self) -> dict[str, int]:
         """How many outbox rows are in each status."""
         rows = await self.session.execute(select(OutboxRow.status, OutboxRow.id))

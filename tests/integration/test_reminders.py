@@ -18,6 +18,7 @@ from scheduler.planner import TimerPlanner
 from scheduler.sweep import ReminderSweep
 from storage.bot_uow import BotUnitOfWork
 from storage.database import make_engine, make_session_factory
+from storage.messaging import Outgoing
 from storage.messaging_tables import OutboxRow
 from storage.org_import import import_organisation
 from tests.integration.conftest import Database, ManualClock
@@ -287,7 +288,24 @@ async def test_morning_digest_once_per_office_day_for_those_who_asked(office: Of
     texts = {m["to"]: m["text"] for m in await office.messages()}
     assert "Kerjakan laporan" in texts["Staf"]
     assert "Tidak ada tugas terbuka" in texts["Kepala"]
+    # A message Telegram refused for good overnight shows in the administrator's digest.
+    office.at("2026-11-30 20:00")
+    async with office.factory() as uow:
+        org_id = (await uow.people.get(office.people["Staf"])).org_id  # type: ignore[union-attr]
+        await uow.messaging.enqueue(
+            Outgoing("text", {"text": "x"}, person_id=office.people["Staf"], org_id=org_id),
+            office.clock(),
+        )
+        await uow.session.flush()
+        row = (
+            await uow.session.execute(select(OutboxRow.id).order_by(OutboxRow.id.desc()))
+        ).scalar()
+        await uow.messaging.mark_failed(int(row), office.clock(), "403: bot was blocked")
+        await uow.commit()
+    await office.messages()
     office.at("2026-12-01 07:30")
     assert await office.sweeper.digest() == 2
-    kepala = next(m["text"] for m in await office.messages() if m["to"] == "Kepala")
-    assert "Terlambat di kantor Anda" in kepala and "Staf" in kepala
+    texts = {m["to"]: m["text"] for m in await office.messages()}
+    assert "Terlambat di kantor Anda" in texts["Kepala"] and "Staf" in texts["Kepala"]
+    assert "1 pesan tidak dapat dikirim" in texts["Kepala"]
+    assert "tidak dapat dikirim" not in texts["Staf"]  # only administrators are told

@@ -162,6 +162,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
     "digest": {
         "day": WHEN,
+        "problems": 2,
         "mine": [
             {
                 "run_title": "R",
