@@ -9,7 +9,7 @@ import re
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from handlers.context import INVITE_TTL, PROMPT_TTL, bot_context, say, whoami
+from handlers.context import INVITE_TTL, PROMPT_TTL, bot_context, member, say
 from handlers.notifications import text
 from handlers.steps import AWAIT_TITLE
 from messages.render import label, render
@@ -21,13 +21,8 @@ from workflow.spec import builtin_definition_names, resolve_definition
 async def start_run(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/mulai: choose the SOP (when there are several), then type the period title."""
     ctx = bot_context(context)
-    chat = update.effective_chat
-    person = await whoami(update, ctx)
+    person = await member(update, ctx, private=True)
     if person is None:
-        await say(update, "not_registered", None)
-        return
-    if chat is None or chat.type != "private":
-        await say(update, "only_private", person.language)
         return
     sops = [resolve_definition(n).spec for n in builtin_definition_names()]
     allowed = [s for s in sops if person.is_admin or person.roles & set(s.starters)]
@@ -69,16 +64,8 @@ async def start_run(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/undang NAME: a one-time invite link for an official of this office (administrators)."""
     ctx = bot_context(context)
-    chat = update.effective_chat
-    person = await whoami(update, ctx)
+    person = await member(update, ctx, private=True, admin=True)
     if person is None:
-        await say(update, "not_registered", None)
-        return
-    if chat is None or chat.type != "private":
-        await say(update, "only_private", person.language)
-        return
-    if not person.is_admin:
-        await say(update, "refusal", person.language, code="not_admin", params={})
         return
     wanted = " ".join(context.args or []).strip().casefold()
     async with ctx.uow_factory() as uow:
@@ -113,15 +100,11 @@ async def link_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     """/hubungkan (in a group, by an administrator): this group gets the office's notices."""
     ctx = bot_context(context)
     chat = update.effective_chat
-    person = await whoami(update, ctx)
+    person = await member(update, ctx, admin=True)
     if person is None:
-        await say(update, "not_registered", None)
         return
     if chat is None or chat.type not in ("group", "supergroup"):
         await say(update, "only_group", person.language)
-        return
-    if not person.is_admin:
-        await say(update, "refusal", person.language, code="not_admin", params={})
         return
 
     async def act(uow: BotUnitOfWork) -> str:
@@ -167,16 +150,8 @@ def _preview(payload: dict[str, object]) -> str:
 async def problems(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/masalah: the office's messages Telegram refused for good (administrators)."""
     ctx = bot_context(context)
-    chat = update.effective_chat
-    person = await whoami(update, ctx)
+    person = await member(update, ctx, private=True, admin=True)
     if person is None:
-        await say(update, "not_registered", None)
-        return
-    if chat is None or chat.type != "private":
-        await say(update, "only_private", person.language)
-        return
-    if not person.is_admin:
-        await say(update, "refusal", person.language, code="not_admin", params={})
         return
     async with ctx.uow_factory() as uow:
         rows = await uow.messaging.failed_messages(person.org_id, limit=15)

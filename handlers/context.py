@@ -193,6 +193,25 @@ async def tap(
         await then(result)
 
 
+async def member(
+    update: Update, ctx: BotContext, *, private: bool = False, admin: bool = False
+) -> Person | None:
+    """The registered person behind this update — or None, after telling them why not (not
+    registered; this needs a private chat; this is for administrators)."""
+    person = await whoami(update, ctx)
+    if person is None:
+        await say(update, "not_registered", None)
+        return None
+    chat = update.effective_chat
+    if private and (chat is None or chat.type != "private"):
+        await say(update, "only_private", person.language)
+        return None
+    if admin and not person.is_admin:
+        await say(update, "refusal", person.language, code="not_admin", params={})
+        return None
+    return person
+
+
 async def refuse(update: Update, person: Person | None, refusal: Refused) -> None:
     """Tell the person why nothing happened, and what to do instead."""
     lang = person.language if person else None

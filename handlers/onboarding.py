@@ -8,7 +8,7 @@ from functools import cache
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from handlers.context import bot_context, say, whoami
+from handlers.context import bot_context, member, say, whoami
 from storage.bot_uow import BotUnitOfWork
 from workflow.model import Organisation, Person
 from workflow.spec import builtin_definition_names, resolve_definition
@@ -84,9 +84,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/bantuan: the commands this person can use."""
     ctx = bot_context(context)
-    person = await whoami(update, ctx)
+    person = await member(update, ctx)
     if person is None:
-        await say(update, "not_registered", None)
         return
     starters: set[str] = set()
     for sop in builtin_definition_names():

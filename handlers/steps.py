@@ -21,6 +21,7 @@ from handlers.context import (
     BotContext,
     bot_context,
     guarded,
+    member,
     refuse,
     say,
     tap,
@@ -322,9 +323,8 @@ async def typed_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if message is None or not message.text:
         return
     ctx = bot_context(context)
-    person = await whoami(update, ctx)
+    person = await member(update, ctx)
     if person is None:
-        await say(update, "not_registered", None)
         return
     async with ctx.uow_factory() as uow:
         pending = await uow.messaging.pending(person.id, ctx.clock())

@@ -8,7 +8,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from handlers.context import bot_context, say, whoami
+from handlers.context import bot_context, member, say
 from handlers.notifications import step_title
 from storage.bot_uow import BotUnitOfWork
 from workflow.model import EventKind
@@ -19,9 +19,8 @@ MAX_HISTORY = 60
 async def my_tasks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/tugas: my open assignments, most urgent first, with due times and overdue marks."""
     ctx = bot_context(context)
-    person = await whoami(update, ctx)
+    person = await member(update, ctx)
     if person is None:
-        await say(update, "not_registered", None)
         return
     now = ctx.clock()
     items: list[dict[str, Any]] = []
@@ -55,9 +54,8 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     In a private chat, or in the office's own group; never in another group (no data leaks).
     """
     ctx = bot_context(context)
-    person = await whoami(update, ctx)
+    person = await member(update, ctx)
     if person is None:
-        await say(update, "not_registered", None)
         return
     chat = update.effective_chat
     now = ctx.clock()
@@ -101,9 +99,8 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/riwayat: the audit trail of my office's most recent run."""
     ctx = bot_context(context)
-    person = await whoami(update, ctx)
+    person = await member(update, ctx)
     if person is None:
-        await say(update, "not_registered", None)
         return
     async with ctx.uow_factory() as uow:
         run_id = await uow.messaging.latest_run_id(person.org_id)
@@ -143,9 +140,8 @@ async def history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def toggle_digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/pengingat: switch my morning digest on or off."""
     ctx = bot_context(context)
-    person = await whoami(update, ctx)
+    person = await member(update, ctx)
     if person is None:
-        await say(update, "not_registered", None)
         return
 
     async def act(uow: BotUnitOfWork) -> bool:

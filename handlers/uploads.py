@@ -18,7 +18,14 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from handlers import meetings
-from handlers.context import MAX_UPLOAD_BYTES, BotContext, bot_context, guarded, say, whoami
+from handlers.context import (
+    MAX_UPLOAD_BYTES,
+    BotContext,
+    bot_context,
+    guarded,
+    member,
+    say,
+)
 from handlers.notifications import reply
 from handlers.steps import AWAIT_UPLOAD
 from storage.bot_uow import BotUnitOfWork
@@ -64,9 +71,8 @@ def detect(data: bytes, file_name: str) -> tuple[str | None, str]:
 async def photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A compressed photo can't be a document: ask for the file instead."""
     ctx = bot_context(context)
-    person = await whoami(update, ctx)
+    person = await member(update, ctx)
     if person is None:
-        await say(update, "not_registered", None)
         return
     await say(update, "upload_refused", person.language, reason="photo", max_mb=20, detected="")
 
@@ -77,9 +83,8 @@ async def document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None or message.document is None:
         return
     ctx = bot_context(context)
-    person = await whoami(update, ctx)
+    person = await member(update, ctx)
     if person is None:
-        await say(update, "not_registered", None)
         return
     lang = person.language
     async with ctx.uow_factory() as uow:
