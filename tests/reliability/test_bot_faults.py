@@ -129,7 +129,11 @@ async def settled(bot: BotProcess, emu: EmulatorServer) -> list[OutboxEntry]:
 
 def duplicates(emu: EmulatorServer, rows: list[OutboxEntry]) -> list[tuple[int, int]]:
     """Each copy no row names, as (its position, the position of the copy the row names) in
-    the emulator's record of bot messages; -1 when no named copy has the same content."""
+    the emulator's record of bot messages; -1 when no named copy has the same content.
+
+    The same content can legitimately arrive twice (a document handed on again in a later
+    round), so a copy is paired with the first named copy *after* it when there is one — the
+    resend — and only otherwise with an earlier one."""
     named = {(r.chat, r.telegram_message_id) for r in rows if r.status == "sent"}
     messages = emu.sent_messages()
 
@@ -139,7 +143,12 @@ def duplicates(emu: EmulatorServer, rows: list[OutboxEntry]) -> list[tuple[int, 
 
     kept = [i for i, m in enumerate(messages) if (m.chat_id, m.message_id) in named]
     extra = sorted(set(range(len(messages))) - set(kept))
-    return [(i, next((j for j in kept if content(j) == content(i)), -1)) for i in extra]
+
+    def resend_of(i: int) -> int:
+        same = [j for j in kept if content(j) == content(i)]
+        return next((j for j in same if j > i), same[0] if same else -1)
+
+    return [(i, resend_of(i)) for i in extra]
 
 
 def _more_than(emu: EmulatorServer, count: int) -> Callable[[], bool]:
