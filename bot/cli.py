@@ -12,7 +12,6 @@ import asyncio
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -193,4 +192,4 @@ def run_async(coro_factory: Callable[[], Coroutine[Any, Any, int]]) -> int:
     return asyncio.run(coro_factory())
 
 
-__all__ = ["CliError", "Path", "build_parser", "main"]
+__all__ = ["CliError", "build_parser", "main"]

@@ -28,11 +28,13 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from telegram.error import BadRequest
 
 from handlers.context import MAX_UPLOAD_BYTES, PROMPT_TTL, BotContext, guarded, refuse, say, tap
+from handlers.documents import register_document
 from handlers.meeting_files import ICS_MIME, PDF_MIME, letter_pdf, meeting_ics
 from handlers.notifications import reply, role_names, step_title, text
 from messages.formatting import format_date_long
 from messages.render import label, render
 from storage.bot_uow import BotUnitOfWork
+from storage.files import StoredFile
 from storage.messaging import ButtonToken, Outgoing, PendingInput
 from workflow.errors import Refused
 from workflow.meetings import (
@@ -713,23 +715,7 @@ async def _store_document(
     mime: str,
 ) -> Document:
     stored = await ctx.files.put(data)
-    version = await uow.documents.next_version(run.id, step_no) if step_no is not None else 1
-    document = Document(
-        id=uuid.uuid4().hex,
-        org_id=run.org_id,
-        name=name,
-        mime_type=mime,
-        size=stored.size,
-        sha256=stored.sha256,
-        storage_path=stored.key,
-        uploaded_by=by.id,
-        uploaded_at=ctx.clock(),
-        run_id=run.id,
-        step_no=step_no,
-        version=version,
-    )
-    await uow.documents.add(document)
-    return document
+    return await register_document(uow, run, step_no, by, stored, name, mime, ctx.clock())
 
 
 async def _plan_alarms(
@@ -1274,9 +1260,7 @@ async def minutes_uploaded(
     pending: PendingInput,
     name: str,
     mime: str,
-    sha256: str,
-    storage_path: str,
-    size: int,
+    stored: StoredFile,
     file_id: str,
 ) -> Outcome:
     """A file for the meeting: the minutes (then ask for the draft), or the draft (done)."""
@@ -1292,22 +1276,9 @@ async def minutes_uploaded(
         a = run.assignment(assignment_id) if run else None
         if run is None or a is None:
             raise Refused("assignment_not_found")
-        document = Document(
-            id=uuid.uuid4().hex,
-            org_id=run.org_id,
-            name=name,
-            mime_type=mime,
-            size=size,
-            sha256=sha256,
-            storage_path=storage_path,
-            uploaded_by=person.id,
-            uploaded_at=now,
-            telegram_file_id=file_id,
-            run_id=run.id,
-            step_no=a.step_no,
-            version=await uow.documents.next_version(run.id, a.step_no),
+        document = await register_document(
+            uow, run, a.step_no, person, stored, name, mime, now, file_id
         )
-        await uow.documents.add(document)
         present = [i.person_id for i in meeting.invitees if i.attended]
         if part == "minutes":
             await uow.messaging.set_pending(

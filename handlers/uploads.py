@@ -9,7 +9,6 @@ changed, and the official may simply send the file again.
 from __future__ import annotations
 
 import logging
-import uuid
 from pathlib import PurePath
 
 import filetype
@@ -26,11 +25,14 @@ from handlers.context import (
     member,
     say,
 )
+from handlers.documents import register_document
 from handlers.notifications import reply
 from handlers.steps import AWAIT_UPLOAD
 from storage.bot_uow import BotUnitOfWork
+from storage.files import StoredFile
+from storage.messaging import Outgoing
 from workflow.errors import Refused
-from workflow.model import Document, Person
+from workflow.model import Person
 from workflow.services import AttachDocument, Outcome
 
 log = logging.getLogger(__name__)
@@ -129,24 +131,14 @@ async def document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             update,
             person,
             lambda: meetings.minutes_uploaded(
-                ctx, person, pending, name, mime, stored.sha256, stored.key, len(data), doc.file_id
+                ctx, person, pending, name, mime, stored, doc.file_id
             ),
         )
         return
     await guarded(
         update,
         person,
-        lambda: _attach(
-            ctx,
-            person,
-            assignment_id,
-            name,
-            mime,
-            stored.sha256,
-            stored.key,
-            len(data),
-            doc.file_id,
-        ),
+        lambda: _attach(ctx, person, assignment_id, name, mime, stored, doc.file_id),
     )
 
 
@@ -156,9 +148,7 @@ async def _attach(
     assignment_id: str,
     name: str,
     mime: str,
-    sha256: str,
-    storage_path: str,
-    size: int,
+    stored: StoredFile,
     file_id: str,
 ) -> Outcome:
     async def act(uow: BotUnitOfWork) -> Outcome:
@@ -166,41 +156,24 @@ async def _attach(
         a = run.assignment(assignment_id) if run else None
         if run is None or a is None:
             raise Refused("assignment_not_found")
-        loaded = await uow.definitions.get(run.sop_name, run.sop_version)
-        assert loaded is not None
-        step = loaded.spec.step(a.step_no)
-        version = await uow.documents.next_version(run.id, a.step_no)
-        document = Document(
-            id=uuid.uuid4().hex,
-            org_id=run.org_id,
-            name=name,
-            mime_type=mime,
-            size=size,
-            sha256=sha256,
-            storage_path=storage_path,
-            uploaded_by=person.id,
-            uploaded_at=ctx.clock(),
-            telegram_file_id=file_id,
-            run_id=run.id,
-            step_no=a.step_no,
-            version=version,
+        document = await register_document(
+            uow, run, a.step_no, person, stored, name, mime, ctx.clock(), file_id
         )
-        await uow.documents.add(document)
 
-        def ack(outcome: Outcome) -> list[object]:
+        def ack(outcome: Outcome) -> list[Outgoing]:
             return [
                 reply(
                     person,
                     "upload_saved",
                     name=name,
-                    step_no=step.no,
-                    version=version,
-                    size_kb=max(1, round(size / 1024)),
+                    step_no=a.step_no,
+                    version=document.version,
+                    size_kb=max(1, round(stored.size / 1024)),
                     can_finish=True,
                 )
             ]
 
-        return await ctx.service(ack).attach_document(  # type: ignore[arg-type]
+        return await ctx.service(ack).attach_document(
             AttachDocument(assignment_id, person.id, document.id), uow
         )
 

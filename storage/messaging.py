@@ -257,14 +257,6 @@ class MessagingRepository:
         )
         return int(row.scalar_one())
 
-    async def count_by_status(self) -> dict[str, int]:
-        """How many outbox rows are in each status."""
-        rows = await self.session.execute(select(OutboxRow.status, OutboxRow.id))
-        counts: dict[str, int] = {}
-        for status, _ in rows:
-            counts[status] = counts.get(status, 0) + 1
-        return counts
-
     async def release_waiting(self, person_id: str, now: datetime) -> None:
         """A person joined: what waited for them goes out now."""
         await self.session.execute(

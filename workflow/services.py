@@ -17,7 +17,6 @@ from typing import Any
 from workflow.errors import Refused
 from workflow.model import (
     Assignment,
-    AssignmentStatus,
     Event,
     EventKind,
     Person,
@@ -530,8 +529,3 @@ def _assignees(step: Step, people: Sequence[Person]) -> list[tuple[Person, str]]
             if role in p.roles:
                 return [(p, role)]
     return []
-
-
-def is_overdue(a: Assignment, now: datetime) -> bool:
-    """True when an open assignment's due instant has passed."""
-    return a.status is AssignmentStatus.ACTIVE and now >= a.due_at
