@@ -8,7 +8,7 @@ checked again by the workflow services: a stale button changes nothing and says 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from telegram import CallbackQuery, Update
@@ -49,6 +49,19 @@ async def _drop_buttons(query: CallbackQuery) -> None:
     # Already without buttons, or too old to edit: nothing to do.
     with contextlib.suppress(BadRequest):
         await query.edit_message_reply_markup(reply_markup=None)
+
+
+async def _command(
+    update: Update,
+    query: CallbackQuery,
+    ctx: BotContext,
+    person: Person,
+    act: Callable[[BotUnitOfWork], Awaitable[Outcome]],
+) -> None:
+    """A workflow command from a button: run it; once accepted, answer and drop the buttons."""
+    if await guarded(update, person, lambda: ctx.execute(act)) is not None:
+        await query.answer()
+        await _drop_buttons(query)
 
 
 async def _open_step(uow: BotUnitOfWork, tok: ButtonToken, person: Person) -> Any:
@@ -138,9 +151,7 @@ async def _done(
         cmd = CompleteAssignment(tok.assignment_id or "", person.id)
         return await ctx.service(_ack_done(person)).complete(cmd, uow)
 
-    if await guarded(update, person, lambda: ctx.execute(act)) is not None:
-        await query.answer()
-        await _drop_buttons(query)
+    await _command(update, query, ctx, person, act)
 
 
 async def _approve(
@@ -150,9 +161,7 @@ async def _approve(
         cmd = Decide(tok.assignment_id or "", person.id, approve=True)
         return await ctx.service(_ack_done(person)).decide(cmd, uow)
 
-    if await guarded(update, person, lambda: ctx.execute(act)) is not None:
-        await query.answer()
-        await _drop_buttons(query)
+    await _command(update, query, ctx, person, act)
 
 
 async def _dispose(
@@ -171,9 +180,7 @@ async def _dispose(
         cmd = CompleteAssignment(tok.assignment_id or "", person.id, note=arahan, data=data)
         return await ctx.service(_ack_done(person)).complete(cmd, uow)
 
-    if await guarded(update, person, lambda: ctx.execute(act)) is not None:
-        await query.answer()
-        await _drop_buttons(query)
+    await _command(update, query, ctx, person, act)
 
 
 async def _prompt(
@@ -270,9 +277,7 @@ async def _start_confirm(
         await uow.messaging.delete_tokens_of(person.id, "start_confirm")
         return await ctx.service().start_run(cmd, uow)
 
-    if await guarded(update, person, lambda: ctx.execute(act)) is not None:
-        await query.answer()
-        await _drop_buttons(query)
+    await _command(update, query, ctx, person, act)
 
 
 async def _start_cancel(
