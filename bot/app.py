@@ -26,19 +26,19 @@ from telegram.ext import (
     filters,
 )
 
+from application.context import (
+    TEMPORARY_ERRORS,
+    AlreadyProcessed,
+    AppContext,
+    current_update,
+    defer_update,
+)
 from bot.dispatcher import Dispatcher
 from bot.pacing import FAST, PaceLimits, Pacer
 from bot.receiving import Poller, UpdateProcessor
 from bot.settings import Settings
 from bot.webhook_server import WEBHOOK_PATH, WebhookServer, derive_secret
 from handlers import admin, onboarding, steps, tasks, uploads
-from handlers.context import (
-    TEMPORARY_ERRORS,
-    AlreadyProcessed,
-    BotContext,
-    current_update,
-    defer_update,
-)
 from messages.render import render
 from scheduler.jobs import ReminderJobs
 from scheduler.meetings import MeetingJobs, MeetingSweep
@@ -116,7 +116,7 @@ class Runtime:
 
     settings: Settings
     app: Application
-    ctx: BotContext
+    ctx: AppContext
     dispatcher: Dispatcher
     reminders: ReminderSweep
     dispose: Callable[[], object]
@@ -163,7 +163,7 @@ async def build_runtime(settings: Settings, clock: Callable[[], datetime] = _utc
     pace = FAST if settings.pace == "fast" else PaceLimits()
     lease = timedelta(seconds=settings.outbox_lease_seconds)
     dispatcher = Dispatcher(app.bot, uow_factory, files, clock, pacer=Pacer(pace), lease=lease)
-    ctx = BotContext(
+    ctx = AppContext(
         uow_factory=uow_factory,
         calendar=calendar,
         clock=clock,

@@ -8,23 +8,19 @@ never a traceback.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from bot import commands
+from bot.cli_errors import CliError
 from bot.settings import Settings
 from messages.formatting import format_datetime_long, format_wib
 from workflow.office_calendar import OfficeCalendar
 from workflow.spec import DefinitionError, LoadedDefinition, resolve_definition
-
-
-class CliError(Exception):
-    """A problem to report in one line, exit status 1."""
 
 
 def _out(text: str = "") -> None:
@@ -155,19 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--end", required=True)
     p.set_defaults(func=cmd_calendar_minutes)
 
-    for register in _EXTRA_COMMANDS:
-        register(sub)
+    commands.register(sub)  # the bot, the demo, the emulator, org, runs
     return parser
-
-
-# Other modules add their sub-commands here (the bot, the demo, the emulator, org, runs).
-_EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `kinerja-bot` console script."""
-    from bot import commands  # registers the runtime sub-commands
-
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -185,11 +174,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
-
-
-def run_async(coro_factory: Callable[[], Coroutine[Any, Any, int]]) -> int:
-    """Run a coroutine to completion and return its exit status."""
-    return asyncio.run(coro_factory())
 
 
 __all__ = ["CliError", "build_parser", "main"]

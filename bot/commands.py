@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.cli import _EXTRA_COMMANDS, CliError, run_async
+from application.context import INVITE_TTL
+from bot.cli_errors import CliError, run_async
 from bot.settings import Settings
-from handlers.context import INVITE_TTL
 from messages.formatting import format_wib
 from storage.bot_uow import BotUnitOfWork
 from storage.database import make_engine, make_session_factory
@@ -184,7 +184,7 @@ def cmd_runs_start(args: argparse.Namespace, settings: Settings) -> int:
     """Start a run from the server console; the running bot notifies the first actor."""
 
     async def main() -> int:
-        from handlers.notifications import Notifier
+        from application.notifier import Notifier
         from scheduler.planner import TimerPlanner
         from workflow.errors import Refused
         from workflow.office_calendar import OfficeCalendar
@@ -215,7 +215,7 @@ def cmd_runs_start(args: argparse.Namespace, settings: Settings) -> int:
     return run_async(main)
 
 
-def _register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run the bot (needs BOT_TOKEN)")
     p.add_argument("--webhook-url", help="webhook mode: the public https URL of this service")
     p.add_argument("--listen", help="webhook mode: HOST:PORT to listen on (0.0.0.0:8443)")
@@ -252,6 +252,3 @@ def _register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sop", required=True, help="SOP name, e.g. pengukuran-kinerja")
     p.add_argument("--title", required=True, help='e.g. "Pengukuran Kinerja Triwulan IV 2026"')
     p.set_defaults(func=cmd_runs_start)
-
-
-_EXTRA_COMMANDS.append(_register)

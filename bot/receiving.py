@@ -2,7 +2,7 @@
 
 `UpdateProcessor.process(update)` handles one update inside an `UpdateScope` and says whether
 it is finished. An update is finished when its state change committed — together with its
-row in processed_updates, in the same transaction (`BotContext.execute`) — or when it changed
+row in processed_updates, in the same transaction (`AppContext.execute`) — or when it changed
 nothing; a read-only update is recorded right after it was answered. It is not finished when
 the database was away (the handler deferred it): then the receiver keeps it and tries again.
 A redelivered update whose row exists is skipped, and so is an edit of an earlier message
@@ -27,7 +27,7 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
-from handlers.context import TEMPORARY_ERRORS, UpdateScope, current_update
+from application.context import TEMPORARY_ERRORS, UpdateScope, current_update
 from storage.bot_uow import BotUowFactory
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ class UpdateProcessor:
                 # would change state a second time. It is ignored (and remembered as done).
                 await self._record(update.update_id)
                 return True
-            scope = UpdateScope(update.update_id, bot=self.app.bot_data.get("kinerja"))
+            scope = UpdateScope(update.update_id, app=self.app.bot_data.get("kinerja"))
             token = current_update.set(scope)
             try:
                 await self.app.process_update(update)

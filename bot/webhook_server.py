@@ -25,9 +25,9 @@ from sqlalchemy import text
 from telegram import Update
 from telegram.ext import Application
 
+from application.context import TEMPORARY_ERRORS
 from bot.dispatcher import Dispatcher
 from bot.receiving import UpdateProcessor
-from handlers.context import TEMPORARY_ERRORS
 from storage.bot_uow import BotUowFactory
 
 log = logging.getLogger(__name__)

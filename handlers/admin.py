@@ -9,8 +9,9 @@ import re
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from handlers.context import INVITE_TTL, PROMPT_TTL, bot_context, member, say
-from handlers.notifications import text
+from application.context import INVITE_TTL, PROMPT_TTL
+from application.texts import text
+from handlers.context import bot_context, member, say
 from handlers.steps import AWAIT_TITLE
 from messages.render import label, render
 from storage.bot_uow import BotUnitOfWork

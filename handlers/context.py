@@ -1,132 +1,39 @@
-"""What every handler needs, built once by the composition root and kept in `bot_data`.
-
-Also the shared steps of a handler: find who is writing, run a workflow command in one unit
-of work with its messages, turn a refusal into a reply in the person's language.
+"""The Telegram side every handler shares: find who is writing, reply in their language,
+turn a refusal or a database hiccup into a reply. The application context itself (unit of
+work, clock, calendar, `execute`) lives in `application.context`.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
-from handlers.notifications import Ack, Notifier
+from application.context import (
+    TEMPORARY_ERRORS,
+    AppContext,
+    current_update,
+    defer_update,
+)
 from messages.render import render
-from storage.bot_uow import BotUnitOfWork, BotUowFactory
-from storage.errors import ConcurrentUpdate
-from storage.files import FileStore
+from storage.bot_uow import BotUnitOfWork
 from storage.messaging import Outgoing
 from workflow.errors import Refused
 from workflow.model import Person
-from workflow.office_calendar import OfficeCalendar
-from workflow.services import Outcome, Publisher, WorkflowService, combine
+from workflow.services import Outcome
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# Failures that pass: the database or the network away for a while, a lost race.
-TEMPORARY_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError, ConcurrentUpdate, OSError)
 
-PROMPT_TTL = timedelta(hours=24)
-INVITE_TTL = timedelta(days=7)
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # Telegram lets bots download at most 20 MB
-
-
-class AlreadyProcessed(Exception):
-    """This update's state change was committed before (a redelivery): change nothing."""
-
-
-@dataclass
-class UpdateScope:
-    """The update being handled, set by the receiver (polling loop or webhook) around it.
-
-    `recorded`: its state change (with its processed_updates row) was committed. `retry`: a
-    temporary failure (the database away) left it unfinished, so the receiver keeps it and
-    handles it again later instead of acknowledging it.
-    """
-
-    update_id: int
-    recorded: bool = False
-    retry: bool = False
-    bot: BotContext | None = None  # replies then go through the outbox (retried until sent)
-
-
-current_update: ContextVar[UpdateScope | None] = ContextVar("current_update", default=None)
-
-
-def defer_update() -> bool:
-    """Ask the receiver to keep the current update for later; False when nobody will."""
-    scope = current_update.get()
-    if scope is None or scope.recorded:
-        return False
-    scope.retry = True
-    return True
-
-
-@dataclass
-class BotContext:
-    """Shared services of the running bot."""
-
-    uow_factory: BotUowFactory
-    calendar: OfficeCalendar
-    clock: Callable[[], datetime]
-    files: FileStore
-    kick: Callable[[], None]  # wake the outbox dispatcher
-    bot_username: str = ""
-    # More publishers in the command's transaction (the scheduler's timer planner).
-    publishers: list[Publisher] = field(default_factory=list)
-
-    def calendar_minutes(self, start: datetime, end: datetime) -> int:
-        """Office minutes between two instants."""
-        return self.calendar.office_minutes_between(start, end)
-
-    def service(self, ack: Ack | None = None) -> WorkflowService:
-        """The workflow engine, publishing through the outbox (plus an optional reply)."""
-        publish = combine(Notifier(self.clock, ack), *self.publishers)
-        return WorkflowService(self.calendar, clock=self.clock, publish=publish)
-
-    async def execute(self, fn: Callable[[BotUnitOfWork], Awaitable[T]], retries: int = 3) -> T:
-        """Run `fn` in a fresh unit of work, again after a lost optimistic-lock race.
-
-        Inside a receiver's `UpdateScope` the update id is written to processed_updates in the
-        same transaction, so the state change and "this update is done" commit together; a
-        redelivered update raises `AlreadyProcessed` instead of changing anything twice.
-        """
-        scope = current_update.get()
-        attempt = 0
-        while True:
-            async with self.uow_factory() as uow:
-                if (
-                    scope is not None
-                    and not scope.recorded
-                    and not await uow.messaging.first_time(scope.update_id, self.clock())
-                ):
-                    raise AlreadyProcessed(scope.update_id)
-                try:
-                    result = await fn(uow)
-                except ConcurrentUpdate:
-                    if attempt >= retries:
-                        raise
-                    attempt += 1
-                    continue
-                if scope is not None and uow.committed:
-                    scope.recorded = True
-            self.kick()
-            return result
-
-
-def bot_context(context: ContextTypes.DEFAULT_TYPE) -> BotContext:
-    """The BotContext stored by the application builder."""
+def bot_context(context: ContextTypes.DEFAULT_TYPE) -> AppContext:
+    """The AppContext stored by the application builder."""
     ctx = context.bot_data["kinerja"]
-    assert isinstance(ctx, BotContext)
+    assert isinstance(ctx, AppContext)
     return ctx
 
 
@@ -140,8 +47,8 @@ async def say(update: Update, template_name: str, lang: str | None, **ctx: Any) 
     if message is None:
         return
     scope = current_update.get()
-    if scope is not None and scope.bot is not None:
-        bot = scope.bot
+    if scope is not None and scope.app is not None:
+        bot = scope.app
         body = render(template_name, lang, **ctx)
         try:
             async with bot.uow_factory() as uow:
@@ -161,7 +68,7 @@ async def say(update: Update, template_name: str, lang: str | None, **ctx: Any) 
     )
 
 
-async def whoami(update: Update, ctx: BotContext) -> Person | None:
+async def whoami(update: Update, ctx: AppContext) -> Person | None:
     """The registered, active person behind this update, if any."""
     user = update.effective_user
     if user is None or user.is_bot:
@@ -175,7 +82,7 @@ async def whoami(update: Update, ctx: BotContext) -> Person | None:
 
 async def tap(
     update: Update,
-    ctx: BotContext,
+    ctx: AppContext,
     person: Person,
     work: Callable[[BotUnitOfWork], Awaitable[T]],
     then: Callable[[T], Awaitable[object]] | None = None,
@@ -194,7 +101,7 @@ async def tap(
 
 
 async def member(
-    update: Update, ctx: BotContext, *, private: bool = False, admin: bool = False
+    update: Update, ctx: AppContext, *, private: bool = False, admin: bool = False
 ) -> Person | None:
     """The registered person behind this update — or None, after telling them why not (not
     registered; this needs a private chat; this is for administrators)."""

@@ -27,10 +27,11 @@ from zoneinfo import ZoneInfo
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from handlers.context import MAX_UPLOAD_BYTES, PROMPT_TTL, BotContext, guarded, refuse, say, tap
-from handlers.documents import register_document
-from handlers.meeting_files import ICS_MIME, PDF_MIME, letter_pdf, meeting_ics
-from handlers.notifications import reply, role_names, step_title, text
+from application.context import MAX_UPLOAD_BYTES, PROMPT_TTL, AppContext
+from application.documents import register_document
+from application.meeting_files import ICS_MIME, PDF_MIME, letter_pdf, meeting_ics
+from application.texts import reply, role_names, step_title, text
+from handlers.context import guarded, refuse, say, tap
 from messages.formatting import format_date_long
 from messages.render import label, render
 from storage.bot_uow import BotUnitOfWork
@@ -109,7 +110,7 @@ class Draft:
 # --- small helpers ------------------------------------------------------------------------
 
 
-def _tz(ctx: BotContext) -> ZoneInfo:
+def _tz(ctx: AppContext) -> ZoneInfo:
     return ZoneInfo(ctx.calendar.config.timezone)
 
 
@@ -213,7 +214,7 @@ def _when(draft: Draft, tz: ZoneInfo) -> datetime | None:
 # --- the dialog ---------------------------------------------------------------------------
 
 
-async def _ask(uow: BotUnitOfWork, ctx: BotContext, person: Person, draft: Draft) -> None:
+async def _ask(uow: BotUnitOfWork, ctx: AppContext, person: Person, draft: Draft) -> None:
     """Keep the draft and send the question (with its keyboard) of the draft's stage."""
     now = ctx.clock()
     await uow.messaging.set_pending(person.id, DIALOG, now, PROMPT_TTL, data=asdict(draft))
@@ -275,7 +276,7 @@ async def _suggestion(uow: BotUnitOfWork, draft: Draft, person: Person) -> str:
     return ""
 
 
-async def _calendar(uow: BotUnitOfWork, ctx: BotContext, person: Person, month: str) -> Rows:
+async def _calendar(uow: BotUnitOfWork, ctx: AppContext, person: Person, month: str) -> Rows:
     """A month of day buttons from today on, with the previous/next month."""
     now = ctx.clock()
     lang = person.language
@@ -323,7 +324,7 @@ async def _calendar(uow: BotUnitOfWork, ctx: BotContext, person: Person, month: 
     return rows
 
 
-async def _invitee_rows(uow: BotUnitOfWork, ctx: BotContext, person: Person, draft: Draft) -> Rows:
+async def _invitee_rows(uow: BotUnitOfWork, ctx: AppContext, person: Person, draft: Draft) -> Rows:
     now = ctx.clock()
     rows: Rows = []
     for p in await uow.people.of_org(person.org_id):
@@ -334,7 +335,7 @@ async def _invitee_rows(uow: BotUnitOfWork, ctx: BotContext, person: Person, dra
 
 
 async def _confirm(
-    uow: BotUnitOfWork, ctx: BotContext, person: Person, draft: Draft, abort: dict[str, str]
+    uow: BotUnitOfWork, ctx: AppContext, person: Person, draft: Draft, abort: dict[str, str]
 ) -> None:
     now = ctx.clock()
     start = _when(draft, _tz(ctx))
@@ -371,7 +372,7 @@ async def _confirm(
 async def _with_draft(
     update: Update,
     query: CallbackQuery,
-    ctx: BotContext,
+    ctx: AppContext,
     person: Person,
     change: Any,
 ) -> None:
@@ -390,7 +391,7 @@ async def _with_draft(
 
 
 async def _schedule(
-    update: Update, query: CallbackQuery, ctx: BotContext, person: Person, tok: ButtonToken
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
 ) -> None:
     """*Jadwalkan rapat*: open the dialog for the invitation (or meeting) step."""
 
@@ -411,7 +412,7 @@ async def _schedule(
 
 
 async def _reschedule(
-    update: Update, query: CallbackQuery, ctx: BotContext, person: Person, tok: ButtonToken
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
 ) -> None:
     """*Jadwal ulang*: the dialog again for a new day and time (the rest is kept)."""
 
@@ -444,7 +445,7 @@ def _after_time(draft: Draft) -> str:
 
 
 async def _calendar_page(
-    update: Update, query: CallbackQuery, ctx: BotContext, person: Person, tok: ButtonToken
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
 ) -> None:
     async def change(uow: BotUnitOfWork, draft: Draft) -> None:
         draft.stage = DATE
@@ -454,7 +455,7 @@ async def _calendar_page(
 
 
 async def _day(
-    update: Update, query: CallbackQuery, ctx: BotContext, person: Person, tok: ButtonToken
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
 ) -> None:
     async def change(uow: BotUnitOfWork, draft: Draft) -> None:
         draft.day = str(tok.data["day"])
@@ -464,7 +465,7 @@ async def _day(
 
 
 async def _time(
-    update: Update, query: CallbackQuery, ctx: BotContext, person: Person, tok: ButtonToken
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
 ) -> None:
     async def change(uow: BotUnitOfWork, draft: Draft) -> None:
         draft.at = str(tok.data["at"])
@@ -479,7 +480,7 @@ async def _time(
 
 
 async def _default(
-    update: Update, query: CallbackQuery, ctx: BotContext, person: Person, tok: ButtonToken
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
 ) -> None:
     async def change(uow: BotUnitOfWork, draft: Draft) -> None:
         suggestion = await _suggestion(uow, draft, person)
@@ -494,7 +495,7 @@ async def _default(
 
 
 async def _toggle(
-    update: Update, query: CallbackQuery, ctx: BotContext, person: Person, tok: ButtonToken
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
 ) -> None:
     """Add or remove one invitee; the keyboard is updated in place."""
 
@@ -522,7 +523,7 @@ async def _toggle(
 
 
 async def _next(
-    update: Update, query: CallbackQuery, ctx: BotContext, person: Person, tok: ButtonToken
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
 ) -> None:
     async def change(uow: BotUnitOfWork, draft: Draft) -> None:
         draft.invitees = check_invitees(draft.invitees, await uow.people.of_org(person.org_id))
@@ -532,7 +533,7 @@ async def _next(
 
 
 async def _abort(
-    update: Update, query: CallbackQuery, ctx: BotContext, person: Person, tok: ButtonToken
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
 ) -> None:
     async def act(uow: BotUnitOfWork) -> None:
         pending = await uow.messaging.pending(person.id, ctx.clock())
@@ -547,7 +548,7 @@ async def _abort(
 
 
 async def _noop(
-    update: Update, query: CallbackQuery, ctx: BotContext, person: Person, tok: ButtonToken
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
 ) -> None:
     await query.answer()
 
@@ -556,7 +557,7 @@ async def _noop(
 
 
 async def _send_invitations(
-    update: Update, query: CallbackQuery, ctx: BotContext, person: Person, tok: ButtonToken
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
 ) -> None:
     """*Kirim undangan*: check everything, make the files, invite, complete step 4."""
     confirmed = bool(tok.data.get("outside_ok"))
@@ -659,7 +660,7 @@ async def _send_invitations(
 
 async def _store_letter(
     uow: BotUnitOfWork,
-    ctx: BotContext,
+    ctx: AppContext,
     run: Run,
     spec: SopDefinition,
     org: Organisation,
@@ -706,7 +707,7 @@ async def _store_letter(
 
 async def _store_document(
     uow: BotUnitOfWork,
-    ctx: BotContext,
+    ctx: AppContext,
     run: Run,
     step_no: int | None,
     by: Person,
@@ -719,7 +720,7 @@ async def _store_document(
 
 
 async def _plan_alarms(
-    uow: BotUnitOfWork, ctx: BotContext, spec: SopDefinition, meeting: Meeting
+    uow: BotUnitOfWork, ctx: AppContext, spec: SopDefinition, meeting: Meeting
 ) -> None:
     now = ctx.clock()
     leads = spec.reminders.meeting_before_minutes
@@ -736,7 +737,7 @@ def meeting_title(meeting: Meeting) -> str:
 
 async def _ics_document(
     uow: BotUnitOfWork,
-    ctx: BotContext,
+    ctx: AppContext,
     run: Run,
     meeting: Meeting,
     people: Sequence[Person],
@@ -812,7 +813,7 @@ async def rsvp_rows(
 
 async def post_to_group(
     uow: BotUnitOfWork,
-    ctx: BotContext,
+    ctx: AppContext,
     org: Organisation,
     meeting: Meeting,
     people: dict[str, Person],
@@ -852,7 +853,7 @@ async def post_to_group(
 
 async def invite(
     uow: BotUnitOfWork,
-    ctx: BotContext,
+    ctx: AppContext,
     org: Organisation,
     meeting: Meeting,
     run: Run,
@@ -914,7 +915,7 @@ async def invite(
 
 
 async def _rsvp(
-    update: Update, query: CallbackQuery, ctx: BotContext, person: Person, tok: ButtonToken
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
 ) -> None:
     """*Hadir* is recorded at once; *Tidak hadir* and *Diwakilkan* ask for a text first."""
     choice = Rsvp(str(tok.data["answer"]))
@@ -970,7 +971,7 @@ async def _rsvp(
         await query.answer()
 
 
-async def _typed_rsvp(ctx: BotContext, person: Person, pending: PendingInput, body: str) -> None:
+async def _typed_rsvp(ctx: AppContext, person: Person, pending: PendingInput, body: str) -> None:
     choice = Rsvp.NOT_ATTENDING if pending.kind == AWAIT_REASON else Rsvp.DELEGATED
 
     async def act(uow: BotUnitOfWork) -> None:
@@ -1001,7 +1002,7 @@ async def _typed_rsvp(ctx: BotContext, person: Person, pending: PendingInput, bo
 
 
 async def _cancel(
-    update: Update, query: CallbackQuery, ctx: BotContext, person: Person, tok: ButtonToken
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
 ) -> None:
     """*Batalkan rapat*: ask the organiser for the reason."""
 
@@ -1029,7 +1030,7 @@ async def _cancel(
     )
 
 
-async def _typed_cancel(ctx: BotContext, person: Person, pending: PendingInput, body: str) -> None:
+async def _typed_cancel(ctx: AppContext, person: Person, pending: PendingInput, body: str) -> None:
     reason = clean_text(body, 1000, "reason_required")
     files: dict[str, bytes] = {}
 
@@ -1151,7 +1152,7 @@ async def _attendance_rows(
 
 
 async def _start(
-    update: Update, query: CallbackQuery, ctx: BotContext, person: Person, tok: ButtonToken
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
 ) -> None:
     """*Mulai rapat*: attendance is taken from the answers, for the organiser to correct."""
 
@@ -1198,7 +1199,7 @@ async def _meeting_assignment(uow: BotUnitOfWork, meeting: Meeting, person: Pers
 
 
 async def _attendance_toggle(
-    update: Update, query: CallbackQuery, ctx: BotContext, person: Person, tok: ButtonToken
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
 ) -> None:
     async def act(uow: BotUnitOfWork) -> Rows:
         now = ctx.clock()
@@ -1218,7 +1219,7 @@ async def _attendance_toggle(
 
 
 async def _attendance_save(
-    update: Update, query: CallbackQuery, ctx: BotContext, person: Person, tok: ButtonToken
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
 ) -> None:
     """Attendance kept; now the minutes, then the draft."""
 
@@ -1255,7 +1256,7 @@ async def _attendance_save(
 
 
 async def minutes_uploaded(
-    ctx: BotContext,
+    ctx: AppContext,
     person: Person,
     pending: PendingInput,
     name: str,
@@ -1349,7 +1350,7 @@ async def minutes_uploaded(
 
 
 async def typed_answer(
-    update: Update, ctx: BotContext, person: Person, pending: PendingInput, body: str
+    update: Update, ctx: AppContext, person: Person, pending: PendingInput, body: str
 ) -> None:
     """A typed answer while a meeting question is open."""
     if pending.kind in (AWAIT_REASON, AWAIT_DELEGATE):
@@ -1361,7 +1362,7 @@ async def typed_answer(
     await guarded(update, person, lambda: _typed_dialog(ctx, person, pending, body))
 
 
-async def _typed_dialog(ctx: BotContext, person: Person, pending: PendingInput, body: str) -> None:
+async def _typed_dialog(ctx: AppContext, person: Person, pending: PendingInput, body: str) -> None:
     draft = Draft.of(pending.data)
     tz = _tz(ctx)
     now = ctx.clock()

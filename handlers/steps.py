@@ -15,19 +15,11 @@ from telegram import CallbackQuery, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from application.context import PROMPT_TTL, AppContext
+from application.notifier import Notifier
+from application.texts import reply, role_names, step_output, step_title, text
 from handlers import meetings
-from handlers.context import (
-    PROMPT_TTL,
-    BotContext,
-    bot_context,
-    guarded,
-    member,
-    refuse,
-    say,
-    tap,
-    whoami,
-)
-from handlers.notifications import Notifier, reply, role_names, step_output, step_title, text
+from handlers.context import bot_context, guarded, member, refuse, say, tap, whoami
 from messages.render import label, render
 from storage.bot_uow import BotUnitOfWork
 from storage.messaging import ButtonToken, Outgoing
@@ -54,7 +46,7 @@ async def _drop_buttons(query: CallbackQuery) -> None:
 async def _command(
     update: Update,
     query: CallbackQuery,
-    ctx: BotContext,
+    ctx: AppContext,
     person: Person,
     act: Callable[[BotUnitOfWork], Awaitable[Outcome]],
 ) -> None:
@@ -145,7 +137,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _done(
-    update: Update, query: CallbackQuery, ctx: BotContext, person: Person, tok: ButtonToken
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
 ) -> None:
     async def act(uow: BotUnitOfWork) -> Outcome:
         cmd = CompleteAssignment(tok.assignment_id or "", person.id)
@@ -155,7 +147,7 @@ async def _done(
 
 
 async def _approve(
-    update: Update, query: CallbackQuery, ctx: BotContext, person: Person, tok: ButtonToken
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
 ) -> None:
     async def act(uow: BotUnitOfWork) -> Outcome:
         cmd = Decide(tok.assignment_id or "", person.id, approve=True)
@@ -165,7 +157,7 @@ async def _approve(
 
 
 async def _dispose(
-    update: Update, query: CallbackQuery, ctx: BotContext, person: Person, tok: ButtonToken
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
 ) -> None:
     async def act(uow: BotUnitOfWork) -> Outcome:
         held = await uow.messaging.pending(person.id, ctx.clock())
@@ -186,7 +178,7 @@ async def _dispose(
 async def _prompt(
     update: Update,
     query: CallbackQuery,
-    ctx: BotContext,
+    ctx: AppContext,
     person: Person,
     tok: ButtonToken,
     kind: str,
@@ -228,25 +220,25 @@ async def _prompt(
 
 
 async def _upload(
-    update: Update, query: CallbackQuery, ctx: BotContext, person: Person, tok: ButtonToken
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
 ) -> None:
     await _prompt(update, query, ctx, person, tok, AWAIT_UPLOAD)
 
 
 async def _return(
-    update: Update, query: CallbackQuery, ctx: BotContext, person: Person, tok: ButtonToken
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
 ) -> None:
     await _prompt(update, query, ctx, person, tok, AWAIT_RETURN_NOTE)
 
 
 async def _arahan(
-    update: Update, query: CallbackQuery, ctx: BotContext, person: Person, tok: ButtonToken
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
 ) -> None:
     await _prompt(update, query, ctx, person, tok, AWAIT_ARAHAN)
 
 
 async def _detail(
-    update: Update, query: CallbackQuery, ctx: BotContext, person: Person, tok: ButtonToken
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
 ) -> None:
     """Send the task message again (with fresh buttons) if the step is still open."""
 
@@ -270,7 +262,7 @@ async def _detail(
 
 
 async def _start_confirm(
-    update: Update, query: CallbackQuery, ctx: BotContext, person: Person, tok: ButtonToken
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
 ) -> None:
     async def act(uow: BotUnitOfWork) -> Outcome:
         cmd = StartRun(person.org_id, str(tok.data["sop"]), str(tok.data["title"]), person.id)
@@ -281,7 +273,7 @@ async def _start_confirm(
 
 
 async def _start_cancel(
-    update: Update, query: CallbackQuery, ctx: BotContext, person: Person, tok: ButtonToken
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
 ) -> None:
     async def act(uow: BotUnitOfWork) -> None:
         await uow.messaging.delete_tokens_of(person.id, "start_confirm")
@@ -294,7 +286,7 @@ async def _start_cancel(
 
 
 async def _choose_sop(
-    update: Update, query: CallbackQuery, ctx: BotContext, person: Person, tok: ButtonToken
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
 ) -> None:
     async def act(uow: BotUnitOfWork) -> None:
         await uow.messaging.set_pending(
@@ -362,7 +354,7 @@ async def typed_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 async def _hold_arahan(
-    ctx: BotContext, person: Person, assignment_id: str | None, body: str
+    ctx: AppContext, person: Person, assignment_id: str | None, body: str
 ) -> None:
     """Keep the Camat's directions and ask for the urgency with fresh buttons."""
     if len(body) > 3000:
@@ -400,7 +392,7 @@ async def _hold_arahan(
     await ctx.execute(act)
 
 
-async def _confirm_title(ctx: BotContext, person: Person, data: dict[str, Any], body: str) -> None:
+async def _confirm_title(ctx: AppContext, person: Person, data: dict[str, Any], body: str) -> None:
     """Ask to confirm starting the SOP with this title."""
     title = body.strip()
     if not title:

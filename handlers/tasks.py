@@ -8,8 +8,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from application.texts import step_title
 from handlers.context import bot_context, member, say
-from handlers.notifications import step_title
 from storage.bot_uow import BotUnitOfWork
 from workflow.model import EventKind
 

@@ -16,17 +16,11 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from application.context import MAX_UPLOAD_BYTES, AppContext
+from application.documents import register_document
+from application.texts import reply
 from handlers import meetings
-from handlers.context import (
-    MAX_UPLOAD_BYTES,
-    BotContext,
-    bot_context,
-    guarded,
-    member,
-    say,
-)
-from handlers.documents import register_document
-from handlers.notifications import reply
+from handlers.context import bot_context, guarded, member, say
 from handlers.steps import AWAIT_UPLOAD
 from storage.bot_uow import BotUnitOfWork
 from storage.files import StoredFile
@@ -143,7 +137,7 @@ async def document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _attach(
-    ctx: BotContext,
+    ctx: AppContext,
     person: Person,
     assignment_id: str,
     name: str,

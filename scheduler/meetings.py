@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 
 from telegram.ext import ContextTypes, JobQueue
 
-from handlers.context import BotContext
+from application.context import AppContext
 from handlers.meetings import (
     REMINDER,
     START,
@@ -61,7 +61,7 @@ class MeetingSweep:
 
     def __init__(
         self,
-        ctx: BotContext,
+        ctx: AppContext,
         uow_factory: BotUowFactory,
         clock: Callable[[], datetime],
         kick: Callable[[], None] = lambda: None,

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from handlers.notifications import reply, role_names, step_title
+from application.texts import reply, role_names, step_title
 from storage.bot_uow import BotUnitOfWork, BotUowFactory
 from storage.timers import DueTimer
 from workflow.model import Person, Run

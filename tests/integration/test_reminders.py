@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from handlers.notifications import Notifier
+from application.notifier import Notifier
 from scheduler.planner import TimerPlanner
 from scheduler.sweep import ReminderSweep
 from storage.bot_uow import BotUnitOfWork

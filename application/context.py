@@ -1,0 +1,117 @@
+"""What every use case needs, built once by the composition root: the unit-of-work factory,
+calendar, clock, file store and the outbox kick — and the one way to run a command:
+`AppContext.execute` (a fresh unit of work, retried after a lost optimistic-lock race, and
+recorded as "this update is done" in the same transaction when an adapter set an
+`UpdateScope`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from application.notifier import Ack, Notifier
+from storage.bot_uow import BotUnitOfWork, BotUowFactory
+from storage.errors import ConcurrentUpdate
+from storage.files import FileStore
+from workflow.office_calendar import OfficeCalendar
+from workflow.services import Publisher, WorkflowService, combine
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Failures that pass: the database or the network away for a while, a lost race.
+TEMPORARY_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError, ConcurrentUpdate, OSError)
+
+PROMPT_TTL = timedelta(hours=24)
+INVITE_TTL = timedelta(days=7)
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # Telegram lets bots download at most 20 MB
+
+
+class AlreadyProcessed(Exception):
+    """This update's state change was committed before (a redelivery): change nothing."""
+
+
+@dataclass
+class UpdateScope:
+    """The update being handled, set by the receiver (polling loop or webhook) around it.
+
+    `recorded`: its state change (with its processed_updates row) was committed. `retry`: a
+    temporary failure (the database away) left it unfinished, so the receiver keeps it and
+    handles it again later instead of acknowledging it.
+    """
+
+    update_id: int
+    recorded: bool = False
+    retry: bool = False
+    app: AppContext | None = None  # replies then go through the outbox (retried until sent)
+
+
+current_update: ContextVar[UpdateScope | None] = ContextVar("current_update", default=None)
+
+
+def defer_update() -> bool:
+    """Ask the receiver to keep the current update for later; False when nobody will."""
+    scope = current_update.get()
+    if scope is None or scope.recorded:
+        return False
+    scope.retry = True
+    return True
+
+
+@dataclass
+class AppContext:
+    """Shared services of the running application."""
+
+    uow_factory: BotUowFactory
+    calendar: OfficeCalendar
+    clock: Callable[[], datetime]
+    files: FileStore
+    kick: Callable[[], None]  # wake the outbox dispatcher
+    bot_username: str = ""
+    # More publishers in the command's transaction (the scheduler's timer planner).
+    publishers: list[Publisher] = field(default_factory=list)
+
+    def calendar_minutes(self, start: datetime, end: datetime) -> int:
+        """Office minutes between two instants."""
+        return self.calendar.office_minutes_between(start, end)
+
+    def service(self, ack: Ack | None = None) -> WorkflowService:
+        """The workflow engine, publishing through the outbox (plus an optional reply)."""
+        publish = combine(Notifier(self.clock, ack), *self.publishers)
+        return WorkflowService(self.calendar, clock=self.clock, publish=publish)
+
+    async def execute(self, fn: Callable[[BotUnitOfWork], Awaitable[T]], retries: int = 3) -> T:
+        """Run `fn` in a fresh unit of work, again after a lost optimistic-lock race.
+
+        Inside a receiver's `UpdateScope` the update id is written to processed_updates in the
+        same transaction, so the state change and "this update is done" commit together; a
+        redelivered update raises `AlreadyProcessed` instead of changing anything twice.
+        """
+        scope = current_update.get()
+        attempt = 0
+        while True:
+            async with self.uow_factory() as uow:
+                if (
+                    scope is not None
+                    and not scope.recorded
+                    and not await uow.messaging.first_time(scope.update_id, self.clock())
+                ):
+                    raise AlreadyProcessed(scope.update_id)
+                try:
+                    result = await fn(uow)
+                except ConcurrentUpdate:
+                    if attempt >= retries:
+                        raise
+                    attempt += 1
+                    continue
+                if scope is not None and uow.committed:
+                    scope.recorded = True
+            self.kick()
+            return result

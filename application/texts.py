@@ -1,0 +1,49 @@
+"""Small text helpers shared by the use cases: names of steps and roles in the reader's
+language, and outbox payloads for a text (with buttons) or a reply to one person."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from messages.render import render
+from storage.messaging import Outgoing
+from workflow.model import Person
+from workflow.spec import SopDefinition, Step
+
+
+def step_title(step: Step, lang: str) -> str:
+    """The step title in the reader's language (Indonesian when no translation)."""
+    return step.title_en if lang == "en" and step.title_en else step.title
+
+
+def step_output(step: Step, lang: str) -> str:
+    """The step output in the reader's language."""
+    return step.output_en if lang == "en" and step.output_en else step.output
+
+
+def role_names(spec: SopDefinition, roles: Sequence[str], lang: str) -> str:
+    """Readable role names."""
+    names = []
+    for rid in roles:
+        role = spec.role(rid)
+        names.append(role.name_en if lang == "en" and role.name_en else role.name)
+    return ", ".join(names)
+
+
+def text(payload_text: str, buttons: list[list[dict[str, str]]] | None = None) -> dict[str, Any]:
+    """An outbox payload for a text message with optional inline buttons."""
+    payload: dict[str, Any] = {"text": payload_text}
+    if buttons:
+        payload["buttons"] = buttons
+    return payload
+
+
+def reply(person: Person, template: str, **ctx: Any) -> Outgoing:
+    """A text reply to one person, in their language, for the outbox."""
+    return Outgoing(
+        kind="text",
+        payload=text(render(template, person.language, **ctx)),
+        person_id=person.id,
+        org_id=person.org_id,
+    )
