@@ -20,6 +20,7 @@ from application.notifier import Ack, Notifier
 from storage.bot_uow import BotUnitOfWork, BotUowFactory
 from storage.errors import ConcurrentUpdate
 from storage.files import FileStore
+from workflow.catalog import SopCatalog
 from workflow.office_calendar import OfficeCalendar
 from workflow.services import Publisher, WorkflowService, combine
 
@@ -75,6 +76,7 @@ class AppContext:
     files: FileStore
     kick: Callable[[], None]  # wake the outbox dispatcher
     bot_username: str = ""
+    sops: SopCatalog = field(default_factory=SopCatalog)  # the SOPs this deployment runs
     # More publishers in the command's transaction (the scheduler's timer planner).
     publishers: list[Publisher] = field(default_factory=list)
 
