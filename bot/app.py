@@ -25,6 +25,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import BaseRequest
 
 from application.context import (
     TEMPORARY_ERRORS,
@@ -137,8 +138,16 @@ class WebhookOptions:
     secret: str | None = None  # default: derived from the token, alike on every instance
 
 
-async def build_runtime(settings: Settings, clock: Callable[[], datetime] = _utcnow) -> Runtime:
-    """Migrate the database and wire the Application (not started yet)."""
+async def build_runtime(
+    settings: Settings,
+    clock: Callable[[], datetime] = _utcnow,
+    request: BaseRequest | None = None,
+) -> Runtime:
+    """Migrate the database and wire the Application (not started yet).
+
+    `request` replaces the HTTP transport to the Bot API (the offline handler tests record
+    the calls instead of sending them); by default the bot talks HTTP to `telegram_api_url`.
+    """
     if settings.bot_token is None:
         raise ValueError("BOT_TOKEN is not set")
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -148,9 +157,11 @@ async def build_runtime(settings: Settings, clock: Callable[[], datetime] = _utc
     uow_factory = partial(BotUnitOfWork, sessions)
     files = FileStore(settings.data_dir / "documents")
     calendar = OfficeCalendar(settings.office().calendar)
+    builder = ApplicationBuilder()
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
     app = (
-        ApplicationBuilder()
-        .token(settings.bot_token.get_secret_value())
+        builder.token(settings.bot_token.get_secret_value())
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.telegram_file_url)
         # A safety net for direct replies (overall and group limits); it must not retry, as

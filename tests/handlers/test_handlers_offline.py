@@ -1,0 +1,109 @@
+"""The Telegram adapters, fed real updates offline: commands, taps, typed answers, refusals."""
+
+from __future__ import annotations
+
+from messages.render import render
+from tests.handlers.conftest import Office
+
+CAMAT, SEKRETARIS, SEKRETARIS_TIM, ANGGOTA = 1001, 1002, 1003, 1004
+STRANGER = 4242
+
+
+async def start_run(office: Office, title: str = "Pengukuran Kinerja Triwulan IV") -> None:
+    """The Camat starts a run of Pengukuran Kinerja through /mulai."""
+    await office.say(CAMAT, "/mulai")
+    offered = await office.outbox(telegram_id=CAMAT)
+    if offered[-1].get("buttons"):  # several SOPs: choose one
+        await office.tap(CAMAT, await office.button(CAMAT, "Pengukuran Kinerja"))
+    assert "judul" in (await office.last_text(CAMAT)).lower()
+    await office.say(CAMAT, title)
+    assert title in await office.last_text(CAMAT)
+    await office.tap(CAMAT, await office.button(CAMAT, "Mulai"))
+
+
+async def test_mulai_asks_title_then_confirmation_and_gives_the_camat_the_disposition(
+    office: Office,
+) -> None:
+    await start_run(office, "Pengukuran Kinerja Triwulan IV 2026")
+
+    task = await office.last_text(CAMAT)
+    assert "Pengukuran Kinerja Triwulan IV 2026" in task
+    assert "Langkah 1/14" in task
+    for label in ("Biasa", "Segera", "Sangat segera", "arahan"):
+        await office.button(CAMAT, label)
+    # The confirmation's buttons were taken away once accepted.
+    assert office.request.named("editMessageReplyMarkup")
+
+
+async def test_a_stranger_is_told_to_ask_for_an_invitation(office: Office) -> None:
+    await office.say(STRANGER, "/tugas")
+
+    assert await office.last_text(STRANGER) == render("not_registered", None)
+
+
+async def test_someone_elses_button_is_refused_with_an_alert_and_changes_nothing(
+    office: Office,
+) -> None:
+    await start_run(office)
+    dispose = await office.button(CAMAT, "Segera")
+    before = await office.outbox()
+
+    await office.tap(ANGGOTA, dispose)
+
+    alert = office.request.named("answerCallbackQuery")[-1]
+    assert alert["show_alert"] is True
+    assert alert["text"] == render("not_your_button", "id")[:200]
+    assert await office.outbox() == before  # nothing queued, nothing moved on
+
+
+async def test_disposition_moves_the_run_on_and_a_redelivered_tap_changes_nothing(
+    office: Office,
+) -> None:
+    await start_run(office)
+    dispose = await office.button(CAMAT, "Segera")
+    office.message_id += 1
+    tap = {
+        "update_id": 900,
+        "callback_query": {
+            "id": "cb-dispose",
+            "from": {"id": CAMAT, "is_bot": False, "first_name": "Ahmad"},
+            "chat_instance": "ci",
+            "data": dispose,
+            "message": {"message_id": 5, "date": 0, "chat": {"id": CAMAT, "type": "private"}},
+        },
+    }
+
+    await office.feed(dict(tap))
+    after_first = await office.outbox()
+    await office.feed(dict(tap))  # Telegram delivers the same update again
+
+    assert await office.outbox() == after_first
+    assert "Segera" in await office.last_text(CAMAT)  # the acknowledgement names the urgency
+    assert "Langkah 2/14" in await office.last_text(SEKRETARIS_TIM)
+
+
+async def test_a_second_tap_on_a_used_button_is_refused(office: Office) -> None:
+    await start_run(office)
+    dispose = await office.button(CAMAT, "Biasa")
+    await office.tap(CAMAT, dispose)
+    before = await office.outbox()
+
+    await office.tap(CAMAT, dispose)
+
+    alert = office.request.named("answerCallbackQuery")[-1]
+    assert alert["show_alert"] is True
+    assert await office.outbox() == before
+
+
+async def test_typed_text_without_a_question_says_what_to_do(office: Office) -> None:
+    await office.say(ANGGOTA, "halo")
+
+    assert await office.last_text(ANGGOTA) == render("unexpected_text", "id")
+
+
+async def test_status_is_refused_in_a_group_that_is_not_the_office_group(office: Office) -> None:
+    group = {"id": -500, "type": "group", "title": "Arisan"}
+
+    await office.say(CAMAT, "/status", chat=group)
+
+    assert await office.last_text(-500) == render("only_private", "id")
