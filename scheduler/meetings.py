@@ -12,6 +12,9 @@ per task:
   blocked it), or a group post that failed (the bot is not in the group or may not post), is
   reported to the organiser once;
 - a group upgraded to a supergroup after the post went out gets the post again in the new chat.
+
+What each found item becomes is decided in `application.meetings.sweep`; this module only
+finds the items, in one transaction per task, and counts what was done.
 """
 
 from __future__ import annotations

@@ -8,10 +8,9 @@ from __future__ import annotations
 from application.context import PROMPT_TTL, AppContext
 from application.meetings.access import must_be_open, organised
 from application.meetings.invitations import ics_document, post_to_group
-from application.meetings.outbox import button, meeting_title, send
+from application.meetings.outbox import button, meeting_title, send, send_files
 from messages.render import label
 from storage.bot_uow import BotUnitOfWork
-from storage.messaging import Outgoing
 from workflow.meetings import MeetingStatus, clean_text
 from workflow.model import Person
 
@@ -78,15 +77,7 @@ async def cancel_meeting(
                 by=person.name,
                 reason=reason,
             )
-            await uow.messaging.enqueue(
-                Outgoing(
-                    "document",
-                    {"document_id": ics.id, "caption": meeting_title(meeting)},
-                    person_id=p.id,
-                    org_id=org.id,
-                ),
-                now,
-            )
+            await send_files(uow, meeting, [ics.id], now, person_id=p.id)
         # The meeting step stays open: the organiser may schedule a new meeting.
         if assignment_id:
             again = await button(

@@ -20,7 +20,7 @@ from application.meetings.access import (
     open_assignment,
     organised,
 )
-from application.meetings.outbox import Rows, button, meeting_title, send
+from application.meetings.outbox import Rows, button, meeting_title, send, send_files
 from application.meetings.scheduling import current_draft, office_tz, start_of
 from application.texts import reply, role_names, step_title, text
 from messages.render import label, render
@@ -317,16 +317,7 @@ async def post_to_group(
         now,
     )
     await uow.meetings.set_group_message(meeting.id, org.group_chat_id, outbox_id)
-    for doc_id in documents:
-        await uow.messaging.enqueue(
-            Outgoing(
-                "document",
-                {"document_id": doc_id, "caption": meeting_title(meeting)},
-                chat_id=org.group_chat_id,
-                org_id=org.id,
-            ),
-            now,
-        )
+    await send_files(uow, meeting, documents, now, chat_id=org.group_chat_id)
 
 
 async def invite(
@@ -369,16 +360,7 @@ async def invite(
             Outgoing("text", text(body, rows), person_id=p.id, org_id=org.id), now
         )
         await uow.meetings.set_invite_outbox(meeting.id, p.id, outbox_id)
-        for doc_id in documents:
-            await uow.messaging.enqueue(
-                Outgoing(
-                    "document",
-                    {"document_id": doc_id, "caption": meeting_title(meeting)},
-                    person_id=p.id,
-                    org_id=org.id,
-                ),
-                now,
-            )
+        await send_files(uow, meeting, documents, now, person_id=p.id)
     # Who has no Telegram account bound cannot get the private invitation yet: say so now.
     unjoined = await uow.meetings.unjoined([i.person_id for i in meeting.invitees])
     if unjoined:

@@ -3,6 +3,7 @@ the adapters to turn into keyboards) and texts to one person in their language."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -50,6 +51,29 @@ async def send(
         ),
         now,
     )
+
+
+async def send_files(
+    uow: BotUnitOfWork,
+    meeting: Meeting,
+    document_ids: Sequence[str],
+    now: datetime,
+    *,
+    person_id: str | None = None,
+    chat_id: int | None = None,
+) -> None:
+    """The meeting's files (letter, .ics) to one person or chat, captioned with its title."""
+    for doc_id in document_ids:
+        await uow.messaging.enqueue(
+            Outgoing(
+                "document",
+                {"document_id": doc_id, "caption": meeting_title(meeting)},
+                person_id=person_id,
+                chat_id=chat_id,
+                org_id=meeting.org_id,
+            ),
+            now,
+        )
 
 
 def meeting_title(meeting: Meeting) -> str:

@@ -5,6 +5,8 @@ marks the group message for an edit, which the meeting sweep folds.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from application.context import PROMPT_TTL, AppContext
 from application.meetings.access import must_be_open
 from application.meetings.outbox import meeting_title, send
@@ -25,6 +27,29 @@ async def _meeting(uow: BotUnitOfWork, meeting_id: str) -> Meeting:
     return meeting
 
 
+async def _saved(
+    uow: BotUnitOfWork,
+    person: Person,
+    meeting: Meeting,
+    choice: Rsvp,
+    now: datetime,
+    detail: str = "",
+) -> None:
+    """Keep the answer, mark the group message for an edit, confirm to the person."""
+    await uow.meetings.save(meeting, now)
+    await uow.meetings.mark_group_dirty(meeting.id)
+    await send(
+        uow,
+        person,
+        "meeting_rsvp_saved",
+        now,
+        rsvp=choice.value,
+        title=meeting_title(meeting),
+        start=meeting.start_at,
+        text=detail,
+    )
+
+
 async def answer_invitation(
     ctx: AppContext, person: Person, meeting_id: str, choice: Rsvp
 ) -> None:
@@ -35,18 +60,7 @@ async def answer_invitation(
         meeting = await _meeting(uow, meeting_id)
         if choice is Rsvp.ATTENDING:
             answer(meeting, person.id, choice, now)
-            await uow.meetings.save(meeting, now)
-            await uow.meetings.mark_group_dirty(meeting.id)
-            await send(
-                uow,
-                person,
-                "meeting_rsvp_saved",
-                now,
-                rsvp=choice.value,
-                title=meeting_title(meeting),
-                start=meeting.start_at,
-                text="",
-            )
+            await _saved(uow, person, meeting, choice, now)
         else:
             must_be_open(meeting)
             if meeting.invitee(person.id) is None:
@@ -78,19 +92,8 @@ async def answer_typed(
         now = ctx.clock()
         meeting = await _meeting(uow, meeting_id)
         inv = answer(meeting, person.id, choice, now, body)
-        await uow.meetings.save(meeting, now)
-        await uow.meetings.mark_group_dirty(meeting.id)
         await uow.messaging.clear_pending(person.id)
-        await send(
-            uow,
-            person,
-            "meeting_rsvp_saved",
-            now,
-            rsvp=choice.value,
-            title=meeting_title(meeting),
-            start=meeting.start_at,
-            text=inv.reason or inv.delegate or "",
-        )
+        await _saved(uow, person, meeting, choice, now, inv.reason or inv.delegate or "")
         await uow.commit()
 
     await ctx.execute(act)
