@@ -89,8 +89,19 @@ async def tap(
 ) -> None:
     """A button's work in one unit of work: on success answer the tap and run `then` with the
     result; a refusal is told to the person instead (and nothing changed)."""
+    await tapped(update, person, lambda: ctx.execute(work), then)
+
+
+async def tapped(
+    update: Update,
+    person: Person,
+    use_case: Callable[[], Awaitable[T]],
+    then: Callable[[T], Awaitable[object]] | None = None,
+) -> None:
+    """A button's use case: on success answer the tap and run `then` with the result; a
+    refusal is told to the person instead (and nothing changed)."""
     try:
-        result = await ctx.execute(work)
+        result = await use_case()
     except Refused as refusal:
         await refuse(update, person, refusal)
         return

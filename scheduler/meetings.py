@@ -12,6 +12,9 @@ per task:
   blocked it), or a group post that failed (the bot is not in the group or may not post), is
   reported to the organiser once;
 - a group upgraded to a supergroup after the post went out gets the post again in the new chat.
+
+What each found item becomes is decided in `application.meetings.sweep`; this module only
+finds the items, in one transaction per task, and counts what was done.
 """
 
 from __future__ import annotations
@@ -25,20 +28,14 @@ from datetime import datetime, timedelta
 from telegram.ext import ContextTypes, JobQueue
 
 from application.context import AppContext
-from handlers.meetings import (
-    REMINDER,
-    START,
-    _meeting_assignment,
-    _send,
-    group_summary,
-    meeting_title,
-    post_to_group,
-    rsvp_rows,
-    start_rows,
+from application.meetings.sweep import (
+    edit_group_message,
+    fire_alarm,
+    repost_if_moved,
+    tell_group_failed,
+    tell_unreachable,
 )
 from storage.bot_uow import BotUowFactory
-from storage.messaging import Outgoing
-from workflow.meetings import Rsvp
 
 log = logging.getLogger(__name__)
 
@@ -88,51 +85,11 @@ class MeetingSweep:
         report = report or MeetingReport()
         now = self.clock()
         async with self.uow_factory() as uow:
-            due = await uow.meetings.claim_due_alarms(now)
-            for alarm in due:
-                meeting = await uow.meetings.get(alarm.meeting_id)
-                if meeting is None or not meeting.status.is_open:
-                    continue
-                report.alarms += 1
-                people = {p.id: p for p in await uow.people.all_of_org(meeting.org_id)}
-                if alarm.kind == REMINDER:
-                    for inv in meeting.to_remind():
-                        p = people.get(inv.person_id)
-                        if p is None or not p.active:
-                            continue
-                        pending = inv.rsvp is Rsvp.PENDING
-                        rows = await rsvp_rows(uow, p, meeting, now) if pending else None
-                        await _send(
-                            uow,
-                            p,
-                            "meeting_reminder",
-                            now,
-                            rows,
-                            lead=alarm.lead_minutes,
-                            title=meeting_title(meeting),
-                            start=meeting.start_at,
-                            place=meeting.place,
-                            pending=pending,
-                        )
-                        report.messages += 1
-                elif alarm.kind == START:
-                    organiser = people.get(meeting.organiser_id)
-                    if organiser is None:
-                        continue
-                    assignment_id = await _meeting_assignment(uow, meeting, organiser)
-                    rows = await start_rows(uow, organiser, meeting, assignment_id, now)
-                    await _send(
-                        uow,
-                        organiser,
-                        "meeting_start",
-                        now,
-                        rows,
-                        kind="alarm",
-                        title=meeting_title(meeting),
-                        start=meeting.start_at,
-                        place=meeting.place,
-                    )
-                    report.messages += 1
+            for alarm in await uow.meetings.claim_due_alarms(now):
+                sent = await fire_alarm(uow, alarm, now)
+                if sent is not None:
+                    report.alarms += 1
+                    report.messages += sent
             await uow.commit()
         return report
 
@@ -142,32 +99,8 @@ class MeetingSweep:
         now = self.clock()
         async with self.uow_factory() as uow:
             for meeting_id in await uow.meetings.dirty_groups(now, self.edit_every):
-                where = await uow.meetings.group_message(meeting_id)
-                if where is None or where.outbox_id is None:
-                    continue
-                state = await uow.meetings.outbox_state(where.outbox_id)
-                if state is None:
-                    continue
-                status, message_id, chat_id = state
-                if status == "pending":
-                    continue  # not posted yet: edit once it is
-                if not await uow.meetings.group_edited(meeting_id, now):
-                    continue
-                if status != "sent" or message_id is None or chat_id is None:
-                    continue  # the post failed: nothing to edit (reported by `delivery`)
-                meeting = await uow.meetings.get(meeting_id)
-                assert meeting is not None
-                people = {p.id: p for p in await uow.people.all_of_org(meeting.org_id)}
-                original = await uow.meetings.outbox_payload(where.outbox_id)
-                payload = {
-                    "message_id": message_id,
-                    "text": group_summary(meeting, people),
-                    "buttons": (original or {}).get("buttons") if meeting.status.is_open else None,
-                }
-                await uow.messaging.enqueue(
-                    Outgoing("edit", payload, chat_id=chat_id, org_id=meeting.org_id), now
-                )
-                report.edits += 1
+                if await edit_group_message(uow, meeting_id, now):
+                    report.edits += 1
             await uow.commit()
         return report
 
@@ -180,57 +113,14 @@ class MeetingSweep:
             for meeting_id, person_id, _error in await uow.meetings.unreachable():
                 failed[meeting_id].append(person_id)
             for meeting_id, person_ids in failed.items():
-                meeting = await uow.meetings.get(meeting_id)
-                if meeting is None:
-                    continue
-                people = {p.id: p for p in await uow.people.all_of_org(meeting.org_id)}
-                organiser = people.get(meeting.organiser_id)
-                if organiser is not None:
-                    names = [people[p].name for p in person_ids if p in people]
-                    await _send(
-                        uow,
-                        organiser,
-                        "meeting_unreachable",
-                        now,
-                        title=meeting_title(meeting),
-                        names=names,
-                    )
+                if await tell_unreachable(uow, meeting_id, person_ids, now):
                     report.problems += 1
-                await uow.meetings.mark_unreachable_told(meeting_id, person_ids)
             for meeting_id, error in await uow.meetings.group_failures():
-                meeting = await uow.meetings.get(meeting_id)
-                await uow.meetings.mark_group_problem_told(meeting_id)
-                if meeting is None:
-                    continue
-                organiser_person = await uow.people.get(meeting.organiser_id)
-                if organiser_person is not None:
-                    reason = error.split(": ", 1)[-1][:120] or "?"
-                    await _send(
-                        uow,
-                        organiser_person,
-                        "meeting_group_failed",
-                        now,
-                        title=meeting_title(meeting),
-                        reason=reason,
-                    )
+                if await tell_group_failed(uow, meeting_id, error, now):
                     report.problems += 1
-            # A group that became a supergroup after the post: post again in the new chat.
             for meeting_id, _posted_to, org_id in await uow.meetings.open_meetings_with_group():
-                org = await uow.people.get_org(org_id)
-                where = await uow.meetings.group_message(meeting_id)
-                if org is None or org.group_chat_id is None or where is None:
-                    continue
-                if where.outbox_id is None:
-                    continue
-                state = await uow.meetings.outbox_state(where.outbox_id)
-                if state is None or state[0] != "sent" or state[2] == org.group_chat_id:
-                    continue
-                meeting = await uow.meetings.get(meeting_id)
-                assert meeting is not None
-                people = {p.id: p for p in await uow.people.all_of_org(org_id)}
-                docs = [d for d in (meeting.letter_document_id,) if d]
-                await post_to_group(uow, self.ctx, org, meeting, people, docs)
-                report.messages += 1
+                if await repost_if_moved(uow, self.ctx, meeting_id, org_id):
+                    report.messages += 1
             await uow.commit()
         return report
 

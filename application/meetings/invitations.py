@@ -1,0 +1,371 @@
+"""Sending a meeting's invitations: check the draft, make the invitation letter (PDF) and the
+calendar file (.ics), store both, plan the alarms, post the live message to the office group
+and one invitation to each invitee — and complete the invitation step with the letter as its
+output, all in one transaction. Rescheduling sends the invitations again (answers reset).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from application.context import AppContext
+from application.documents import register_document
+from application.meeting_files import ICS_MIME, PDF_MIME, letter_pdf, meeting_ics
+from application.meetings.access import (
+    invitation_step_no,
+    meeting_step_no,
+    must_be_open,
+    open_assignment,
+    organised,
+)
+from application.meetings.outbox import Rows, button, meeting_title, send, send_files
+from application.meetings.scheduling import current_draft, office_tz, start_of
+from application.texts import reply, role_names, step_title, text
+from messages.render import label, render
+from storage.bot_uow import BotUnitOfWork
+from storage.messaging import Outgoing
+from workflow.errors import Refused
+from workflow.meetings import (
+    MAX_AGENDA,
+    MAX_PLACE,
+    Invitee,
+    Meeting,
+    MeetingStatus,
+    Rsvp,
+    alarm_plans,
+    check_invitees,
+    check_time,
+    clean_text,
+    letter_number,
+)
+from workflow.model import Document, Organisation, Person, Run
+from workflow.services import CompleteAssignment, Outcome
+from workflow.spec import SopDefinition
+
+
+async def send_invitations(ctx: AppContext, person: Person, outside_ok: bool) -> Outcome | None:
+    """*Kirim undangan*: check everything, make the files, invite, complete the invitation
+    step (None when no step completes: a reschedule, or a new meeting after a cancelled one).
+    """
+    files: dict[str, bytes] = {}
+
+    async def act(uow: BotUnitOfWork) -> Outcome | None:
+        now = ctx.clock()
+        draft = await current_draft(uow, person, now)
+        run, spec, a = await open_assignment(uow, draft.assignment_id, person)
+        org = await uow.people.get_org(run.org_id)
+        assert org is not None
+        people = list(await uow.people.of_org(run.org_id))
+        start = start_of(draft, office_tz(ctx))
+        if start is None:
+            raise Refused("when_not_understood")
+        end = start + timedelta(minutes=draft.minutes)
+        check_time(start, end, now, ctx.calendar, confirmed=outside_ok)
+        ids = check_invitees(draft.invitees, people)
+        place = clean_text(draft.place or "", MAX_PLACE, "place_required")
+        agenda = clean_text(draft.agenda or "", MAX_AGENDA, "agenda_required")
+        await uow.messaging.clear_pending(person.id)
+        if draft.meeting_id is not None:
+            meeting = await organised(uow, draft.meeting_id, person)
+            must_be_open(meeting)
+            old_start = meeting.start_at
+            meeting.start_at, meeting.end_at = start, end
+            meeting.sequence += 1
+            meeting.status = MeetingStatus.RESCHEDULED
+            for inv in meeting.invitees:
+                if inv.person_id != person.id:
+                    inv.rsvp, inv.reason, inv.delegate, inv.answered_at = (
+                        Rsvp.PENDING,
+                        None,
+                        None,
+                        None,
+                    )
+            await store_letter(uow, ctx, run, spec, org, meeting, people, person, files)
+            await uow.meetings.save(meeting, now)
+            await uow.meetings.cancel_alarms(meeting.id)
+            await plan_alarms(uow, ctx, spec, meeting)
+            await invite(uow, ctx, org, meeting, run, people, "rescheduled", files, old_start)
+            await uow.commit()
+            return None
+        step_no = meeting_step_no(spec, a.step_no)
+        serial = await uow.meetings.count_in_org(org.id) + 1
+        meeting = Meeting(
+            id=uuid.uuid4().hex,
+            org_id=org.id,
+            run_id=run.id,
+            step_no=step_no,
+            organiser_id=person.id,
+            uid=uuid.uuid4().hex,
+            sequence=0,
+            status=MeetingStatus.SCHEDULED,
+            start_at=start,
+            end_at=end,
+            place=place,
+            agenda=agenda,
+            letter_number=letter_number(serial, now.astimezone(office_tz(ctx)).date()),
+            created_at=now,
+            invitees=[
+                Invitee(pid, Rsvp.ATTENDING, answered_at=now) if pid == person.id else Invitee(pid)
+                for pid in ids
+            ],
+        )
+        letter = await store_letter(uow, ctx, run, spec, org, meeting, people, person, files)
+        await uow.meetings.add(meeting, now)
+        await plan_alarms(uow, ctx, spec, meeting)
+        await invite(uow, ctx, org, meeting, run, people, "new", files)
+        if a.step_no == step_no:  # a new meeting after a cancelled one
+            await uow.commit()
+            return None
+        step = spec.step(a.step_no)
+
+        def ack(outcome: Outcome) -> Sequence[Outgoing]:
+            return [
+                reply(
+                    person,
+                    "ack_done",
+                    step_no=step.no,
+                    step_title=step_title(step, person.language),
+                    name=person.name,
+                    waiting=0,
+                )
+            ]
+
+        cmd = CompleteAssignment(
+            a.id, person.id, document_ids=(letter.id,), data={"meeting_id": meeting.id}
+        )
+        return await ctx.service(ack).complete(cmd, uow)
+
+    return await ctx.execute(act)
+
+
+async def store_letter(
+    uow: BotUnitOfWork,
+    ctx: AppContext,
+    run: Run,
+    spec: SopDefinition,
+    org: Organisation,
+    meeting: Meeting,
+    people: Sequence[Person],
+    organiser: Person,
+    files: dict[str, bytes],
+) -> Document:
+    """Make the invitation letter, store it, register it as a document of the invitation step."""
+    by_id = {p.id: p for p in people}
+    recipients = []
+    for inv in meeting.invitees:
+        p = by_id.get(inv.person_id)
+        if p is not None:
+            roles = [r for r in p.roles if r in {x.id for x in spec.roles}]
+            recipients.append(f"{p.name} ({role_names(spec, roles, 'id')})" if roles else p.name)
+    organiser_roles = [r for r in organiser.roles if r in {x.id for x in spec.roles}]
+    rendered = render(
+        "meeting_letter",
+        "id",
+        org=org.name,
+        number=meeting.letter_number,
+        recipients=recipients,
+        purpose=run.title,
+        start=meeting.start_at,
+        end=meeting.end_at,
+        place=meeting.place,
+        agenda=meeting.agenda,
+        issued=ctx.clock(),
+        signer_role=role_names(spec, organiser_roles[:1], "id"),
+        signer=organiser.name,
+    )
+    data = letter_pdf(rendered, f"Undangan rapat {meeting.letter_number}")
+    files["letter"] = data
+    step_no = invitation_step_no(spec, meeting.step_no)
+    document = await store_document(
+        uow, ctx, run, step_no, organiser, data, "undangan-rapat.pdf", PDF_MIME
+    )
+    meeting.letter_document_id = document.id
+    return document
+
+
+async def store_document(
+    uow: BotUnitOfWork,
+    ctx: AppContext,
+    run: Run,
+    step_no: int | None,
+    by: Person,
+    data: bytes,
+    name: str,
+    mime: str,
+) -> Document:
+    """Put a generated file in the file store and register it as a document of the run."""
+    stored = await ctx.files.put(data)
+    return await register_document(uow, run, step_no, by, stored, name, mime, ctx.clock())
+
+
+async def plan_alarms(
+    uow: BotUnitOfWork, ctx: AppContext, spec: SopDefinition, meeting: Meeting
+) -> None:
+    """The reminders before the meeting and the organiser's start alarm, as due rows."""
+    now = ctx.clock()
+    leads = spec.reminders.meeting_before_minutes
+    for plan in alarm_plans(meeting.start_at, now, leads, ctx.calendar):
+        await uow.meetings.add_alarm(
+            meeting.id, plan.kind.value, plan.lead_minutes, plan.fire_at, now
+        )
+
+
+async def ics_document(
+    uow: BotUnitOfWork,
+    ctx: AppContext,
+    run: Run,
+    meeting: Meeting,
+    people: Sequence[Person],
+    files: dict[str, bytes],
+) -> Document:
+    """The meeting's calendar file (a cancellation once cancelled), stored and registered."""
+    by_id = {p.id: p for p in people}
+    organiser = by_id[meeting.organiser_id]
+    invitees = [by_id[i.person_id] for i in meeting.invitees if i.person_id in by_id]
+    data = meeting_ics(meeting, meeting_title(meeting), organiser, invitees, ctx.clock())
+    files["ics"] = data
+    name = (
+        "rapat-dibatalkan.ics"
+        if meeting.status is MeetingStatus.CANCELLED
+        else "undangan-rapat.ics"
+    )
+    return await store_document(uow, ctx, run, None, organiser, data, name, ICS_MIME)
+
+
+def group_summary(meeting: Meeting, people: dict[str, Person]) -> str:
+    """The office group's view of a meeting: when, where, and the live answers."""
+
+    def names(rsvp: Rsvp) -> list[str]:
+        out = []
+        for inv in meeting.invitees:
+            if inv.rsvp is rsvp:
+                name = people[inv.person_id].name if inv.person_id in people else "?"
+                out.append(f"{name} ({inv.delegate})" if rsvp is Rsvp.DELEGATED else name)
+        return out
+
+    return render(
+        "meeting_group",
+        "id",
+        status=meeting.status.value,
+        title=meeting_title(meeting),
+        start=meeting.start_at,
+        place=meeting.place,
+        agenda=meeting.agenda,
+        reason=meeting.cancel_reason or "",
+        answered=sum(1 for i in meeting.invitees if i.rsvp is not Rsvp.PENDING),
+        total=len(meeting.invitees),
+        attending=names(Rsvp.ATTENDING),
+        not_attending=names(Rsvp.NOT_ATTENDING),
+        delegated=names(Rsvp.DELEGATED),
+        pending=names(Rsvp.PENDING),
+    )
+
+
+async def rsvp_rows(
+    uow: BotUnitOfWork, person: Person, meeting: Meeting, now: datetime, shared: bool = False
+) -> Rows:
+    """The three answer buttons; `shared` ones (in the group) work for any invitee."""
+    lang = "id" if shared else person.language
+    return [
+        [
+            await button(
+                uow,
+                person,
+                label(key, lang),
+                "rsvp",
+                now,
+                meeting=meeting.id,
+                answer=value.value,
+                shared=shared,
+            )
+            for key, value in (
+                ("rsvp_yes", Rsvp.ATTENDING),
+                ("rsvp_no", Rsvp.NOT_ATTENDING),
+                ("rsvp_delegate", Rsvp.DELEGATED),
+            )
+        ]
+    ]
+
+
+async def post_to_group(
+    uow: BotUnitOfWork,
+    ctx: AppContext,
+    org: Organisation,
+    meeting: Meeting,
+    people: dict[str, Person],
+    documents: Sequence[str],
+) -> None:
+    """Post the meeting's live message (and its files) in the office group, if there is one."""
+    if org.group_chat_id is None:
+        return
+    now = ctx.clock()
+    organiser = people[meeting.organiser_id]
+    rows = (
+        await rsvp_rows(uow, organiser, meeting, now, shared=True)
+        if meeting.status.is_open
+        else None
+    )
+    outbox_id = await uow.meetings.enqueue_tracked(
+        Outgoing(
+            "text",
+            text(group_summary(meeting, people), rows),
+            chat_id=org.group_chat_id,
+            org_id=org.id,
+        ),
+        now,
+    )
+    await uow.meetings.set_group_message(meeting.id, org.group_chat_id, outbox_id)
+    await send_files(uow, meeting, documents, now, chat_id=org.group_chat_id)
+
+
+async def invite(
+    uow: BotUnitOfWork,
+    ctx: AppContext,
+    org: Organisation,
+    meeting: Meeting,
+    run: Run,
+    people: Sequence[Person],
+    kind: str,
+    files: dict[str, bytes],
+    old_start: datetime | None = None,
+) -> None:
+    """Write the group post and the private invitations (text, letter, .ics) to the outbox."""
+    now = ctx.clock()
+    by_id = {p.id: p for p in people}
+    ics = await ics_document(uow, ctx, run, meeting, people, files)
+    documents = [d for d in (meeting.letter_document_id, ics.id) if d]
+    await post_to_group(uow, ctx, org, meeting, by_id, documents)
+    organiser = by_id[meeting.organiser_id]
+    for inv in meeting.invitees:
+        p = by_id.get(inv.person_id)
+        if p is None:
+            continue
+        body = render(
+            "meeting_invitation",
+            p.language,
+            kind=kind,
+            title=meeting_title(meeting),
+            number=meeting.letter_number,
+            start=meeting.start_at,
+            end=meeting.end_at,
+            place=meeting.place,
+            agenda=meeting.agenda,
+            organiser=organiser.name,
+            old_start=old_start or meeting.start_at,
+        )
+        rows = await rsvp_rows(uow, p, meeting, now)
+        outbox_id = await uow.meetings.enqueue_tracked(
+            Outgoing("text", text(body, rows), person_id=p.id, org_id=org.id), now
+        )
+        await uow.meetings.set_invite_outbox(meeting.id, p.id, outbox_id)
+        await send_files(uow, meeting, documents, now, person_id=p.id)
+    # Who has no Telegram account bound cannot get the private invitation yet: say so now.
+    unjoined = await uow.meetings.unjoined([i.person_id for i in meeting.invitees])
+    if unjoined:
+        names = [by_id[pid].name for pid in unjoined if pid in by_id]
+        await send(
+            uow, organiser, "meeting_unreachable", now, title=meeting_title(meeting), names=names
+        )
+        await uow.meetings.mark_unreachable_told(meeting.id, sorted(unjoined))

@@ -1,0 +1,31 @@
+"""Inline keyboards on the Telegram side: the application layer's plain rows
+(`[[{"text": ..., "data": token}]]`) turned into markup, and a tapped message's buttons
+replaced or dropped in place."""
+
+from __future__ import annotations
+
+import contextlib
+
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest
+
+Rows = list[list[dict[str, str]]]
+
+
+def markup(rows: Rows) -> InlineKeyboardMarkup:
+    """The inline keyboard of plain rows."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b["text"], callback_data=b["data"]) for b in row] for row in rows]
+    )
+
+
+async def show_rows(query: CallbackQuery, rows: Rows) -> None:
+    """Replace the buttons of the tapped message (already answered)."""
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_reply_markup(reply_markup=markup(rows))
+
+
+async def drop_buttons(query: CallbackQuery) -> None:
+    """Remove the buttons of the tapped message (already without, or too old: nothing)."""
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_reply_markup(reply_markup=None)
