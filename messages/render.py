@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
@@ -33,7 +33,10 @@ _office_tz = OFFICE_TZ
 def configure(tz: str) -> str:
     """Show dates and times in the IANA zone `tz` from now on; return the zone used before."""
     global _office_tz
-    ZoneInfo(tz)  # an unknown zone fails here, not at the first message
+    try:
+        ZoneInfo(tz)  # an unknown zone fails here, not at the first message
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {tz!r}") from None
     previous, _office_tz = _office_tz, tz
     return previous
 
