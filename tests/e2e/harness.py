@@ -18,6 +18,9 @@ from pathlib import Path
 
 from bot.emulator import EmulatorServer
 from bot.simulation import Official
+from storage.database import make_engine, make_session_factory
+from storage.uow import SqlUnitOfWork
+from workflow.model import Run
 
 TIMEOUT = 20.0
 
@@ -103,3 +106,21 @@ async def bot_process(
             log = (tmp_path / "bot.log").read_text(encoding="utf-8", errors="replace")
             print(log[-5000:])
             assert emu.bot_token not in log  # the token never reaches the log
+
+
+@asynccontextmanager
+async def records(running: Running) -> AsyncIterator[SqlUnitOfWork]:
+    """A unit of work on the bot's SQLite database, to read what it recorded."""
+    engine = make_engine(f"sqlite+aiosqlite:///{running.data_dir / 'kinerja.sqlite3'}")
+    try:
+        async with SqlUnitOfWork(make_session_factory(engine)) as uow:
+            yield uow
+    finally:
+        await engine.dispose()
+
+
+async def active_runs(uow: SqlUnitOfWork, org_name: str) -> Sequence[Run]:
+    """The runs of organisation `org_name` still going."""
+    org = await uow.people.org_by_name(org_name)
+    assert org is not None
+    return await uow.runs.list_active(org.id)

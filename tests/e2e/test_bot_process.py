@@ -10,9 +10,7 @@ import pytest
 from bot.demo import OFFICIALS, sample_org_text
 from bot.emulator import EmulatorServer
 from bot.simulation import DONE, UPLOAD, Officials, Script, sample_pdf
-from storage.database import make_engine, make_session_factory
-from storage.uow import SqlUnitOfWork
-from tests.e2e.harness import TIMEOUT, Running, bot_process
+from tests.e2e.harness import TIMEOUT, Running, active_runs, bot_process, records
 
 CAMAT, SITI, BUDI, DEWI, RINA = (o.user_id for o in OFFICIALS)
 
@@ -69,14 +67,8 @@ async def test_whole_sop_with_one_return_at_step_9(bot: Running) -> None:
         texts = [m.text or "" for m in emu.sent_messages(chat_id=member, since=mark)]
         assert any("Tabel capaian" in t for t in texts)
     # The record: the run is completed with its whole trail in the database.
-    engine = make_engine(f"sqlite+aiosqlite:///{bot.data_dir / 'kinerja.sqlite3'}")
-    try:
-        async with SqlUnitOfWork(make_session_factory(engine)) as uow:
-            org = await uow.people.org_by_name("Kecamatan Contoh")
-            assert org is not None
-            assert await uow.runs.list_active(org.id) == []
-    finally:
-        await engine.dispose()
+    async with records(bot) as uow:
+        assert await active_runs(uow, "Kecamatan Contoh") == []
 
 
 async def _task_for(emu: EmulatorServer, user: int, since: int) -> object:

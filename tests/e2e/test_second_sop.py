@@ -19,9 +19,7 @@ import pytest
 from bot.demo import OFFICIALS
 from bot.emulator.world import MessageRecord
 from bot.simulation import STEP_RE, Officials, Script
-from storage.database import make_engine, make_session_factory
-from storage.uow import SqlUnitOfWork
-from tests.e2e.harness import TIMEOUT, Running, bot_process, cli
+from tests.e2e.harness import TIMEOUT, Running, active_runs, bot_process, cli, records
 from workflow.spec import DEFINITIONS_DIR
 
 SOP = "pengelolaan-surat-masuk"
@@ -141,15 +139,9 @@ async def test_deployed_incoming_mail_sop_runs_end_to_end(bot: Running, deployed
     # The run completed, on the deployed file's version (pinned by its content hash).
     deployed_text = (deployed / f"{SOP}.yaml").read_bytes()
     version = hashlib.sha256(deployed_text).hexdigest()[:16]
-    engine = make_engine(f"sqlite+aiosqlite:///{bot.data_dir / 'kinerja.sqlite3'}")
-    try:
-        async with SqlUnitOfWork(make_session_factory(engine)) as uow:
-            org = await uow.people.org_by_name("Kecamatan Contoh")
-            assert org is not None
-            assert await uow.runs.list_active(org.id) == []
-            assert await uow.definitions.versions(SOP) == [version]
-    finally:
-        await engine.dispose()
+    async with records(bot) as uow:
+        assert await active_runs(uow, "Kecamatan Contoh") == []
+        assert await uow.definitions.versions(SOP) == [version]
 
     # The acknowledgement after the disposition names the next actor of THIS SOP (step 4's
     # Sekretaris), and the Camat's directions reach the Kasi at step 5.
