@@ -146,3 +146,16 @@ def test_cli_sop_validate_says_how_to_name_the_file(
     assert "(in an SOP directory, name the file pengukuran-kinerja.yaml)" in (
         capsys.readouterr().out
     )
+
+
+def test_bot_does_not_start_on_a_broken_sop_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "rusak.yaml").write_text("name: rusak\nroles: []\n", encoding="utf-8")
+    monkeypatch.setenv("KINERJA_SOP_DIR", str(tmp_path))
+    monkeypatch.setenv("KINERJA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("BOT_TOKEN", "123:abc")
+    assert main(["run"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"kinerja-bot: {tmp_path / 'rusak.yaml'}: ") and err.count("\n") == 1
+    assert not (tmp_path / "data").exists()  # stopped before touching the database
