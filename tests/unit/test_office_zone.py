@@ -10,8 +10,8 @@ import pytest
 from application.meeting_files import meeting_ics
 from messages import render as rendering
 from messages.render import configure, environment, office_tz, render
+from tests.unit.test_meetings import _meeting
 from tests.unit.test_templates import SAMPLES, TASK
-from workflow.meetings import Meeting, MeetingStatus
 from workflow.model import Person
 
 AT = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)  # 10.00 WIB, 11.00 WITA, 12.00 WIT
@@ -66,22 +66,7 @@ def test_unknown_zone_is_refused_and_changes_nothing(zone: None) -> None:
 
 def test_meeting_calendar_file_is_in_the_office_zone(zone: None) -> None:
     configure("Asia/Makassar")
-    meeting = Meeting(
-        id="m1",
-        org_id="o",
-        run_id="r",
-        step_no=5,
-        organiser_id="p1",
-        uid="u1",
-        sequence=0,
-        status=MeetingStatus.SCHEDULED,
-        start_at=AT,
-        end_at=AT.replace(hour=5),
-        place="Aula",
-        agenda="Pembahasan",
-        letter_number="005/001",
-        created_at=AT,
-    )
+    meeting = _meeting()  # Tuesday 1 December 2026, 09.00-11.00 WIB
     organiser = Person(id="p1", org_id="o", name="Budi", roles=frozenset({"kasi"}))
     ics = meeting_ics(meeting, "Rapat", organiser, [], AT).decode()
-    assert "DTSTART;TZID=Asia/Makassar:20261130T110000" in ics
+    assert "DTSTART;TZID=Asia/Makassar:20261201T100000" in ics
