@@ -4,8 +4,8 @@ The letter's words come from the `meeting_letter` template (one line per line of
 a line starting with "# " is a centred heading, "## " a bold line); this module only lays
 them out on an A4 page with fpdf2. The `.ics` (RFC 5545, made with icalendar) carries a stable
 UID and a SEQUENCE, METHOD:REQUEST for an invitation or an update and METHOD:CANCEL for a
-cancellation, so calendar apps replace the same event. Times are in the office zone
-(Asia/Jakarta) with its VTIMEZONE.
+cancellation, so calendar apps replace the same event. Times are in the office zone (the one
+the composition root configured for messages, Asia/Jakarta by default) with its VTIMEZONE.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from fpdf import FPDF
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from messages.render import office_tz
 from workflow.meetings import Meeting, MeetingStatus, Rsvp
 from workflow.model import Person
 
@@ -55,11 +56,11 @@ def meeting_ics(
     organiser: Person,
     invitees: Sequence[Person],
     now: datetime,
-    tz: str = "Asia/Jakarta",
+    tz: str | None = None,
 ) -> bytes:
     """The calendar file of a meeting: an invitation, an update or (cancelled) a cancellation."""
     cancelled = meeting.status is MeetingStatus.CANCELLED
-    zone = ZoneInfo(tz)
+    zone = ZoneInfo(tz or office_tz())
     cal = Calendar()
     cal.add("prodid", "-//Kinerja Bot//Rapat//ID")
     cal.add("version", "2.0")

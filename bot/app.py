@@ -40,6 +40,7 @@ from bot.receiving import Poller, UpdateProcessor
 from bot.settings import Settings
 from bot.webhook_server import WEBHOOK_PATH, WebhookServer, derive_secret
 from handlers import admin, onboarding, steps, tasks, uploads
+from messages.render import configure as configure_render
 from messages.render import render
 from scheduler.jobs import ReminderJobs
 from scheduler.meetings import MeetingJobs, MeetingSweep
@@ -150,13 +151,16 @@ async def build_runtime(
     """
     if settings.bot_token is None:
         raise ValueError("BOT_TOKEN is not set")
+    sops = settings.sops()
+    sops.all()  # a broken SOP file stops the start with one line naming it
+    calendar = OfficeCalendar(settings.office().calendar)
+    configure_render(tz=calendar.config.timezone)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.database())
     await upgrade_engine(engine)
     sessions = make_session_factory(engine)
-    uow_factory = partial(BotUnitOfWork, sessions)
+    uow_factory = partial(BotUnitOfWork, sessions, sops=sops)
     files = FileStore(settings.data_dir / "documents")
-    calendar = OfficeCalendar(settings.office().calendar)
     builder = ApplicationBuilder()
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
@@ -180,6 +184,7 @@ async def build_runtime(
         clock=clock,
         files=files,
         kick=dispatcher.kick,
+        sops=sops,
         publishers=[TimerPlanner(calendar, clock)],
     )
     app.bot_data["kinerja"] = ctx

@@ -11,6 +11,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -19,6 +20,7 @@ from bot import commands
 from bot.cli_errors import CliError
 from bot.settings import Settings
 from messages.formatting import format_datetime_long, format_wib
+from workflow.catalog import SopCatalog
 from workflow.office_calendar import OfficeCalendar
 from workflow.spec import DefinitionError, LoadedDefinition, resolve_definition
 
@@ -48,47 +50,86 @@ def _calendar(settings: Settings) -> OfficeCalendar:
 # --- sop ------------------------------------------------------------------------------------
 
 
-def _sop_table(loaded: LoadedDefinition) -> list[str]:
-    spec = loaded.spec
-    rows = [
-        (str(s.no), s.title, ", ".join(s.actors), str(s.minutes), s.output) for s in spec.steps
-    ]
-    head = ("no", "title", "actors", "minutes", "output")
-    width = [max(len(r[i]) for r in [head, *rows]) for i in range(5)]
+def _table(head: Sequence[str], rows: list[Sequence[str]], numeric: set[int]) -> list[str]:
+    """Aligned columns (numbers to the right), a rule under the head; the second column (the
+    title) is cut at 60 characters."""
+    width = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     width[1] = min(width[1], 60)
 
     def line(cells: Sequence[str]) -> str:
         shown = [c if len(c) <= width[i] else c[: width[i] - 1] + "…" for i, c in enumerate(cells)]
         return "  ".join(
-            shown[i].rjust(width[i]) if i in (0, 3) else shown[i].ljust(width[i]) for i in range(5)
+            shown[i].rjust(width[i]) if i in numeric else shown[i].ljust(width[i])
+            for i in range(len(head))
         ).rstrip()
 
-    out = [f"{spec.title} ({spec.name}, version {loaded.version})", line(head)]
-    out.append("  ".join("-" * w for w in width))
-    out.extend(line(r) for r in rows)
+    return [line(head), "  ".join("-" * w for w in width), *(line(r) for r in rows)]
+
+
+def _sop_table(loaded: LoadedDefinition) -> list[str]:
+    spec = loaded.spec
+    rows: list[Sequence[str]] = [
+        (str(s.no), s.title, ", ".join(s.actors), str(s.minutes), s.output) for s in spec.steps
+    ]
+    out = [f"{spec.title} ({spec.name}, version {loaded.version})"]
+    out.extend(_table(("no", "title", "actors", "minutes", "output"), rows, {0, 3}))
     out.append(f"{len(spec.steps)} steps, total {spec.total_minutes} minutes")
     return out
 
 
+def _is_file(arg: str) -> bool:
+    """An argument naming a definition file rather than an SOP of the catalog."""
+    return Path(arg).suffix in {".yaml", ".yml"} or Path(arg).exists()
+
+
+def _definition(arg: str, sops: SopCatalog) -> LoadedDefinition:
+    """A definition file given by path, or an SOP by name from the deployment's catalog."""
+    return resolve_definition(arg) if _is_file(arg) else sops.load(arg)
+
+
+def cmd_sop_list(args: argparse.Namespace, settings: Settings) -> int:
+    """Every SOP this deployment runs, with where each comes from; broken files on stderr."""
+    sops = settings.sops()
+    rows: list[Sequence[str]] = []
+    failed = 0
+    for name in sops.names():
+        try:
+            spec = sops.load(name).spec
+        except DefinitionError as exc:
+            sys.stderr.write(f"invalid: {exc}\n")
+            failed += 1
+            continue
+        rows.append(
+            (name, spec.title, str(len(spec.steps)), str(spec.total_minutes), sops.origin(name))
+        )
+    for text in _table(("name", "title", "steps", "minutes", "from"), rows, {2, 3}):
+        _out(text)
+    return 1 if failed else 0
+
+
 def cmd_sop_show(args: argparse.Namespace, settings: Settings) -> int:
     """Print an SOP's steps as a table with the total budget."""
-    for text in _sop_table(resolve_definition(args.sop)):
+    for text in _sop_table(_definition(args.sop, settings.sops())):
         _out(text)
     return 0
 
 
 def cmd_sop_validate(args: argparse.Namespace, settings: Settings) -> int:
-    """Check definition files; one line per file."""
+    """Check definition files (or SOPs by name); one line per file."""
     failed = 0
+    sops = settings.sops()
     for name in args.files:
         try:
-            loaded = resolve_definition(name)
+            loaded = _definition(name, sops)
         except DefinitionError as exc:
             sys.stderr.write(f"invalid: {exc}\n")
             failed += 1
             continue
         spec = loaded.spec
-        _out(f"ok: {name}: {spec.name}, {len(spec.steps)} steps, {spec.total_minutes} minutes")
+        line = f"ok: {name}: {spec.name}, {len(spec.steps)} steps, {spec.total_minutes} minutes"
+        if _is_file(name) and Path(name).stem != spec.name:
+            line += f" (in an SOP directory, name the file {spec.name}.yaml)"
+        _out(line)
     return 1 if failed else 0
 
 
@@ -132,8 +173,10 @@ def build_parser() -> argparse.ArgumentParser:
     sop = sub.add_parser("sop", help="SOP definitions").add_subparsers(
         dest="sop_cmd", required=True
     )
+    p = sop.add_parser("list", help="the SOPs this deployment runs (KINERJA_SOP_DIR, shipped)")
+    p.set_defaults(func=cmd_sop_list)
     p = sop.add_parser("show", help="print an SOP's steps")
-    p.add_argument("sop", help="a shipped SOP name (e.g. pengukuran-kinerja) or a YAML file")
+    p.add_argument("sop", help="an SOP name (e.g. pengukuran-kinerja) or a YAML file")
     p.set_defaults(func=cmd_sop_show)
     p = sop.add_parser("validate", help="check SOP definition files")
     p.add_argument("files", nargs="+")

@@ -97,26 +97,19 @@ def cmd_emulator(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_org_import(args: argparse.Namespace, settings: Settings) -> int:
-    """Load or update an organisation from a YAML file."""
-    from storage.bot_uow import BotUnitOfWork
-    from storage.database import make_engine, make_session_factory
-    from storage.migrate import upgrade_engine
+    """Load or update an organisation from a YAML file (roles: those of the SOPs in use)."""
     from storage.org_import import OrgImportError, import_organisation
-    from workflow.spec import builtin_definition_names, resolve_definition
 
     try:
         text = Path(args.file).read_text(encoding="utf-8")
     except OSError as exc:
         raise CliError(f"{args.file}: {exc.strerror}") from None
+    sops = settings.sops().all()  # a broken SOP file stops here, in one line naming it
 
     async def main() -> int:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = make_engine(settings.database())
+        engine, factory = await _open_db(settings)
         try:
-            await upgrade_engine(engine)
-            sessions = make_session_factory(engine)
-            sops = [resolve_definition(n) for n in builtin_definition_names()]
-            report = await import_organisation(lambda: BotUnitOfWork(sessions), text, sops)
+            report = await import_organisation(factory, text, sops)
         except OrgImportError as exc:
             raise CliError(f"{args.file}: {exc}") from None
         finally:
@@ -132,12 +125,13 @@ def cmd_org_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _open_db(settings: Settings) -> tuple[AsyncEngine, Callable[[], BotUnitOfWork]]:
-    """Migrate the database and return (engine, unit-of-work factory)."""
+    """Migrate the database and return (engine, unit-of-work factory over the SOP catalog)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.database())
     await upgrade_engine(engine)
     sessions = make_session_factory(engine)
-    return engine, lambda: BotUnitOfWork(sessions)
+    sops = settings.sops()
+    return engine, lambda: BotUnitOfWork(sessions, sops=sops)
 
 
 async def _org(uow: BotUnitOfWork, name: str | None) -> Organisation:
@@ -209,7 +203,7 @@ def cmd_runs_start(args: argparse.Namespace, settings: Settings) -> int:
             await engine.dispose()
         print(f"started run {out.run.id}: {out.run.title} ({out.spec.title}, {org.name})")
         name = who.name if who else first.person_id
-        print(f"step 1 is with {name}, due {format_wib(first.due_at)}")
+        print(f"step 1 is with {name}, due {format_wib(first.due_at, calendar.config.timezone)}")
         return 0
 
     return run_async(main)

@@ -31,7 +31,6 @@ from messages.formatting import format_wib
 from storage.org_import import import_organisation
 from storage.uow import SqlUnitOfWork
 from workflow.office_calendar import OfficeCalendar
-from workflow.spec import resolve_definition
 
 SAMPLE_ORG = "kecamatan-contoh.yaml"
 GROUP_TITLE = "Kecamatan Contoh — Kantor"
@@ -106,7 +105,8 @@ async def _late_official(
         clock.pass_office_minutes(office_minutes)
         mark = emu.mark()
         report = await runtime.reminders.sweep()
-        say(f"⏰ {format_wib(clock.now)} ({label}): {report.claimed} pengingat jatuh tempo")
+        now = format_wib(clock.now, clock.calendar.config.timezone)
+        say(f"⏰ {now} ({label}): {report.claimed} pengingat jatuh tempo")
         for who in {late.user_id, *({supervisor.user_id} if "eskalasi" in label else set())}:
             await emu.wait_for_message(who, since=mark, timeout=timeout)
 
@@ -129,7 +129,8 @@ async def _meeting_time(
         clock.jump_to(nearest)
         mark = emu.mark()
         report = await runtime.meetings.run_once()
-        say(f"⏰ {format_wib(clock.now)}: {report.messages} pesan rapat (pengingat / mulai)")
+        now = format_wib(clock.now, clock.calendar.config.timezone)
+        say(f"⏰ {now}: {report.messages} pesan rapat (pengingat / mulai)")
         if report.messages:
             await emu.wait_for(partial(emu.sent_messages, since=mark), timeout=timeout)
 
@@ -240,12 +241,13 @@ async def play_demo(
             )
             clock = SimClock(OfficeCalendar(settings.office().calendar), flowing=faults)
             current = [await build_runtime(settings, clock=clock)]  # replaced on a restart
-            loaded = resolve_definition("pengukuran-kinerja")
+            sops = current[0].ctx.sops
+            loaded = sops.load("pengukuran-kinerja")
 
             def uow() -> SqlUnitOfWork:
                 return current[0].ctx.uow_factory()
 
-            report = await import_organisation(uow, sample_org_text(), loaded)
+            report = await import_organisation(uow, sample_org_text(), sops.all())
             say(
                 f"== Kinerja Bot demo: {loaded.spec.title}, {len(loaded.spec.steps)} langkah, "
                 f"{loaded.spec.total_minutes} menit kerja"

@@ -6,12 +6,14 @@ any text (python-telegram-bot puts the token in request URLs).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from workflow.catalog import SopCatalog
 from workflow.office_calendar import CalendarConfig
 
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
@@ -37,6 +39,9 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, alias="DATABASE_URL")
     data_dir: Path = Field(default=Path("data"), alias="KINERJA_DATA_DIR")
     config_file: Path | None = Field(default=None, alias="KINERJA_CONFIG")
+    # Directories of the office's own SOP files (os.pathsep between several), searched before
+    # the shipped definitions.
+    sop_dir: str | None = Field(default=None, alias="KINERJA_SOP_DIR")
     webhook_secret: str | None = Field(default=None, alias="WEBHOOK_SECRET")
     # "telegram": pace sends inside Telegram's limits; "fast": no pacing (only for a local
     # emulator that does not enforce limits, e.g. quick end-to-end tests).
@@ -55,6 +60,14 @@ class Settings(BaseSettings):
             return OfficeConfig()
         data = yaml.safe_load(self.config_file.read_text(encoding="utf-8")) or {}
         return OfficeConfig.model_validate(data)
+
+    def sop_dirs(self) -> list[Path]:
+        """The directories named by KINERJA_SOP_DIR, in search order."""
+        return [Path(part) for part in (self.sop_dir or "").split(os.pathsep) if part.strip()]
+
+    def sops(self) -> SopCatalog:
+        """The SOPs this deployment runs: its own directories first, then the shipped ones."""
+        return SopCatalog(self.sop_dirs())
 
     def redact(self, text: str) -> str:
         """Text with the bot token replaced, safe for a log line."""

@@ -61,6 +61,8 @@ class Script:
     return_note: str = "Tabel capaian indikator belum lengkap; mohon dilengkapi."
     arahan: str = "Selesaikan sebelum akhir bulan; gunakan format tahun lalu."
     title: str = "Pengukuran Kinerja Triwulan IV 2026"
+    # The SOP to pick (its title, as on the button) when /mulai offers several.
+    sop: str = "Pengukuran Kinerja"
     # The meeting (steps 4-5): typed date and time, or None to pick them on the calendar.
     meeting_when: str | None = None
     meeting_place: str = "Aula Kantor Kecamatan"
@@ -141,11 +143,17 @@ class Officials:
         self.say(f"  bot → {who}: {line[:100]}")
 
     async def start_run(self, camat: int, script: Script) -> None:
-        """The Camat types /mulai, the title, and confirms."""
+        """The Camat types /mulai, picks the SOP (when offered several), types the title, and
+        confirms."""
         mark = self.emu.mark()
         self.say(f"{self._name(camat)}: /mulai")
         self.emu.send_command(camat, "mulai")
-        await self._next_from_bot(camat, "✍️", mark)  # the prompt for the title
+        first = await self._next_from_bot(camat, "", mark)  # the title prompt or the SOPs
+        if first.buttons:
+            mark = await self._tap(camat, first, (script.sop,), script.sop)
+            await self._next_from_bot(camat, "✍️", mark)  # the prompt for the title
+        else:
+            assert "✍️" in (first.text or ""), first.text
         mark = self.emu.mark()
         self.say(f"{self._name(camat)}: «{script.title}»")
         self.emu.send_text(camat, script.title)

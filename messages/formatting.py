@@ -16,6 +16,7 @@ __all__ = [
     "format_datetime_long",
     "format_duration",
     "format_wib",
+    "zone_label",
 ]
 
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("id", "en")
@@ -80,6 +81,11 @@ def _to_local(dt: datetime, tz: str) -> tuple[datetime, str]:
     local = dt.astimezone(ZoneInfo(tz))
     label = _ZONE_LABELS.get(tz) or local.tzname() or tz
     return local, label
+
+
+def zone_label(dt: datetime, tz: str = _DEFAULT_TZ) -> str:
+    """The label officials read for zone ``tz`` at an instant: ``"WIB"``, ``"WITA"``, ``"WIT"``."""
+    return _to_local(dt, tz)[1]
 
 
 def format_wib(dt: datetime, tz: str = _DEFAULT_TZ) -> str:

@@ -2,7 +2,9 @@
 
 Templates receive plain values and never query anything. Texts are Telegram HTML (autoescaped).
 `render(name, lang, **ctx)` picks the person's language, falling back to Indonesian; button
-labels live in `labels.j2` of each language as `{% set key = "..." %}` lines.
+labels live in `labels.j2` of each language as `{% set key = "..." %}` lines. Dates and times
+are shown in the office's time zone, which the composition root sets once with `configure`
+(Asia/Jakarta until then; the WIB/WITA/WIT label follows the zone).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
@@ -19,11 +21,29 @@ from messages.formatting import (
     format_datetime_long,
     format_duration,
     format_wib,
+    zone_label,
 )
 
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
-OFFICE_TZ = "Asia/Jakarta"
+OFFICE_TZ = "Asia/Jakarta"  # the default office time zone
+_office_tz = OFFICE_TZ
+
+
+def configure(tz: str) -> str:
+    """Show dates and times in the IANA zone `tz` from now on; return the zone used before."""
+    global _office_tz
+    try:
+        ZoneInfo(tz)  # an unknown zone fails here, not at the first message
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {tz!r}") from None
+    previous, _office_tz = _office_tz, tz
+    return previous
+
+
+def office_tz() -> str:
+    """The zone dates and times are shown in."""
+    return _office_tz
 
 
 def _lang(lang: str | None) -> str:
@@ -41,26 +61,37 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
-    env.filters["wib"] = format_wib
+    env.filters["wib"] = _short
     env.filters["when"] = _when
     env.filters["duration"] = _duration
     env.filters["day"] = _day
     env.filters["clock"] = _clock
+    env.filters["zone"] = _zone
     return env
 
 
+def _short(value: datetime) -> str:
+    """An instant in office time, short: "2026-11-30 10:00 WIB"."""
+    return format_wib(value, _office_tz)
+
+
 def _when(value: datetime, lang: str = DEFAULT_LANGUAGE) -> str:
-    return format_datetime_long(value, _lang(lang))
+    return format_datetime_long(value, _lang(lang), _office_tz)
 
 
 def _day(value: datetime, lang: str = DEFAULT_LANGUAGE) -> str:
     """The day of an instant in office time: "Senin, 30 November 2026"."""
-    return format_date_long(value.astimezone(ZoneInfo(OFFICE_TZ)).date(), _lang(lang))
+    return format_date_long(value.astimezone(ZoneInfo(_office_tz)).date(), _lang(lang))
 
 
 def _clock(value: datetime) -> str:
     """The time of day of an instant in office time: "09.00"."""
-    return f"{value.astimezone(ZoneInfo(OFFICE_TZ)):%H.%M}"
+    return f"{value.astimezone(ZoneInfo(_office_tz)):%H.%M}"
+
+
+def _zone(value: datetime) -> str:
+    """The office zone's label at an instant: "WIB", "WITA", "WIT"."""
+    return zone_label(value, _office_tz)
 
 
 def _duration(minutes: int, lang: str = DEFAULT_LANGUAGE) -> str:

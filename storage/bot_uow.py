@@ -11,6 +11,7 @@ from storage.meetings import MeetingRepository
 from storage.messaging import MessagingRepository
 from storage.timers import TimerRepository
 from storage.uow import SqlUnitOfWork
+from workflow.catalog import SopCatalog
 
 
 class BotUnitOfWork(SqlUnitOfWork):
@@ -20,8 +21,9 @@ class BotUnitOfWork(SqlUnitOfWork):
         self,
         session_factory: async_sessionmaker[AsyncSession],
         definition_sources: Mapping[str, str | Path] | None = None,
+        sops: SopCatalog | None = None,
     ) -> None:
-        super().__init__(session_factory, definition_sources)
+        super().__init__(session_factory, definition_sources, sops)
         self.messaging = MessagingRepository(self.session)
         self.timers = TimerRepository(self.session)
         self.meetings = MeetingRepository(self.session)

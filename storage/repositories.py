@@ -33,6 +33,7 @@ from storage.tables import (
     SOP_VERSIONS,
     STEP_INSTANCES,
 )
+from workflow.catalog import SopCatalog
 from workflow.model import (
     Assignment,
     AssignmentStatus,
@@ -54,7 +55,6 @@ from workflow.ports import (
     RunRepository,
 )
 from workflow.spec import (
-    DEFINITIONS_DIR,
     LoadedDefinition,
     parse_definition,
     resolve_definition,
@@ -515,15 +515,20 @@ def _parse_pinned(source_text: str, source: str) -> LoadedDefinition:
 class SqlDefinitionRepository(DefinitionRepository):
     """SOP definitions: the current file for new runs, the pinned text for running ones.
 
-    `sources` maps an SOP name to a definition file to use instead of the shipped one (an
-    organisation's own SOP, or a test's temporary file).
+    New runs take the definition the `catalog` finds (the deployment's directories, then the
+    shipped SOPs); `sources` maps an SOP name to a definition file used before the catalog (a
+    test's temporary file).
     """
 
     def __init__(
-        self, session: AsyncSession, sources: Mapping[str, str | Path] | None = None
+        self,
+        session: AsyncSession,
+        sources: Mapping[str, str | Path] | None = None,
+        catalog: SopCatalog | None = None,
     ) -> None:
         self.session = session
         self.sources = dict(sources or {})
+        self.catalog = catalog if catalog is not None else SopCatalog()
 
     async def current(self, name: str) -> LoadedDefinition | None:
         """Load the definition file for `name` and pin its version; None if there is none.
@@ -531,11 +536,12 @@ class SqlDefinitionRepository(DefinitionRepository):
         A broken file raises `workflow.spec.DefinitionError` (it must not look like "unknown").
         """
         source = self.sources.get(name)
-        if source is None:
-            if not (DEFINITIONS_DIR / f"{name}.yaml").is_file():
-                return None
-            source = name
-        loaded = resolve_definition(str(source))
+        if source is not None:
+            loaded = resolve_definition(str(source))
+        elif self.catalog.path(name) is None:
+            return None
+        else:
+            loaded = self.catalog.load(name)
         await self.pin(loaded)
         return loaded
 

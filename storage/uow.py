@@ -26,6 +26,7 @@ from storage.repositories import (
     SqlPeopleRepository,
     SqlRunRepository,
 )
+from workflow.catalog import SopCatalog
 from workflow.ports import UnitOfWork
 
 T = TypeVar("T")
@@ -34,8 +35,8 @@ T = TypeVar("T")
 class SqlUnitOfWork(UnitOfWork):
     """A transaction over the database with the workflow repositories.
 
-    `definition_sources` maps SOP names to definition files used instead of the shipped ones
-    (see `SqlDefinitionRepository`).
+    `sops` is the catalog new runs take their definitions from (default: the shipped SOPs);
+    `definition_sources` maps SOP names to files used before it (see `SqlDefinitionRepository`).
     """
 
     runs: SqlRunRepository
@@ -47,12 +48,13 @@ class SqlUnitOfWork(UnitOfWork):
         self,
         session_factory: async_sessionmaker[AsyncSession],
         definition_sources: Mapping[str, str | Path] | None = None,
+        sops: SopCatalog | None = None,
     ) -> None:
         # The session connects lazily, so making one here costs nothing until it is used.
         self.session = session_factory()
         self.runs = SqlRunRepository(self.session)
         self.people = SqlPeopleRepository(self.session)
-        self.definitions = SqlDefinitionRepository(self.session, definition_sources)
+        self.definitions = SqlDefinitionRepository(self.session, definition_sources, sops)
         self.documents = SqlDocumentRepository(self.session)
 
     async def __aenter__(self) -> Self:

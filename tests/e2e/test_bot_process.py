@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
-import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -15,85 +10,17 @@ import pytest
 from bot.demo import OFFICIALS, sample_org_text
 from bot.emulator import EmulatorServer
 from bot.simulation import DONE, UPLOAD, Officials, Script, sample_pdf
-from storage.database import make_engine, make_session_factory
-from storage.uow import SqlUnitOfWork
+from tests.e2e.harness import TIMEOUT, Running, active_runs, bot_process, records
 
 CAMAT, SITI, BUDI, DEWI, RINA = (o.user_id for o in OFFICIALS)
-TIMEOUT = 20.0
-
-
-@dataclass
-class Running:
-    emu: EmulatorServer
-    data_dir: Path
-    proc: asyncio.subprocess.Process
-
-
-async def _cli(env: dict[str, str], *args: str) -> tuple[int, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await proc.communicate()
-    return proc.returncode or 0, out.decode()
 
 
 @pytest.fixture
 async def bot(tmp_path: Path) -> AsyncIterator[Running]:
     """The emulator in this process, the bot as a separate process polling it."""
-    async with EmulatorServer(port=0) as emu:
-        env = {
-            **os.environ,
-            "BOT_TOKEN": emu.bot_token,
-            "TELEGRAM_API_URL": emu.base_url,
-            "TELEGRAM_FILE_URL": emu.base_file_url,
-            "KINERJA_DATA_DIR": str(tmp_path),
-            "PTB_TIMEDELTA": "1",
-            "KINERJA_PACE": "fast",  # the emulator enforces no limits here; see reliability/
-        }
-        env.pop("DATABASE_URL", None)
-        org_file = tmp_path / "org.yaml"
-        org_file.write_text(sample_org_text(), encoding="utf-8")
-        code, out = await _cli(env, "org", "import", str(org_file))
-        assert code == 0, out
-        assert "5 new" in out
-        for o in OFFICIALS:
-            emu.add_user(o.user_id, first_name=o.name)
-        for o in OFFICIALS[:4]:
-            emu.start_bot(o.user_id)
-        log_file = (tmp_path / "bot.log").open("wb")
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            env=env,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=log_file,
-        )
-        try:
-            # Ready once it has published its command menu.
-            await emu.wait_for(lambda: emu.commands(), timeout=TIMEOUT)
-            for o in OFFICIALS[:4]:  # their /start, sent before the bot was up, is answered
-                await emu.wait_for_message(o.user_id, timeout=TIMEOUT)
-            yield Running(emu, tmp_path, proc)
-        finally:
-            if proc.returncode is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    await asyncio.wait_for(proc.wait(), timeout=10)
-                except TimeoutError:
-                    proc.kill()
-                    await proc.wait()
-            log_file.close()
-            log = (tmp_path / "bot.log").read_text(encoding="utf-8", errors="replace")
-            print(log[-5000:])
-            assert emu.bot_token not in log  # the token never reaches the log
+    async with bot_process(tmp_path, sample_org_text(), OFFICIALS, OFFICIALS[:4]) as running:
+        assert "5 new" in running.imported
+        yield running
 
 
 async def join_with_invite(emu: EmulatorServer, user: int, name: str) -> None:
@@ -140,14 +67,8 @@ async def test_whole_sop_with_one_return_at_step_9(bot: Running) -> None:
         texts = [m.text or "" for m in emu.sent_messages(chat_id=member, since=mark)]
         assert any("Tabel capaian" in t for t in texts)
     # The record: the run is completed with its whole trail in the database.
-    engine = make_engine(f"sqlite+aiosqlite:///{bot.data_dir / 'kinerja.sqlite3'}")
-    try:
-        async with SqlUnitOfWork(make_session_factory(engine)) as uow:
-            org = await uow.people.org_by_name("Kecamatan Contoh")
-            assert org is not None
-            assert await uow.runs.list_active(org.id) == []
-    finally:
-        await engine.dispose()
+    async with records(bot) as uow:
+        assert await active_runs(uow, "Kecamatan Contoh") == []
 
 
 async def _task_for(emu: EmulatorServer, user: int, since: int) -> object:

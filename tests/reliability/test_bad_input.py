@@ -160,6 +160,9 @@ async def test_odd_input_in_a_run_changes_nothing_and_failed_uploads_attach_noth
         # literally (escaped, or Telegram would refuse the message).
         mark = emu.mark()
         emu.send_command(CAMAT, "mulai")
+        offer = await answer(emu, CAMAT, mark, "SOP")  # two SOPs are shipped: pick one
+        mark = emu.mark()
+        emu.tap_button(CAMAT, CAMAT, offer.message_id, button_text="Pengukuran Kinerja")
         await answer(emu, CAMAT, mark, "✍️")
         mark = emu.mark()
         emu.send_text(CAMAT, "Ꭺ" * 5000)
