@@ -11,10 +11,9 @@ STRANGER = 4242
 
 async def start_run(office: Office, title: str = "Pengukuran Kinerja Triwulan IV") -> None:
     """The Camat starts a run of Pengukuran Kinerja through /mulai."""
-    await office.say(CAMAT, "/mulai")
-    offered = await office.outbox(telegram_id=CAMAT)
-    if offered[-1].get("buttons"):  # several SOPs: choose one
-        await office.tap(CAMAT, await office.button(CAMAT, "Pengukuran Kinerja"))
+    await office.say(CAMAT, "/mulai")  # both shipped SOPs are offered
+    await office.button(CAMAT, "Pengelolaan Surat Masuk")
+    await office.tap(CAMAT, await office.button(CAMAT, "Pengukuran Kinerja"))
     assert "judul" in (await office.last_text(CAMAT)).lower()
     await office.say(CAMAT, title)
     assert title in await office.last_text(CAMAT)
