@@ -289,6 +289,7 @@ async def test_an_upload_is_checked_by_content_then_attached_to_the_open_step(
     hana = letter.people["Hana"]
     await runs.dispose(letter.ctx, hana, await letter.assignment_of("Hana"), "biasa")
     sari, task = letter.people["Sari"], await letter.assignment_of("Sari")
+    await letter.outbox()
     with pytest.raises(UploadRefused) as refused:
         await store_upload(letter.ctx, b"MZ\x90\x00 not a document", "jawaban.pdf")
     assert refused.value.reason == "wrong_type"
