@@ -10,6 +10,7 @@ shows what a use case published.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -134,7 +135,11 @@ class Office:
         return active[0].id
 
 
-async def _office(tmp_path: Path, sop_text: str, org_text: str, name: str) -> Office:
+@asynccontextmanager
+async def _office(
+    tmp_path: Path, sop_text: str, org_text: str, name: str, starter: str
+) -> AsyncIterator[Office]:
+    """An office running this SOP, with one run started by `starter` (outbox read)."""
     sop_dir = tmp_path / "sops"
     sop_dir.mkdir()
     sop_file = sop_dir / f"{name}.yaml"
@@ -154,34 +159,31 @@ async def _office(tmp_path: Path, sop_text: str, org_text: str, name: str) -> Of
         sops=SopCatalog([sop_dir], shipped=False),
         publishers=[recorder],
     )
-    async with factory() as uow:
-        people = {p.name: p for p in await uow.people.all_of_org(report.org_id)}
-    return Office(ctx, people, recorder, engine)
+    try:
+        async with factory() as uow:
+            people = {p.name: p for p in await uow.people.all_of_org(report.org_id)}
+        office = Office(ctx, people, recorder, engine)
+        await runs.start_run(ctx, people[starter], name, f"{name} 1")
+        yield office
+    finally:
+        await engine.dispose()
 
 
 @pytest.fixture
 async def letter(tmp_path: Path) -> AsyncIterator[Office]:
     """The letter SOP's office with a run at the disposition (step 2)."""
-    office = await _office(tmp_path, LETTER, LETTER_ORG, "uji-surat")
-    await runs.start_run(office.ctx, office.people["Agus"], "uji-surat", "Surat 17")
-    await runs.complete(office.ctx, office.people["Agus"], await office.assignment_of("Agus"))
-    try:
+    async with _office(tmp_path, LETTER, LETTER_ORG, "uji-surat", "Agus") as office:
+        await runs.complete(office.ctx, office.people["Agus"], await office.assignment_of("Agus"))
         await office.outbox()
         yield office
-    finally:
-        await office.engine.dispose()
 
 
 @pytest.fixture
 async def review(tmp_path: Path) -> AsyncIterator[Office]:
     """The review SOP's office with a run at its disposition (step 1)."""
-    office = await _office(tmp_path, REVIEW, REVIEW_ORG, "uji-periksa")
-    await runs.start_run(office.ctx, office.people["Putri"], "uji-periksa", "Telaah 3")
-    try:
+    async with _office(tmp_path, REVIEW, REVIEW_ORG, "uji-periksa", "Putri") as office:
         await office.outbox()
         yield office
-    finally:
-        await office.engine.dispose()
 
 
 def _texts_to(messages: list[tuple[str, str]], name: str) -> list[str]:
