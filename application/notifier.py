@@ -9,6 +9,7 @@ the person who acted. Texts are rendered here in each recipient's language.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -26,18 +27,38 @@ from workflow.model import (
     Run,
 )
 from workflow.ports import UnitOfWork
-from workflow.services import Outcome
+from workflow.services import Outcome, following_step
 from workflow.spec import SopDefinition, Step, StepMode
 
 Ack = Callable[[Outcome], Sequence[Outgoing]]
 
 
-def arahan_of(run: Run) -> str | None:
-    """The Camat's directions given with the disposition, if any (they travel with the run)."""
+@dataclass(frozen=True)
+class Directions:
+    """Directions (arahan) written with a disposition: they travel with the rest of the run."""
+
+    text: str
+    role: str  # the role of whoever gave them
+    step_no: int  # the disposition step; every later step's task shows them
+
+
+def directions_of(run: Run, spec: SopDefinition) -> Directions | None:
+    """The latest directions given at a disposition step of the run, if any."""
+    found = None
     for a in run.assignments:
-        if a.step_no == 1 and a.status is AssignmentStatus.DONE and a.data.get("arahan"):
-            return str(a.data["arahan"])
-    return None
+        if (
+            spec.step(a.step_no).disposition
+            and a.status is AssignmentStatus.DONE
+            and a.data.get("arahan")
+        ):
+            found = Directions(str(a.data["arahan"]), a.role, a.step_no)
+    return found
+
+
+def next_actor(spec: SopDefinition, step: Step, lang: str) -> str:
+    """Who works on the step after `step` in this SOP (its first actor role), by name."""
+    following = following_step(spec, step)
+    return role_names(spec, following.actors[:1], lang) if following is not None else ""
 
 
 def input_documents(run: Run, step: Step) -> list[str]:
@@ -179,9 +200,9 @@ class _Batch:
             if e.kind is EventKind.STEP_COMPLETED and e.data.get("outcome") == "returned"
         ]
         docs = input_documents(self.run, step)
-        next_actor = ""
-        if step.no < len(self.spec.steps):
-            next_actor = role_names(self.spec, self.spec.step(step.no + 1).actors[:1], lang)
+        directions = directions_of(self.run, self.spec)
+        if directions is not None and step.no <= directions.step_no:
+            directions = None
         meeting = None
         if step.mode is StepMode.MEETING:
             meeting = await self.uow.meetings.current_for_run(self.run.id, step.no)
@@ -200,11 +221,12 @@ class _Batch:
             is_each=step.mode is StepMode.EACH,
             parts=len(self.run.assignments_of(inst.id)),
             docs_count=len(docs),
-            arahan=arahan_of(self.run) if step.no > 1 else None,
+            arahan=directions.text if directions else None,
+            arahan_by=role_names(self.spec, [directions.role], lang) if directions else "",
             is_disposition=step.disposition,
             is_decision=step.decision is not None,
             requires_document=step.requires_document,
-            next_actor=next_actor,
+            next_actor=next_actor(self.spec, step, lang),
             return_note=returned[-1].note if returned else None,
             returned_by=self.name(returned[-1].actor_id) if returned else "",
             schedules_meeting=step.invites_to is not None,

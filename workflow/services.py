@@ -160,10 +160,10 @@ class WorkflowService:
         if cmd.actor_id is not None:
             actor = await self._member(uow, cmd.actor_id, org.id)
             if not (actor.is_admin or actor.roles & set(spec.starters)):
-                raise Refused("not_allowed_to_start", sop=spec.title)
+                raise Refused("not_allowed_to_start", sop=spec.title, roles=starter_names(spec))
         title = _clean(cmd.title, MAX_TITLE)
         if not title:
-            raise Refused("title_required")
+            raise Refused("title_required", sop=spec.title)
         people = await uow.people.of_org(org.id)
         for step in spec.steps:
             for role in step.actors[:1]:
@@ -201,7 +201,7 @@ class WorkflowService:
 
     async def attach_document(self, cmd: AttachDocument, uow: UnitOfWork) -> Outcome:
         """Attach an uploaded document to the actor's open assignment."""
-        run, spec, a = await self._open_assignment(uow, cmd.assignment_id, cmd.actor_id)
+        run, spec, a = await open_assignment(uow, cmd.assignment_id, cmd.actor_id)
         await self._check_documents(uow, run, (cmd.document_id,))
         self._record(
             run,
@@ -216,7 +216,7 @@ class WorkflowService:
 
     async def complete(self, cmd: CompleteAssignment, uow: UnitOfWork) -> Outcome:
         """Complete one's assignment; the step moves on when all its parts are done."""
-        run, spec, a = await self._open_assignment(uow, cmd.assignment_id, cmd.actor_id)
+        run, spec, a = await open_assignment(uow, cmd.assignment_id, cmd.actor_id)
         step = spec.step(a.step_no)
         if step.decision is not None:
             raise Refused("decision_step_use_decide", step_no=step.no)
@@ -243,7 +243,7 @@ class WorkflowService:
 
     async def decide(self, cmd: Decide, uow: UnitOfWork) -> Outcome:
         """Approve (go on) or return for revision (open the return-to step afresh)."""
-        run, spec, a = await self._open_assignment(uow, cmd.assignment_id, cmd.actor_id)
+        run, spec, a = await open_assignment(uow, cmd.assignment_id, cmd.actor_id)
         step = spec.step(a.step_no)
         if step.decision is None:
             raise Refused("not_a_decision_step", step_no=step.no)
@@ -278,7 +278,7 @@ class WorkflowService:
             actor = await self._member(uow, cmd.actor_id, run.org_id)
             if not actor.is_admin:
                 raise Refused("not_admin")
-        spec = await self._spec(uow, run)
+        spec = await pinned_spec(uow, run)
         if run.status is not RunStatus.ACTIVE:
             raise Refused("run_not_active", title=run.title)
         if not a.is_active:
@@ -326,11 +326,11 @@ class WorkflowService:
         run = await uow.runs.get(cmd.run_id)
         if run is None:
             raise Refused("run_not_found")
-        spec = await self._spec(uow, run)
+        spec = await pinned_spec(uow, run)
         if cmd.actor_id is not None:
             actor = await self._member(uow, cmd.actor_id, run.org_id)
             if not (actor.is_admin or actor.roles & set(spec.starters)):
-                raise Refused("not_allowed_to_cancel")
+                raise Refused("not_allowed_to_cancel", roles=starter_names(spec))
         if run.status is not RunStatus.ACTIVE:
             raise Refused("run_not_active", title=run.title)
         reason = _clean(cmd.reason, MAX_NOTE)
@@ -356,29 +356,6 @@ class WorkflowService:
         if person.org_id != org_id:
             raise Refused("wrong_org")
         return person
-
-    async def _spec(self, uow: UnitOfWork, run: Run) -> SopDefinition:
-        loaded = await uow.definitions.get(run.sop_name, run.sop_version)
-        if loaded is None:  # storage keeps every pinned version; this is a broken database
-            raise RuntimeError(f"run {run.id}: SOP version {run.sop_version} is missing")
-        return loaded.spec
-
-    async def _open_assignment(
-        self, uow: UnitOfWork, assignment_id: str, actor_id: str
-    ) -> tuple[Run, SopDefinition, Assignment]:
-        run = await uow.runs.get_by_assignment(assignment_id)
-        if run is None:
-            raise Refused("assignment_not_found")
-        a = run.assignment(assignment_id)
-        assert a is not None
-        if a.person_id != actor_id:
-            raise Refused("not_your_assignment", step_no=a.step_no)
-        spec = await self._spec(uow, run)
-        if run.status is not RunStatus.ACTIVE:
-            raise Refused("run_not_active", title=run.title)
-        if not a.is_active:
-            raise Refused("assignment_not_active", step_no=a.step_no)
-        return run, spec, a
 
     async def _check_documents(self, uow: UnitOfWork, run: Run, ids: Sequence[str]) -> None:
         for doc_id in ids:
@@ -501,7 +478,8 @@ class WorkflowService:
             assert step.decision is not None
             next_no: int | None = step.decision.return_to
         else:
-            next_no = step.no + 1 if step.no < len(spec.steps) else None
+            following = following_step(spec, step)
+            next_no = following.no if following is not None else None
         if next_no is None:
             self._next_event(run, EventKind.RUN_COMPLETED, actor_id, now)
             return []
@@ -517,6 +495,48 @@ class WorkflowService:
         await uow.commit()
         run.events.clear()
         return outcome
+
+
+def following_step(spec: SopDefinition, step: Step) -> Step | None:
+    """The step that comes after `step` once it is done (None after the last one)."""
+    return spec.step(step.no + 1) if step.no < len(spec.steps) else None
+
+
+def starter_names(spec: SopDefinition) -> str:
+    """The roles that may start (and cancel) a run of this SOP, by name."""
+    return ", ".join(spec.role(r).name for r in spec.starters)
+
+
+async def pinned_spec(uow: UnitOfWork, run: Run) -> SopDefinition:
+    """The SOP version a run started with."""
+    loaded = await uow.definitions.get(run.sop_name, run.sop_version)
+    if loaded is None:  # storage keeps every pinned version; this is a broken database
+        raise RuntimeError(f"run {run.id}: SOP version {run.sop_version} is missing")
+    return loaded.spec
+
+
+async def open_assignment(
+    uow: UnitOfWork, assignment_id: str, actor_id: str
+) -> tuple[Run, SopDefinition, Assignment]:
+    """The run, its SOP and the assignment, when it is this person's and still open.
+
+    The one permission check for acting on one's own task (every workflow command and every
+    button that only shows or prepares something goes through it); refuses otherwise.
+    """
+    run = await uow.runs.get_by_assignment(assignment_id)
+    if run is None:
+        raise Refused("assignment_not_found")
+    a = run.assignment(assignment_id)
+    if a is None:
+        raise Refused("assignment_not_found")
+    if a.person_id != actor_id:
+        raise Refused("not_your_assignment", step_no=a.step_no)
+    spec = await pinned_spec(uow, run)
+    if run.status is not RunStatus.ACTIVE:
+        raise Refused("run_not_active", title=run.title)
+    if not a.is_active:
+        raise Refused("assignment_not_active", step_no=a.step_no)
+    return run, spec, a
 
 
 def _assignees(step: Step, people: Sequence[Person]) -> list[tuple[Person, str]]:

@@ -26,6 +26,7 @@ TASK = {
     "parts": 1,
     "docs_count": 2,
     "arahan": "Segera <selesaikan>",
+    "arahan_by": "Camat",
     "is_disposition": False,
     "is_decision": True,
     "requires_document": False,
