@@ -20,6 +20,7 @@ from application.notifier import Ack, Notifier
 from storage.bot_uow import BotUnitOfWork, BotUowFactory
 from storage.errors import ConcurrentUpdate
 from storage.files import FileStore
+from storage.messaging import Outgoing
 from workflow.catalog import SopCatalog
 from workflow.office_calendar import OfficeCalendar
 from workflow.services import Publisher, WorkflowService, combine
@@ -79,6 +80,15 @@ class AppContext:
     sops: SopCatalog = field(default_factory=SopCatalog)  # the SOPs this deployment runs
     # More publishers in the command's transaction (the scheduler's timer planner).
     publishers: list[Publisher] = field(default_factory=list)
+
+    async def queue_reply(self, chat_id: int, body: str) -> None:
+        """Queue a text for a chat in its own unit of work (an answer that changes nothing)."""
+        async with self.uow_factory() as uow:
+            await uow.messaging.enqueue(
+                Outgoing("text", {"text": body}, chat_id=chat_id), self.clock()
+            )
+            await uow.commit()
+        self.kick()
 
     def calendar_minutes(self, start: datetime, end: datetime) -> int:
         """Office minutes between two instants."""

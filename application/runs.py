@@ -32,8 +32,6 @@ from workflow.services import (
 )
 from workflow.spec import SopDefinition
 
-__all__ = ["ButtonToken", "PendingInput"]  # what the adapters read from a tap or a prompt
-
 # Pending input kinds (what the bot waits for from a person).
 AWAIT_UPLOAD = "upload"
 AWAIT_RETURN_NOTE = "return_note"

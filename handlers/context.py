@@ -20,8 +20,6 @@ from application.context import (
     defer_update,
 )
 from messages.render import render
-from storage.bot_uow import BotUnitOfWork
-from storage.messaging import Outgoing
 from workflow.errors import Refused
 from workflow.model import Person
 from workflow.services import Outcome
@@ -48,18 +46,11 @@ async def say(update: Update, template_name: str, lang: str | None, **ctx: Any) 
         return
     scope = current_update.get()
     if scope is not None and scope.app is not None:
-        bot = scope.app
-        body = render(template_name, lang, **ctx)
         try:
-            async with bot.uow_factory() as uow:
-                await uow.messaging.enqueue(
-                    Outgoing("text", {"text": body}, chat_id=message.chat_id), bot.clock()
-                )
-                await uow.commit()
+            await scope.app.queue_reply(message.chat_id, render(template_name, lang, **ctx))
         except TEMPORARY_ERRORS:
             log.warning("reply not queued (database away); sending it directly")
         else:
-            bot.kick()
             return
     await message.reply_text(
         render(template_name, lang, **ctx),
@@ -78,18 +69,6 @@ async def whoami(update: Update, ctx: AppContext) -> Person | None:
     if person is None or not person.active:
         return None
     return person
-
-
-async def tap(
-    update: Update,
-    ctx: AppContext,
-    person: Person,
-    work: Callable[[BotUnitOfWork], Awaitable[T]],
-    then: Callable[[T], Awaitable[object]] | None = None,
-) -> None:
-    """A button's work in one unit of work: on success answer the tap and run `then` with the
-    result; a refusal is told to the person instead (and nothing changed)."""
-    await tapped(update, person, lambda: ctx.execute(work), then)
 
 
 async def tapped(

@@ -10,9 +10,9 @@ from telegram import CallbackQuery, Update
 
 from application.context import AppContext
 from application.meetings import cancelling, invitations, scheduling
+from application.values import ButtonToken, PendingInput
 from handlers.context import say, tapped
 from handlers.keyboards import drop_buttons, show_rows
-from storage.messaging import ButtonToken, PendingInput
 from workflow.model import Person
 
 

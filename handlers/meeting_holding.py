@@ -8,10 +8,9 @@ from telegram import CallbackQuery, Update
 
 from application.context import AppContext
 from application.meetings import holding
+from application.values import ButtonToken, PendingInput, StoredFile
 from handlers.context import tapped
 from handlers.keyboards import drop_buttons, show_rows
-from storage.files import StoredFile
-from storage.messaging import ButtonToken, PendingInput
 from workflow.model import Person
 from workflow.services import Outcome
 

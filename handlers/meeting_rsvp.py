@@ -8,9 +8,9 @@ from telegram import CallbackQuery, Update
 
 from application.context import AppContext
 from application.meetings import rsvp
+from application.values import ButtonToken, PendingInput
 from handlers.context import refuse
 from messages.render import render
-from storage.messaging import ButtonToken, PendingInput
 from workflow.errors import Refused
 from workflow.meetings import Rsvp
 from workflow.model import Person

@@ -12,10 +12,10 @@ from telegram import Update
 from application.context import AppContext
 from application.meetings.cancelling import AWAIT_CANCEL_REASON
 from application.meetings.scheduling import DIALOG
+from application.values import PendingInput
 from handlers import meeting_dialog, meeting_holding, meeting_rsvp
 from handlers.context import guarded
 from handlers.meeting_holding import minutes_uploaded
-from storage.messaging import PendingInput
 from workflow.model import Person
 
 __all__ = ["ACTIONS", "KINDS", "minutes_uploaded", "typed_answer"]

@@ -60,6 +60,7 @@ def test_the_code_keeps_every_contract() -> None:
         ("workflow/model.py", "import sqlalchemy  # noqa", "The domain imports no"),
         ("application/texts.py", "import telegram  # noqa", "never touches Telegram"),
         ("bot/dispatcher.py", "import handlers.tasks  # noqa", "only the composition root"),
+        ("handlers/tasks.py", "import storage.bot_uow  # noqa", "only through the application"),
     ],
 )
 def test_a_bad_import_breaks_its_contract(
