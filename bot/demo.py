@@ -42,6 +42,9 @@ OFFICIALS = [
     Official(1005, "Rina Marlina"),
 ]
 LATE = OFFICIALS[3]  # Dewi, a section head, with --fast-clock
+# The demo's script (sample data of Pengukuran Kinerja): Dewi is late, and --faults kills the
+# bot, at the data-collection step.
+SCRIPTED_STEP = 7
 
 
 def sample_org_text() -> str:
@@ -263,18 +266,19 @@ async def play_demo(
             restarts: list[asyncio.Task[None]] = []
 
             async def before_task(user: int, step_no: int) -> None:
-                """A few office minutes per action; with --fast-clock Dewi is late at step 7;
-                with --faults the bot is killed at step 7 and started again."""
+                """A few office minutes per action; with --fast-clock Dewi is late at the scripted
+                step; with --faults the bot is killed there and started again."""
                 await _drained(current[0], timeout)  # no send in flight while time jumps
                 clock.pass_office_minutes(5)
-                if faults and step_no == 7 and not restarts:
+                if faults and step_no == SCRIPTED_STEP and not restarts:
                     await _drained(current[0], timeout)
                     await _kill(current[0])
                     say("💥 bot dimatikan paksa; pesan berikut menunggu di Telegram")
                     restarts.append(asyncio.create_task(_restart(settings, clock, current, say)))
-                if fast_clock and user == LATE.user_id and step_no == 7 and 7 not in late_done:
-                    late_done.add(7)
-                    minutes = loaded.spec.step(7).minutes
+                late = fast_clock and user == LATE.user_id and step_no == SCRIPTED_STEP
+                if late and not late_done:
+                    late_done.add(step_no)
+                    minutes = loaded.spec.step(step_no).minutes
                     await _late_official(
                         emu, clock, current[0], LATE, OFFICIALS[1], minutes, say, timeout
                     )

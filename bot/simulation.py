@@ -142,28 +142,28 @@ class Officials:
         line = next((x for x in first if x.strip()), "")
         self.say(f"  bot → {who}: {line[:100]}")
 
-    async def start_run(self, camat: int, script: Script) -> None:
-        """The Camat types /mulai, picks the SOP (when offered several), types the title, and
+    async def start_run(self, starter: int, script: Script) -> None:
+        """The starter types /mulai, picks the SOP (when offered several), types the title, and
         confirms."""
         mark = self.emu.mark()
-        self.say(f"{self._name(camat)}: /mulai")
-        self.emu.send_command(camat, "mulai")
-        first = await self._next_from_bot(camat, "", mark)  # the title prompt or the SOPs
+        self.say(f"{self._name(starter)}: /mulai")
+        self.emu.send_command(starter, "mulai")
+        first = await self._next_from_bot(starter, "", mark)  # the title prompt or the SOPs
         if first.buttons:
-            mark = await self._tap(camat, first, (script.sop,), script.sop)
-            await self._next_from_bot(camat, "✍️", mark)  # the prompt for the title
+            mark = await self._tap(starter, first, (script.sop,), script.sop)
+            await self._next_from_bot(starter, "✍️", mark)  # the prompt for the title
         else:
             assert "✍️" in (first.text or ""), first.text
         mark = self.emu.mark()
-        self.say(f"{self._name(camat)}: «{script.title}»")
-        self.emu.send_text(camat, script.title)
+        self.say(f"{self._name(starter)}: «{script.title}»")
+        self.emu.send_text(starter, script.title)
         confirm = await self.emu.wait_for(
-            lambda: self._find(camat, START, mark), timeout=self.timeout
+            lambda: self._find(starter, START, mark), timeout=self.timeout
         )
         assert confirm is not None
-        self.say(f"{self._name(camat)}: [Mulai]")
+        self.say(f"{self._name(starter)}: [Mulai]")
         self.emu.tap_button(
-            camat, camat, confirm.message_id, button_text=_has_button(confirm, *START)
+            starter, starter, confirm.message_id, button_text=_has_button(confirm, *START)
         )
 
     def _find(self, user_id: int, labels: tuple[str, ...], since: int) -> MessageRecord | None:
