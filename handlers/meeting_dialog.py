@@ -12,7 +12,7 @@ from application.context import AppContext
 from application.meetings import cancelling, invitations, scheduling
 from application.values import ButtonToken, PendingInput
 from handlers.context import say, tapped
-from handlers.keyboards import drop_buttons, show_rows
+from handlers.keyboards import close_dialog, drop_buttons, show_rows
 from workflow.model import Person
 
 
@@ -92,9 +92,7 @@ async def _abort(
 ) -> None:
     """*Batal*: the dialog ends without a meeting."""
     await scheduling.abort_dialog(ctx, person)
-    await query.answer()
-    await drop_buttons(query)
-    await say(update, "meeting_dialog_cancelled", person.language)
+    await close_dialog(update, query, "meeting_dialog_cancelled", person.language)
 
 
 async def _noop(

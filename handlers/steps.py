@@ -8,12 +8,10 @@ says so.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from telegram import CallbackQuery, Update
-from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from application import runs
@@ -28,6 +26,7 @@ from application.runs import (
 from application.uploads import MAX_UPLOAD_MB
 from handlers import meetings
 from handlers.context import bot_context, guarded, member, refuse, say, whoami
+from handlers.keyboards import close_dialog, drop_buttons
 from messages.render import render
 from workflow.errors import Refused
 from workflow.model import Person
@@ -35,12 +34,6 @@ from workflow.services import Outcome
 
 T = TypeVar("T")
 Action = Callable[[Update, CallbackQuery, AppContext, Person, ButtonToken], Awaitable[None]]
-
-
-async def _drop_buttons(query: CallbackQuery) -> None:
-    # Already without buttons, or too old to edit: nothing to do.
-    with contextlib.suppress(BadRequest):
-        await query.edit_message_reply_markup(reply_markup=None)
 
 
 async def _command(
@@ -52,7 +45,7 @@ async def _command(
     """A workflow command from a button: run it; once accepted, answer and drop the buttons."""
     if await guarded(update, person, act) is not None:
         await query.answer()
-        await _drop_buttons(query)
+        await drop_buttons(query)
 
 
 async def _answered(update: Update, person: Person, work: Callable[[], Awaitable[T]]) -> T | None:
@@ -194,9 +187,7 @@ async def _start_cancel(
 ) -> None:
     """Batal: don't start."""
     await runs.cancel_start(ctx, person)
-    await query.answer()
-    await _drop_buttons(query)
-    await say(update, "mulai_cancelled", person.language)
+    await close_dialog(update, query, "mulai_cancelled", person.language)
 
 
 async def _choose_sop(
