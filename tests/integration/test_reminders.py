@@ -24,7 +24,7 @@ from storage.org_import import import_organisation
 from tests.integration.conftest import Database, ManualClock
 from workflow.office_calendar import OfficeCalendar
 from workflow.services import CompleteAssignment, Reassign, StartRun, WorkflowService, combine
-from workflow.spec import LoadedDefinition, load_definition_file
+from workflow.spec import DEFINITIONS_DIR, LoadedDefinition, parse_definition
 
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -59,12 +59,15 @@ def wib(text: str) -> datetime:
 class Office:
     """A running office: service, sweep, clock, and the outbox to read."""
 
-    def __init__(self, db: Database, tmp_path: Path, start: str) -> None:
-        sop_file = tmp_path / "uji-pengingat.yaml"
-        sop_file.write_text(SOP, encoding="utf-8")
-        self.sop: LoadedDefinition = load_definition_file(sop_file)
+    def __init__(
+        self, db: Database, tmp_path: Path, start: str, sop: str = SOP, org: str = ORG
+    ) -> None:
+        self.sop: LoadedDefinition = parse_definition(sop, "test")
+        sop_file = tmp_path / f"{self.sop.spec.name}.yaml"
+        sop_file.write_text(sop, encoding="utf-8")
+        self.org = org
         self.db = db
-        self.factory = partial(BotUnitOfWork, db.sessions, {"uji-pengingat": sop_file})
+        self.factory = partial(BotUnitOfWork, db.sessions, {self.sop.spec.name: sop_file})
         self.clock = ManualClock(wib(start))
         self.calendar = OfficeCalendar()
         publish = combine(Notifier(self.clock), TimerPlanner(self.calendar, self.clock))
@@ -74,11 +77,13 @@ class Office:
         self.seen = 0
 
     async def setup(self) -> str:
-        report = await import_organisation(self.factory, ORG, self.sop)
+        report = await import_organisation(self.factory, self.org, self.sop)
         async with self.factory() as uow:
             self.people = {p.name: p.id for p in await uow.people.all_of_org(report.org_id)}
+            people = await uow.people.all_of_org(report.org_id)
+            starter = next(p for p in people if p.roles & set(self.sop.spec.starters))
             out = await self.svc.start_run(
-                StartRun(report.org_id, "uji-pengingat", "Uji", self.people["Kepala"]), uow
+                StartRun(report.org_id, self.sop.spec.name, "Uji", starter.id), uow
             )
         await self.messages()  # forget the task notices
         return out.activated[0].id
@@ -309,3 +314,36 @@ async def test_morning_digest_once_per_office_day_for_those_who_asked(office: Of
     assert "Terlambat di kantor Anda" in texts["Kepala"] and "Staf" in texts["Kepala"]
     assert "1 pesan tidak dapat dikirim" in texts["Kepala"]
     assert "tidak dapat dikirim" not in texts["Staf"]  # only administrators are told
+
+
+MAIL_ORG = """\
+organisation: Kecamatan Surat
+people:
+  - {name: Camat, roles: [camat], admin: true, telegram_id: 3001}
+  - {name: Sekcam, roles: [sekretaris], telegram_id: 3002}
+  - {name: Kasubag, roles: [kasubag_umum], telegram_id: 3003}
+  - {name: Kasi, roles: [kasi], telegram_id: 3004}
+  - {name: Admin Umum, roles: [pengadministrasi_umum], telegram_id: 3005}
+"""
+
+
+async def test_the_second_sop_reminds_its_own_actor_and_escalates_by_its_own_roles(
+    db: Database, tmp_path: Path
+) -> None:
+    text = (DEFINITIONS_DIR / "pengelolaan-surat-masuk.yaml").read_text(encoding="utf-8")
+    mail = Office(db, tmp_path, "2026-11-30 08:00", sop=text, org=MAIL_ORG)  # Monday
+    await mail.setup()
+    policy = mail.sop.spec.reminders
+    step = mail.sop.spec.step(1)
+    assert step.actors == ["pengadministrasi_umum"] and policy.escalate_after_minutes
+
+    due = await mail.sweep("2026-11-30 08:15")  # step 1's 15 minutes are over
+    assert [m["to"] for m in due] == ["Admin Umum"]
+    late = 8 * 60 + 15 + policy.escalate_after_minutes
+    escalated = await mail.sweep(f"2026-11-30 {late // 60:02d}:{late % 60:02d}")
+    # The clerk's supervisor in this SOP is the Kasubag Umum (not a role of Pengukuran Kinerja).
+    assert "Kasubag" in {m["to"] for m in escalated}
+    to_clerk = next(m["text"] for m in escalated if m["to"] == "Admin Umum")
+    assert mail.sop.spec.role("kasubag_umum").name in to_clerk
+    to_kasubag = next(m["text"] for m in escalated if m["to"] == "Kasubag")
+    assert "Admin Umum" in to_kasubag and step.title[:30] in to_kasubag
