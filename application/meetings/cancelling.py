@@ -9,6 +9,7 @@ from application.context import PROMPT_TTL, AppContext
 from application.meetings.access import must_be_open, organised
 from application.meetings.invitations import ics_document, post_to_group
 from application.meetings.outbox import button, meeting_title, send, send_files
+from application.texts import named
 from messages.render import label
 from storage.bot_uow import BotUnitOfWork
 from workflow.meetings import MeetingStatus, clean_text
@@ -74,7 +75,7 @@ async def cancel_meeting(
                 now,
                 title=meeting_title(meeting),
                 start=meeting.start_at,
-                by=person.name,
+                by=named(person, p.language),
                 reason=reason,
             )
             await send_files(uow, meeting, [ics.id], now, person_id=p.id)

@@ -22,7 +22,7 @@ from application.meetings.access import (
 )
 from application.meetings.outbox import Rows, button, meeting_title, send, send_files
 from application.meetings.scheduling import current_draft, office_tz, start_of
-from application.texts import reply, role_names, step_title, text
+from application.texts import named, reply, role_names, step_title, text
 from messages.render import label, render
 from storage.bot_uow import BotUnitOfWork
 from storage.messaging import Outgoing
@@ -158,7 +158,8 @@ async def store_letter(
         p = by_id.get(inv.person_id)
         if p is not None:
             roles = [r for r in p.roles if r in {x.id for x in spec.roles}]
-            recipients.append(f"{p.name} ({role_names(spec, roles, 'id')})" if roles else p.name)
+            name = named(p, "id")
+            recipients.append(f"{name} ({role_names(spec, roles, 'id')})" if roles else name)
     organiser_roles = [r for r in organiser.roles if r in {x.id for x in spec.roles}]
     rendered = render(
         "meeting_letter",
@@ -352,7 +353,7 @@ async def invite(
             end=meeting.end_at,
             place=meeting.place,
             agenda=meeting.agenda,
-            organiser=organiser.name,
+            organiser=named(organiser, p.language),
             old_start=old_start or meeting.start_at,
         )
         rows = await rsvp_rows(uow, p, meeting, now)
