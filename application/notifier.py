@@ -233,6 +233,8 @@ class _Batch:
             schedules_meeting=step.invites_to is not None,
             is_meeting=step.mode is StepMode.MEETING,
             meeting_start=meeting.start_at if meeting else None,
+            meeting_end=meeting.end_at if meeting else None,
+            note=step.note,
         )
         rows: list[list[dict[str, str]]]
         if step.disposition:

@@ -3,7 +3,8 @@ language, and outbox payloads for a text (with buttons) or a reply to one person
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import html
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from messages.render import label, render
@@ -41,6 +42,12 @@ def named(person: Person, lang: str) -> str:
         person.salutation or "", "salutation_none"
     )
     return f"{label(key, lang)} {person.name}".strip()
+
+
+def refusal_sentence(code: str, params: Mapping[str, Any], lang: str = "en") -> str:
+    """A refusal as plain text for the server console: what went wrong and what to do."""
+    rendered = render("refusal", lang, code=code, params=dict(params))
+    return html.unescape(rendered).removeprefix("⚠️").strip()
 
 
 def text(payload_text: str, buttons: list[list[dict[str, str]]] | None = None) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from application.context import PROMPT_TTL, AppContext
 from application.meetings.access import must_be_open, organised
 from application.meetings.invitations import ics_document, post_to_group
-from application.meetings.outbox import button, meeting_title, send, send_files
+from application.meetings.outbox import button, send, send_files
 from application.texts import named
 from messages.render import label
 from storage.bot_uow import BotUnitOfWork
@@ -73,7 +73,7 @@ async def cancel_meeting(
                 p,
                 "meeting_cancelled",
                 now,
-                title=meeting_title(meeting),
+                agenda=meeting.agenda,
                 start=meeting.start_at,
                 by=named(person, p.language),
                 reason=reason,

@@ -250,8 +250,8 @@ def group_summary(meeting: Meeting, people: dict[str, Person]) -> str:
         "meeting_group",
         "id",
         status=meeting.status.value,
-        title=meeting_title(meeting),
         start=meeting.start_at,
+        end=meeting.end_at,
         place=meeting.place,
         agenda=meeting.agenda,
         reason=meeting.cancel_reason or "",
@@ -347,7 +347,6 @@ async def invite(
             "meeting_invitation",
             p.language,
             kind=kind,
-            title=meeting_title(meeting),
             number=meeting.letter_number,
             start=meeting.start_at,
             end=meeting.end_at,
@@ -366,7 +365,5 @@ async def invite(
     unjoined = await uow.meetings.unjoined([i.person_id for i in meeting.invitees])
     if unjoined:
         names = [by_id[pid].name for pid in unjoined if pid in by_id]
-        await send(
-            uow, organiser, "meeting_unreachable", now, title=meeting_title(meeting), names=names
-        )
+        await send(uow, organiser, "meeting_unreachable", now, agenda=meeting.agenda, names=names)
         await uow.meetings.mark_unreachable_told(meeting.id, sorted(unjoined))

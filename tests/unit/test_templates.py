@@ -36,6 +36,8 @@ TASK = {
     "schedules_meeting": False,
     "is_meeting": False,
     "meeting_start": None,
+    "meeting_end": None,
+    "note": "Dipimpin oleh Camat",
 }
 SAMPLES: dict[str, dict[str, Any]] = {
     "task_assigned": TASK,
@@ -157,6 +159,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
                 "budget_minutes": 240,
                 "assignee": "Dewi",
                 "to_role": "Sekretaris",
+                "warnings": ["Apabila data tidak lengkap, pelaporan terhambat"],
             }
             for k in ("heads_up", "due", "repeat", "escalated_to_you", "you_were_escalated")
         ]
@@ -189,7 +192,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
 }
 
 END = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)
-MEETING = {"title": "Rapat: Pembahasan", "start": WHEN, "place": "Aula <Kecamatan>"}
+MEETING = {"agenda": "Pembahasan", "start": WHEN, "place": "Aula <Kecamatan>"}
 SAMPLES.update(
     {
         "meeting_prompt": {"stage": "time", "day": "Senin, 30 November 2026", "minutes": 120},
@@ -208,14 +211,13 @@ SAMPLES.update(
             "kind": "rescheduled",
             "number": "005/001/Kec/XI/2026",
             "end": END,
-            "agenda": "Pembahasan",
-            "organiser": "Budi",
+            "organiser": "Bapak Budi",
             "old_start": END,
         },
         "meeting_group": {
             **MEETING,
             "status": "scheduled",
-            "agenda": "Pembahasan",
+            "end": END,
             "reason": "",
             "answered": 3,
             "total": 5,
@@ -225,7 +227,7 @@ SAMPLES.update(
             "pending": ["Rina", "Budi"],
         },
         "meeting_cancelled": {**MEETING, "by": "Budi", "reason": "Camat dinas luar"},
-        "meeting_rsvp_prompt": {"kind": "reason", "title": "Rapat"},
+        "meeting_rsvp_prompt": {"kind": "reason", "agenda": "Pembahasan"},
         "meeting_rsvp_saved": {**MEETING, "rsvp": "delegated", "text": "Joko"},
         "meeting_rsvp_group": {},
         "meeting_reminder": {**MEETING, "lead": 1440, "pending": True},
@@ -238,8 +240,8 @@ SAMPLES.update(
             "name": "notulen.pdf",
         },
         "meeting_held": {"present": 4, "total": 5, "step_no": 5},
-        "meeting_unreachable": {"title": "Rapat", "names": ["Rina"]},
-        "meeting_group_failed": {"title": "Rapat", "reason": "bot was kicked"},
+        "meeting_unreachable": {"agenda": "Pembahasan", "names": ["Rina"]},
+        "meeting_group_failed": {"agenda": "Pembahasan", "reason": "bot was kicked"},
         "meeting_letter": {
             "org": "Kecamatan Contoh",
             "number": "005/001/Kec/XI/2026",
