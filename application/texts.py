@@ -46,7 +46,7 @@ def named(person: Person, lang: str) -> str:
 
 def refusal_sentence(code: str, params: Mapping[str, Any], lang: str = "en") -> str:
     """A refusal as plain text for the server console: what went wrong and what to do."""
-    rendered = render("refusal", lang, code=code, params=dict(params))
+    rendered = render("refusal", lang, code=code, params=dict(params), console=True)
     return html.unescape(rendered).removeprefix("⚠️").strip()
 
 
