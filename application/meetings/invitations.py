@@ -127,7 +127,7 @@ async def send_invitations(ctx: AppContext, person: Person, outside_ok: bool) ->
                     "ack_done",
                     step_no=step.no,
                     step_title=step_title(step, person.language),
-                    name=person.name,
+                    name=named(person, person.language),
                     waiting=0,
                 )
             ]
