@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from application.texts import role_names, step_output, step_title, text
+from application.texts import named, role_names, step_output, step_title, text
 from messages.render import label, render
 from storage.bot_uow import BotUnitOfWork
 from storage.messaging import Outgoing
@@ -125,11 +125,12 @@ class _Batch:
         self.run = run
         self.spec = spec
 
-    def name(self, person_id: str | None) -> str:
+    def name(self, person_id: str | None, lang: str) -> str:
+        """The person as messages in `lang` name them ("Ibu Siti Rahmawati")."""
         if person_id is None:
             return "Administrator"
         person = self.people.get(person_id)
-        return person.name if person else "?"
+        return named(person, lang) if person else "?"
 
     async def to_person(self, person: Person, payload: dict[str, Any], kind: str = "text") -> None:
         await self.uow.messaging.enqueue(
@@ -157,7 +158,7 @@ class _Batch:
                 person.language,
                 step_no=doc.step_no or 0,
                 name=doc.name,
-                by=self.name(doc.uploaded_by),
+                by=self.name(doc.uploaded_by, person.language),
             )
             await self.to_person(person, {"document_id": doc.id, "caption": caption}, "document")
 
@@ -178,7 +179,7 @@ class _Batch:
                     lang,
                     run_title=self.run.title,
                     sop_title=self.spec.title,
-                    by=self.name(event.actor_id),
+                    by=self.name(event.actor_id, lang),
                     steps=len(self.spec.steps),
                     minutes=self.spec.total_minutes,
                 )
@@ -228,10 +229,12 @@ class _Batch:
             requires_document=step.requires_document,
             next_actor=next_actor(self.spec, step, lang),
             return_note=returned[-1].note if returned else None,
-            returned_by=self.name(returned[-1].actor_id) if returned else "",
+            returned_by=self.name(returned[-1].actor_id, lang) if returned else "",
             schedules_meeting=step.invites_to is not None,
             is_meeting=step.mode is StepMode.MEETING,
             meeting_start=meeting.start_at if meeting else None,
+            meeting_end=meeting.end_at if meeting else None,
+            note=step.note,
         )
         rows: list[list[dict[str, str]]]
         if step.disposition:
@@ -283,7 +286,7 @@ class _Batch:
         assert event.step_no is not None and event.step_instance_id is not None
         step = self.spec.step(event.step_no)
         parts = self.run.assignments_of(event.step_instance_id)
-        by = ", ".join(self.name(a.person_id) for a in parts if a.status is AssignmentStatus.DONE)
+        done_by = [a.person_id for a in parts if a.status is AssignmentStatus.DONE]
         outcome = str(event.data.get("outcome", "done"))
         docs = self.run.documents_of_step(step.no)
         for role in step.notify:
@@ -303,13 +306,15 @@ class _Batch:
                             step_no=step.no,
                             step_title=step_title(step, lang),
                             outcome=outcome,
-                            by=by,
+                            by=", ".join(self.name(pid, lang) for pid in done_by),
                             note=event.note,
                             docs_count=len(docs),
                         )
                     ),
                 )
                 await self.documents(person, docs)
+        if outcome == "returned":
+            return  # the corrections are for the people concerned, not for the office group
         nxt = [e for e in after if e.kind is EventKind.ASSIGNMENT_ACTIVATED]
         next_no = nxt[0].step_no if nxt else None
         await self.to_group(
@@ -321,10 +326,10 @@ class _Batch:
                     step_no=step.no,
                     step_title=step.title,
                     outcome=outcome,
-                    by=by,
+                    by=", ".join(self.name(pid, "id") for pid in done_by),
                     next_step_no=next_no,
                     next_step_title=self.spec.step(next_no).title if next_no else "",
-                    next_by=", ".join(self.name(e.person_id) for e in nxt),
+                    next_by=", ".join(self.name(e.person_id, "id") for e in nxt),
                 )
             )
         )
@@ -341,7 +346,7 @@ class _Batch:
                     person.language,
                     step_no=event.step_no,
                     run_title=self.run.title,
-                    to_name=self.name(str(event.data.get("to_person_id"))),
+                    to_name=self.name(str(event.data.get("to_person_id")), person.language),
                 )
             ),
         )
@@ -381,7 +386,7 @@ class _Batch:
                             "run_cancelled",
                             person.language,
                             run_title=self.run.title,
-                            by=self.name(event.actor_id),
+                            by=self.name(event.actor_id, person.language),
                             reason=event.note or "",
                         )
                     ),
@@ -392,7 +397,7 @@ class _Batch:
                     "run_cancelled",
                     "id",
                     run_title=self.run.title,
-                    by=self.name(event.actor_id),
+                    by=self.name(event.actor_id, "id"),
                     reason=event.note or "",
                 )
             )

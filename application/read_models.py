@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from application.context import AppContext
-from application.texts import step_title
+from application.texts import named, step_title
 from storage.bot_uow import BotUnitOfWork
 from workflow.model import EventKind, Person, Run
 from workflow.office_calendar import OfficeCalendar
@@ -88,7 +88,9 @@ async def desk(
                 step_title=step_title(step, person.language),
                 due=a.due_at,
                 overdue_minutes=late,
-                assignee=people[a.person_id].name if a.person_id in people else "?",
+                assignee=(
+                    named(people[a.person_id], person.language) if a.person_id in people else "?"
+                ),
             )
             if a.person_id == person.id:
                 result.mine.append(entry)

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from application.read_models import SpecCache, desk
-from application.texts import reply, role_names, step_title
+from application.texts import named, reply, role_names, step_title
 from storage.bot_uow import BotUnitOfWork
 from storage.timers import DueTimer
 from workflow.model import Person, Run
@@ -139,10 +139,23 @@ class Reminders:
             level, above = supervisors(spec, a.role, timer.seq, people, a.person_id)
             if not above:
                 return True  # nobody above: the chain ends here
-            role = role_names(spec, [above[0][1]], "id")
             for sup, _ in above:
-                items[sup.id].append(item(sup, "escalated_to_you", assignee=assignee.name))
-            items[assignee.id].append(item(assignee, "you_were_escalated", to_role=role))
+                items[sup.id].append(
+                    item(
+                        sup,
+                        "escalated_to_you",
+                        assignee=named(assignee, sup.language),
+                        warnings=spec.identity.peringatan,
+                    )
+                )
+            items[assignee.id].append(
+                item(
+                    assignee,
+                    "you_were_escalated",
+                    to_role=role_names(spec, [above[0][1]], assignee.language),
+                    warnings=spec.identity.peringatan,
+                )
+            )
             if escalation_role(spec, a.role, level + 1) is None:
                 return True
             nxt = follow_up(kind, level, now, spec.reminders, self.calendar)

@@ -15,7 +15,7 @@ from typing import Any
 
 from application.context import PROMPT_TTL, AppContext
 from application.notifier import Ack, Notifier, next_actor
-from application.texts import reply, role_names, step_output, step_title, text
+from application.texts import named, reply, role_names, step_output, step_title, text
 from messages.render import label, render
 from storage.bot_uow import BotUnitOfWork
 from storage.messaging import ButtonToken, Outgoing, PendingInput
@@ -102,7 +102,7 @@ def ack_done(person: Person) -> Ack:
                 "ack_done",
                 step_no=step.no,
                 step_title=step_title(step, lang),
-                name=person.name,
+                name=named(person, lang),
                 waiting=waiting,
             )
         ]

@@ -1,12 +1,13 @@
-"""Small text helpers shared by the use cases: names of steps and roles in the reader's
+"""Small text helpers shared by the use cases: names of steps, roles and people in the reader's
 language, and outbox payloads for a text (with buttons) or a reply to one person."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import html
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from messages.render import render
+from messages.render import label, render
 from storage.messaging import Outgoing
 from workflow.model import Person
 from workflow.spec import SopDefinition, Step
@@ -29,6 +30,24 @@ def role_names(spec: SopDefinition, roles: Sequence[str], lang: str) -> str:
         role = spec.role(rid)
         names.append(role.name_en if lang == "en" and role.name_en else role.name)
     return ", ".join(names)
+
+
+def named(person: Person, lang: str) -> str:
+    """How a message names or addresses an official: "Ibu Siti Rahmawati", "Bapak Budi".
+
+    The salutation comes from the organisation file; without one Indonesian says "Bapak/Ibu",
+    English the bare name.
+    """
+    key = {"Bapak": "salutation_bapak", "Ibu": "salutation_ibu"}.get(
+        person.salutation or "", "salutation_none"
+    )
+    return f"{label(key, lang)} {person.name}".strip()
+
+
+def refusal_sentence(code: str, params: Mapping[str, Any], lang: str = "en") -> str:
+    """A refusal as plain text for the server console: what went wrong and what to do."""
+    rendered = render("refusal", lang, code=code, params=dict(params), console=True)
+    return html.unescape(rendered).removeprefix("⚠️").strip()
 
 
 def text(payload_text: str, buttons: list[list[dict[str, str]]] | None = None) -> dict[str, Any]:

@@ -179,6 +179,7 @@ def cmd_runs_start(args: argparse.Namespace, settings: Settings) -> int:
 
     async def main() -> int:
         from application.notifier import Notifier
+        from application.texts import refusal_sentence
         from scheduler.planner import TimerPlanner
         from workflow.errors import Refused
         from workflow.office_calendar import OfficeCalendar
@@ -196,7 +197,8 @@ def cmd_runs_start(args: argparse.Namespace, settings: Settings) -> int:
                 try:
                     out = await svc.start_run(StartRun(org.id, args.sop, args.title, None), uow)
                 except Refused as refusal:
-                    raise CliError(f"refused: {refusal}") from None
+                    sentence = refusal_sentence(refusal.code, refusal.params)
+                    raise CliError(f"refused: {sentence}") from None
                 first = out.activated[0]
                 who = await uow.people.get(first.person_id)
         finally:

@@ -7,6 +7,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from application import office, runs
+from application.texts import named
 from handlers.context import bot_context, member, say, whoami
 
 
@@ -34,7 +35,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         update,
         "welcome",
         person.language,
-        name=person.name,
+        name=named(person, person.language),
         roles=office.describe_roles(ctx, person),
         org=joined.org.name,
     )

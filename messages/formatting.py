@@ -2,7 +2,8 @@
 
 Month and weekday names are spelled out here rather than taken from the process locale, so the
 output is the same on every server. Indonesian follows the PUEBI style: "Senin, 30 November
-2026 pukul 10.00 WIB" (a dot between hours and minutes). Standard library only.
+2026 pukul 10.00 WIB" (a dot between hours and minutes; an en dash between the two ends of a
+span, "pukul 09.00–11.00 WIB"). Standard library only.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ __all__ = [
     "SUPPORTED_LANGUAGES",
     "format_date_long",
     "format_datetime_long",
+    "format_datetime_range",
     "format_duration",
     "format_wib",
     "zone_label",
@@ -113,6 +115,25 @@ def format_datetime_long(dt: datetime, lang: str = "id", tz: str = _DEFAULT_TZ) 
     if lang == "id":
         return f"{day} pukul {local:%H.%M} {label}"
     return f"{day} at {local:%H:%M} {label}"
+
+
+def format_datetime_range(
+    start: datetime, end: datetime, lang: str = "id", tz: str = _DEFAULT_TZ
+) -> str:
+    """Long form of a span: ``"Selasa, 1 Desember 2026 pukul 09.00–11.00 WIB"``.
+
+    In English: ``"Tuesday, 1 December 2026 at 09:00–11:00 WIB"``. A span over several days
+    names both ends in full: ``"Senin, ... pukul 15.00 WIB – Selasa, ... pukul 09.00 WIB"``.
+    """
+    _check_language(lang)
+    local_start, label = _to_local(start, tz)
+    local_end, _ = _to_local(end, tz)
+    if local_start.date() != local_end.date():
+        return f"{format_datetime_long(start, lang, tz)} – {format_datetime_long(end, lang, tz)}"
+    day = format_date_long(local_start.date(), lang)
+    if lang == "id":
+        return f"{day} pukul {local_start:%H.%M}–{local_end:%H.%M} {label}"
+    return f"{day} at {local_start:%H:%M}–{local_end:%H:%M} {label}"
 
 
 def format_duration(minutes: int, lang: str = "id") -> str:

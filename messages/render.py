@@ -19,6 +19,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from messages.formatting import (
     format_date_long,
     format_datetime_long,
+    format_datetime_range,
     format_duration,
     format_wib,
     zone_label,
@@ -63,6 +64,7 @@ def environment() -> Environment:
     )
     env.filters["wib"] = _short
     env.filters["when"] = _when
+    env.filters["span"] = _span
     env.filters["duration"] = _duration
     env.filters["day"] = _day
     env.filters["clock"] = _clock
@@ -77,6 +79,11 @@ def _short(value: datetime) -> str:
 
 def _when(value: datetime, lang: str = DEFAULT_LANGUAGE) -> str:
     return format_datetime_long(value, _lang(lang), _office_tz)
+
+
+def _span(start: datetime, end: datetime, lang: str = DEFAULT_LANGUAGE) -> str:
+    """From `start` to `end` in office time: "Selasa, 1 Desember 2026 pukul 09.00–11.00 WIB"."""
+    return format_datetime_range(start, end, _lang(lang), _office_tz)
 
 
 def _day(value: datetime, lang: str = DEFAULT_LANGUAGE) -> str:

@@ -4,12 +4,14 @@
     group_chat_id: -1001234567890        # optional
     people:
       - {name: "Drs. Ahmad", roles: [camat], admin: true, telegram_id: 1001, nip: "1970..."}
-      - {name: "Siti", roles: [sekretaris], language: en}
+      - {name: "Siti", roles: [sekretaris], language: en, salutation: Ibu}
 
 Role ids must be roles of the SOP definitions given. Importing again updates: a person is
 matched by NIP when the file gives one, else by name, within the organisation; nobody is
-duplicated. People missing from the file are made inactive, never deleted, because the history
-of runs refers to them. Everything is written in one transaction, or nothing on any refusal.
+duplicated. `salutation` (Bapak or Ibu, optional) is how messages address and name the person
+("Ibu Siti"); without it they say "Bapak/Ibu Siti". People missing from the file are made
+inactive, never deleted, because the history of runs refers to them. Everything is written
+in one transaction, or nothing on any refusal.
 """
 
 from __future__ import annotations
@@ -41,6 +43,13 @@ class PersonEntry(_Strict):
     telegram_id: int | None = None
     nip: str | None = Field(default=None, max_length=32)
     language: Literal["id", "en"] = "id"
+    salutation: Literal["Bapak", "Ibu"] | None = None
+
+    @field_validator("salutation", mode="before")
+    @classmethod
+    def _salutation_any_case(cls, value: Any) -> Any:
+        # "bapak", "IBU": the word is what matters, not how the file spells its case.
+        return value.strip().capitalize() if isinstance(value, str) else value
 
     @field_validator("nip", mode="before")
     @classmethod
@@ -206,6 +215,7 @@ async def import_organisation(
                         entry.telegram_id if entry.telegram_id is not None else kept_telegram_id
                     ),
                     language=entry.language,
+                    salutation=entry.salutation,
                     active=True,
                     digest=old.digest if old is not None else False,  # the person's own choice
                 )

@@ -384,6 +384,7 @@ def _person_row(p: Person) -> RowDict:
         "roles": sorted(p.roles),
         "is_admin": p.is_admin,
         "language": p.language,
+        "salutation": p.salutation,
         "active": p.active,
         "digest": p.digest,
     }
@@ -399,6 +400,7 @@ def _person_from(row: Row[Any]) -> Person:
         nip=row.nip,
         telegram_id=row.telegram_id,
         language=row.language,
+        salutation=row.salutation,
         active=row.active,
         digest=row.digest,
     )

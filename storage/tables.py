@@ -125,6 +125,7 @@ class PersonRow(Base):
     roles: Mapped[list[str]] = mapped_column(default=list)
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     language: Mapped[str] = mapped_column(String(8), default="id")
+    salutation: Mapped[str | None] = mapped_column(String(16))  # "Bapak" / "Ibu"; None: unknown
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     digest: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -303,6 +303,7 @@ class Person:
     language: str = "id"
     active: bool = True
     digest: bool = False  # wants the morning digest (/pengingat)
+    salutation: str | None = None  # "Bapak" or "Ibu" from the org file; None: not given
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from __future__ import annotations
 from application.context import PROMPT_TTL, AppContext
 from application.meetings.access import must_be_open, organised
 from application.meetings.invitations import ics_document, post_to_group
-from application.meetings.outbox import button, meeting_title, send, send_files
+from application.meetings.outbox import button, send, send_files
+from application.texts import named
 from messages.render import label
 from storage.bot_uow import BotUnitOfWork
 from workflow.meetings import MeetingStatus, clean_text
@@ -72,9 +73,9 @@ async def cancel_meeting(
                 p,
                 "meeting_cancelled",
                 now,
-                title=meeting_title(meeting),
+                agenda=meeting.agenda,
                 start=meeting.start_at,
-                by=person.name,
+                by=named(person, p.language),
                 reason=reason,
             )
             await send_files(uow, meeting, [ics.id], now, person_id=p.id)

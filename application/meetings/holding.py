@@ -120,7 +120,7 @@ async def start_meeting(ctx: AppContext, person: Person, meeting_id: str) -> Non
             now,
             rows,
             kind="attendance",
-            title="",
+            agenda="",
             start=meeting.start_at,
             place=meeting.place,
         )

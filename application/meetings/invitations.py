@@ -22,7 +22,7 @@ from application.meetings.access import (
 )
 from application.meetings.outbox import Rows, button, meeting_title, send, send_files
 from application.meetings.scheduling import current_draft, office_tz, start_of
-from application.texts import reply, role_names, step_title, text
+from application.texts import named, reply, role_names, step_title, text
 from messages.render import label, render
 from storage.bot_uow import BotUnitOfWork
 from storage.messaging import Outgoing
@@ -127,7 +127,7 @@ async def send_invitations(ctx: AppContext, person: Person, outside_ok: bool) ->
                     "ack_done",
                     step_no=step.no,
                     step_title=step_title(step, person.language),
-                    name=person.name,
+                    name=named(person, person.language),
                     waiting=0,
                 )
             ]
@@ -158,7 +158,8 @@ async def store_letter(
         p = by_id.get(inv.person_id)
         if p is not None:
             roles = [r for r in p.roles if r in {x.id for x in spec.roles}]
-            recipients.append(f"{p.name} ({role_names(spec, roles, 'id')})" if roles else p.name)
+            name = named(p, "id")
+            recipients.append(f"{name} ({role_names(spec, roles, 'id')})" if roles else name)
     organiser_roles = [r for r in organiser.roles if r in {x.id for x in spec.roles}]
     rendered = render(
         "meeting_letter",
@@ -249,8 +250,8 @@ def group_summary(meeting: Meeting, people: dict[str, Person]) -> str:
         "meeting_group",
         "id",
         status=meeting.status.value,
-        title=meeting_title(meeting),
         start=meeting.start_at,
+        end=meeting.end_at,
         place=meeting.place,
         agenda=meeting.agenda,
         reason=meeting.cancel_reason or "",
@@ -346,13 +347,12 @@ async def invite(
             "meeting_invitation",
             p.language,
             kind=kind,
-            title=meeting_title(meeting),
             number=meeting.letter_number,
             start=meeting.start_at,
             end=meeting.end_at,
             place=meeting.place,
             agenda=meeting.agenda,
-            organiser=organiser.name,
+            organiser=named(organiser, p.language),
             old_start=old_start or meeting.start_at,
         )
         rows = await rsvp_rows(uow, p, meeting, now)
@@ -365,7 +365,5 @@ async def invite(
     unjoined = await uow.meetings.unjoined([i.person_id for i in meeting.invitees])
     if unjoined:
         names = [by_id[pid].name for pid in unjoined if pid in by_id]
-        await send(
-            uow, organiser, "meeting_unreachable", now, title=meeting_title(meeting), names=names
-        )
+        await send(uow, organiser, "meeting_unreachable", now, agenda=meeting.agenda, names=names)
         await uow.meetings.mark_unreachable_told(meeting.id, sorted(unjoined))

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from application.context import PROMPT_TTL, AppContext
 from application.meetings.access import must_be_open
-from application.meetings.outbox import meeting_title, send
+from application.meetings.outbox import send
 from storage.bot_uow import BotUnitOfWork
 from workflow.errors import Refused
 from workflow.meetings import Meeting, Rsvp, answer
@@ -44,7 +44,7 @@ async def _saved(
         "meeting_rsvp_saved",
         now,
         rsvp=choice.value,
-        title=meeting_title(meeting),
+        agenda=meeting.agenda,
         start=meeting.start_at,
         text=detail,
     )
@@ -75,7 +75,7 @@ async def answer_invitation(
                 "meeting_rsvp_prompt",
                 now,
                 kind="reason" if kind == AWAIT_REASON else "delegate",
-                title=meeting_title(meeting),
+                agenda=meeting.agenda,
             )
         await uow.commit()
 

@@ -14,7 +14,7 @@ from application.context import AppContext
 from application.meetings.access import organiser_assignment
 from application.meetings.holding import start_rows
 from application.meetings.invitations import group_summary, post_to_group, rsvp_rows
-from application.meetings.outbox import meeting_title, send
+from application.meetings.outbox import send
 from storage.bot_uow import BotUnitOfWork
 from storage.meetings import DueAlarm
 from storage.messaging import Outgoing
@@ -42,7 +42,7 @@ async def fire_alarm(uow: BotUnitOfWork, alarm: DueAlarm, now: datetime) -> int 
                 now,
                 rows,
                 lead=alarm.lead_minutes,
-                title=meeting_title(meeting),
+                agenda=meeting.agenda,
                 start=meeting.start_at,
                 place=meeting.place,
                 pending=pending,
@@ -61,7 +61,7 @@ async def fire_alarm(uow: BotUnitOfWork, alarm: DueAlarm, now: datetime) -> int 
             now,
             rows,
             kind="alarm",
-            title=meeting_title(meeting),
+            agenda=meeting.agenda,
             start=meeting.start_at,
             place=meeting.place,
         )
@@ -110,9 +110,7 @@ async def tell_unreachable(
     organiser = people.get(meeting.organiser_id)
     if organiser is not None:
         names = [people[p].name for p in person_ids if p in people]
-        await send(
-            uow, organiser, "meeting_unreachable", now, title=meeting_title(meeting), names=names
-        )
+        await send(uow, organiser, "meeting_unreachable", now, agenda=meeting.agenda, names=names)
     await uow.meetings.mark_unreachable_told(meeting_id, person_ids)
     return organiser is not None
 
@@ -129,9 +127,7 @@ async def tell_group_failed(
     if organiser is None:
         return False
     reason = error.split(": ", 1)[-1][:120] or "?"
-    await send(
-        uow, organiser, "meeting_group_failed", now, title=meeting_title(meeting), reason=reason
-    )
+    await send(uow, organiser, "meeting_group_failed", now, agenda=meeting.agenda, reason=reason)
     return True
 
 

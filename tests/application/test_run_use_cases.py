@@ -63,7 +63,8 @@ starters: [pimpinan]
 steps:
   - {no: 1, title: Disposisi telaah, actors: [pimpinan], minutes: 15, output: Disposisi,
      disposition: true}
-  - {no: 2, title: Susun telaahan, actors: [penelaah], minutes: 120, output: Telaahan}
+  - {no: 2, title: Susun telaahan, actors: [penelaah], minutes: 120, output: Telaahan,
+     note: Sertakan data pendukung}
   - {no: 3, title: Periksa telaahan, actors: [pimpinan], minutes: 30, output: Telaahan,
      decision: {return_to: 2, note_required: true}}
 """
@@ -79,6 +80,14 @@ organisation: Kantor Telaah
 people:
   - {name: Putri, roles: [pimpinan], telegram_id: 4001}
   - {name: Rudi, roles: [penelaah], telegram_id: 4002}
+  - {name: Tono, roles: [tamu], telegram_id: 4003}
+"""
+REVIEW_ORG_WITH_GROUP = """\
+organisation: Kantor Telaah
+group_chat_id: -1004000
+people:
+  - {name: Putri, salutation: Ibu, roles: [pimpinan], telegram_id: 4001}
+  - {name: Rudi, salutation: bapak, roles: [penelaah], telegram_id: 4002}
   - {name: Tono, roles: [tamu], telegram_id: 4003}
 """
 MONDAY_9_WIB = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -306,3 +315,48 @@ async def test_an_upload_is_checked_by_content_then_attached_to_the_open_step(
     assert attached is not None and len(attached.document_ids) == 1
     saved = _texts_to(await letter.outbox(), "Sari")
     assert len(saved) == 1 and "jawaban.pdf" in saved[0]
+
+
+async def test_officials_are_named_with_their_salutation_and_the_step_note_is_in_the_task(
+    tmp_path: Path,
+) -> None:
+    async with _office(tmp_path, REVIEW, REVIEW_ORG_WITH_GROUP, "uji-periksa", "Putri") as office:
+        putri, rudi = office.people["Putri"], office.people["Rudi"]
+        assert (putri.salutation, rudi.salutation, office.people["Tono"].salutation) == (
+            "Ibu",
+            "Bapak",
+            None,
+        )
+        started = await office.outbox()
+        assert any("dimulai oleh Ibu Putri" in t for to, t in started if to == "?")
+        await runs.dispose(office.ctx, putri, await office.assignment_of("Putri"), "biasa")
+        messages = await office.outbox()
+        group = [t for to, t in messages if to == "?"]
+        assert any("telah diselesaikan oleh Ibu Putri" in t for t in group), group
+        task = _texts_to(messages, "Rudi")
+        assert len(task) == 1 and "Keterangan: Sertakan data pendukung" in task[0]
+        await runs.complete(office.ctx, rudi, await office.assignment_of("Rudi"))
+        thanks = _texts_to(await office.outbox(), "Rudi")
+        assert any("Terima kasih, Bapak Rudi." in t for t in thanks), thanks
+
+
+async def test_a_return_goes_to_the_people_concerned_not_to_the_office_group(
+    tmp_path: Path,
+) -> None:
+    async with _office(tmp_path, REVIEW, REVIEW_ORG_WITH_GROUP, "uji-periksa", "Putri") as office:
+        putri, rudi = office.people["Putri"], office.people["Rudi"]
+        await runs.dispose(office.ctx, putri, await office.assignment_of("Putri"), "biasa")
+        await runs.complete(office.ctx, rudi, await office.assignment_of("Rudi"))
+        decision = await office.assignment_of("Putri")
+        await runs.ask_for_input(office.ctx, putri, decision, AWAIT_RETURN_NOTE)
+        await office.outbox()
+
+        await runs.return_with_note(office.ctx, putri, decision, "Tambahkan tabel")
+
+        messages = await office.outbox()
+        assert [t for to, t in messages if to == "?"] == []  # nothing in the office group
+        task = _texts_to(messages, "Rudi")
+        assert len(task) == 1
+        assert "Dikembalikan untuk perbaikan</b> oleh Ibu Putri" in task[0]
+        assert "Tambahkan tabel" in task[0]
+        assert not any("Tambahkan tabel" in t for t in _texts_to(messages, "Tono"))

@@ -287,7 +287,7 @@ async def test_meeting_invite_rsvp_reminders_reschedule_and_minutes(office: Offi
     clock.now = datetime(2026, 12, 2, 10, 0, tzinfo=WIB).astimezone(UTC)
     await runtime.meetings.alarms()
     alarm = await with_button(emu, BUDI, MEETING_START[0], mark)
-    assert "Waktunya rapat" in (alarm.text or "")
+    assert "Rapat segera dimulai" in (alarm.text or "")
     mark = await tap(emu, BUDI, alarm, MEETING_START[0])
     attendance = await with_button(emu, BUDI, "💾 Simpan kehadiran", mark)
     mark = await tap(emu, BUDI, attendance, "💾 Simpan kehadiran")
@@ -297,7 +297,7 @@ async def test_meeting_invite_rsvp_reminders_reschedule_and_minutes(office: Offi
     await emu.wait_for_message(BUDI, "Notulen tersimpan", since=mark, timeout=TIMEOUT)
     mark = emu.mark()
     emu.send_document(BUDI, "draf.pdf", sample_pdf("Draf"), "application/pdf")
-    await emu.wait_for_message(BUDI, "Rapat selesai dicatat", since=mark, timeout=TIMEOUT)
+    await emu.wait_for_message(BUDI, "Rapat telah dicatat", since=mark, timeout=TIMEOUT)
     # Step 5 is done: step 6 goes to the SAKIP team members, the minutes are in the record.
     await emu.wait_for_message(DEWI, "Step 6/14", since=mark, timeout=TIMEOUT)
     async with runtime.ctx.uow_factory() as uow:

@@ -57,4 +57,21 @@ def test_runs_start_from_the_console(data_dir: Path, capsys: pytest.CaptureFixtu
     out = capsys.readouterr().out
     assert "Triwulan IV 2026" in out and "Drs. Ahmad Suryana" in out
     assert main(["runs", "start", "--sop", "tidak-ada", "--title", "x"]) == 1
-    assert "unknown_sop" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert 'Unknown SOP "tidak-ada". See the SOPs this deployment runs with' in err
+    assert "unknown_sop" not in err
+
+
+def test_a_refused_start_says_what_to_do_not_an_internal_code(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    org = data_dir / "org.yaml"
+    without_camat = [line for line in org.read_text().splitlines() if "[camat]" not in line]
+    org.write_text("\n".join(without_camat) + "\n", encoding="utf-8")
+    assert main(["org", "import", str(org)]) == 0
+    capsys.readouterr()
+    args = ["runs", "start", "--sop", "pengukuran-kinerja", "--title", "Triwulan IV 2026"]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "Nobody holds the role Camat yet" in err and "kinerja-bot org import" in err
+    assert "role_without_holder" not in err and "role=" not in err

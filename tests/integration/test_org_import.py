@@ -145,3 +145,27 @@ async def test_a_telegram_account_can_move_between_people(
         budi = await uow.people.by_telegram_id(1002)
     assert siti is not None and siti.name == "Siti"
     assert budi is not None and budi.name == "Budi"
+
+
+async def test_a_salutation_is_read_in_any_case_stored_and_changed_by_a_reimport(
+    db: Database, sop: LoadedDefinition, org: Org
+) -> None:
+    assert org.people["Siti"].salutation is None  # not in the file: messages say "Bapak/Ibu"
+    with_salutations = SAMPLE_ORG.replace(
+        '{name: "Siti", roles:', '{name: "Siti", salutation: ibu, roles:'
+    ).replace('{name: "Budi", roles:', '{name: "Budi", salutation: Bapak, roles:')
+    report = await import_organisation(db.uow, with_salutations, sop)
+    assert (report.created, report.updated) == (0, 2)
+    async with db.uow() as uow:
+        siti = await uow.people.get(org.people["Siti"].id)
+        budi = await uow.people.get(org.people["Budi"].id)
+    assert siti is not None and siti.salutation == "Ibu"
+    assert budi is not None and budi.salutation == "Bapak"
+
+
+async def test_a_salutation_other_than_bapak_or_ibu_is_refused_by_name(
+    db: Database, sop: LoadedDefinition
+) -> None:
+    bad = SAMPLE_ORG.replace('{name: "Siti", roles:', '{name: "Siti", salutation: Tuan, roles:')
+    with pytest.raises(OrgImportError, match=r"person 'Siti': salutation"):
+        await import_organisation(db.uow, bad, sop)

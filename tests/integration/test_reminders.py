@@ -36,6 +36,8 @@ roles:
   - {id: sekretaris, name: Sekretaris, supervisor: kepala}
   - {id: staf, name: Staf, supervisor: sekretaris}
 starters: [kepala]
+identity:
+  peringatan: ["Apabila laporan terlambat, rapat evaluasi tertunda"]
 reminders:
   {heads_up_share: 0.8, repeat_every_minutes: 60, repeat_cap: 2, escalate_after_minutes: 120}
 steps:
@@ -47,7 +49,7 @@ organisation: Kantor Uji
 people:
   - {name: Kepala, roles: [kepala], admin: true, telegram_id: 2001}
   - {name: Sekretaris, roles: [sekretaris], telegram_id: 2002}
-  - {name: Staf, roles: [staf], telegram_id: 2003}
+  - {name: Staf, salutation: Ibu, roles: [staf], telegram_id: 2003}
   - {name: Staf Dua, roles: [staf], telegram_id: 2004}
 """
 
@@ -166,6 +168,21 @@ async def test_heads_up_due_repeats_and_escalation_in_office_time(office: Office
     assert await office.sweep("2026-12-01 10:00") == []  # nobody above the Kepala
     async with office.factory() as uow:
         assert await uow.timers.pending_count() == 0
+
+
+async def test_the_escalation_names_the_late_official_and_carries_the_sops_warning(
+    office: Office,
+) -> None:
+    await office.setup()
+    for when in ("2026-11-30 09:12", "2026-11-30 10:00", "2026-11-30 11:00"):
+        for message in await office.sweep(when):
+            assert "Peringatan SOP" not in message["text"]  # reminders, not escalations
+    noon = await office.sweep("2026-11-30 12:00")
+    to_sek = next(m["text"] for m in noon if m["to"] == "Sekretaris")
+    assert "Ibu Staf terlambat 2 jam" in to_sek
+    assert "Peringatan SOP: Apabila laporan terlambat, rapat evaluasi tertunda." in to_sek
+    to_staf = next(m["text"] for m in noon if m["to"] == "Staf")
+    assert "Peringatan SOP: Apabila laporan terlambat" in to_staf
 
 
 async def test_same_sweep_twice_sends_nothing_twice(office: Office) -> None:

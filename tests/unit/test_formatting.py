@@ -10,6 +10,7 @@ import pytest
 from messages.formatting import (
     format_date_long,
     format_datetime_long,
+    format_datetime_range,
     format_duration,
     format_wib,
 )
@@ -128,3 +129,23 @@ def test_unknown_language_is_refused() -> None:
         format_date_long(date(2026, 11, 30), lang="fr")
     with pytest.raises(ValueError, match="unsupported language 'fr'"):
         format_duration(10, lang="fr")
+
+
+def test_a_meeting_span_on_one_day_names_the_day_once() -> None:
+    start = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # Tuesday 09:00 WIB
+    end = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)
+    assert format_datetime_range(start, end) == "Selasa, 1 Desember 2026 pukul 09.00–11.00 WIB"
+    assert format_datetime_range(start, end, "en") == (
+        "Tuesday, 1 December 2026 at 09:00–11:00 WIB"
+    )
+    assert format_datetime_range(start, end, "id", "Asia/Makassar") == (
+        "Selasa, 1 Desember 2026 pukul 10.00–12.00 WITA"
+    )
+
+
+def test_a_span_over_two_days_names_both_in_full() -> None:
+    start = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # Monday 15:00 WIB
+    end = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # Tuesday 09:00 WIB
+    assert format_datetime_range(start, end) == (
+        "Senin, 30 November 2026 pukul 15.00 WIB – Selasa, 1 Desember 2026 pukul 09.00 WIB"
+    )

@@ -1,8 +1,12 @@
-"""Every message template renders in both languages with the values the handlers pass."""
+"""Every message template renders in both languages with the values the handlers pass, in
+the words an official would use; every refusal the code can raise has its own sentence."""
 
 from __future__ import annotations
 
+import ast
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,6 +40,8 @@ TASK = {
     "schedules_meeting": False,
     "is_meeting": False,
     "meeting_start": None,
+    "meeting_end": None,
+    "note": "Dipimpin oleh Camat",
 }
 SAMPLES: dict[str, dict[str, Any]] = {
     "task_assigned": TASK,
@@ -157,6 +163,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
                 "budget_minutes": 240,
                 "assignee": "Dewi",
                 "to_role": "Sekretaris",
+                "warnings": ["Apabila data tidak lengkap, pelaporan terhambat"],
             }
             for k in ("heads_up", "due", "repeat", "escalated_to_you", "you_were_escalated")
         ]
@@ -189,7 +196,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
 }
 
 END = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)
-MEETING = {"title": "Rapat: Pembahasan", "start": WHEN, "place": "Aula <Kecamatan>"}
+MEETING = {"agenda": "Pembahasan", "start": WHEN, "place": "Aula <Kecamatan>"}
 SAMPLES.update(
     {
         "meeting_prompt": {"stage": "time", "day": "Senin, 30 November 2026", "minutes": 120},
@@ -208,14 +215,13 @@ SAMPLES.update(
             "kind": "rescheduled",
             "number": "005/001/Kec/XI/2026",
             "end": END,
-            "agenda": "Pembahasan",
-            "organiser": "Budi",
+            "organiser": "Bapak Budi",
             "old_start": END,
         },
         "meeting_group": {
             **MEETING,
             "status": "scheduled",
-            "agenda": "Pembahasan",
+            "end": END,
             "reason": "",
             "answered": 3,
             "total": 5,
@@ -225,7 +231,7 @@ SAMPLES.update(
             "pending": ["Rina", "Budi"],
         },
         "meeting_cancelled": {**MEETING, "by": "Budi", "reason": "Camat dinas luar"},
-        "meeting_rsvp_prompt": {"kind": "reason", "title": "Rapat"},
+        "meeting_rsvp_prompt": {"kind": "reason", "agenda": "Pembahasan"},
         "meeting_rsvp_saved": {**MEETING, "rsvp": "delegated", "text": "Joko"},
         "meeting_rsvp_group": {},
         "meeting_reminder": {**MEETING, "lead": 1440, "pending": True},
@@ -238,8 +244,8 @@ SAMPLES.update(
             "name": "notulen.pdf",
         },
         "meeting_held": {"present": 4, "total": 5, "step_no": 5},
-        "meeting_unreachable": {"title": "Rapat", "names": ["Rina"]},
-        "meeting_group_failed": {"title": "Rapat", "reason": "bot was kicked"},
+        "meeting_unreachable": {"agenda": "Pembahasan", "names": ["Rina"]},
+        "meeting_group_failed": {"agenda": "Pembahasan", "reason": "bot was kicked"},
         "meeting_letter": {
             "org": "Kecamatan Contoh",
             "number": "005/001/Kec/XI/2026",
@@ -304,3 +310,174 @@ def test_every_refusal_code_has_its_own_sentence(code: str, lang: str) -> None:
 def test_labels_exist_in_both_languages() -> None:
     for key in ("done", "upload", "approve", "return_", "detail", "sifat_segera"):
         assert label(key, "id") and label(key, "en")
+
+
+# --- the words (issue 10) -------------------------------------------------------------------
+
+TUESDAY_9 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # 09.00 WIB
+TUESDAY_11 = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)
+
+
+def test_a_step_done_is_diselesaikan_oleh_the_official() -> None:
+    ctx = {**SAMPLES["step_ended_notice"], "by": "Ibu Siti Rahmawati"}
+    text = render("step_ended_notice", "id", **ctx)
+    assert "diselesaikan oleh Ibu Siti Rahmawati" in text
+    assert "selesai oleh" not in text
+    group = render("group_progress", "id", **{**SAMPLES["group_progress"], "outcome": "done"})
+    assert "diselesaikan oleh" in group
+
+
+@pytest.mark.parametrize("name", ["run_started", "status", "task_assigned", "reminders"])
+def test_a_time_limit_is_never_called_a_budget(name: str) -> None:
+    assert "anggaran" not in render(name, "id", **SAMPLES[name]).casefold()
+    assert "budget" not in render(name, "en", **SAMPLES[name]).casefold()
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("id", "Selasa, 1 Desember 2026 pukul 09.00–11.00 WIB"),
+        ("en", "Tuesday, 1 December 2026 at 09:00–11:00 WIB"),
+    ],
+)
+@pytest.mark.parametrize("name", ["meeting_invitation", "meeting_confirm", "meeting_group"])
+def test_meeting_times_read_as_one_span(name: str, lang: str, expected: str) -> None:
+    ctx = {**SAMPLES[name], "start": TUESDAY_9, "end": TUESDAY_11, "old_start": TUESDAY_9}
+    text = render(name, lang, **ctx)
+    assert expected in text
+    assert "2026-12-01" not in text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize(
+    "name",
+    [
+        "meeting_invitation",
+        "meeting_group",
+        "meeting_reminder",
+        "meeting_cancelled",
+        "meeting_start",
+        "meeting_rsvp_saved",
+        "meeting_rsvp_prompt",
+    ],
+)
+def test_meeting_texts_name_the_agenda_once(name: str, lang: str) -> None:
+    agenda = "Pembahasan pengukuran kinerja Kecamatan"
+    ctx = {**SAMPLES[name], "agenda": agenda}
+    if name == "meeting_rsvp_saved":
+        ctx["rsvp"] = "attending"
+    text = render(name, lang, **ctx)
+    assert text.count(agenda) == 1
+    assert "Rapat: " not in text
+
+
+@pytest.mark.parametrize(("lang", "word"), [("id", "Keterangan"), ("en", "Note")])
+def test_the_task_shows_the_sops_note_for_the_step(lang: str, word: str) -> None:
+    text = render("task_assigned", lang, **{**TASK, "note": "Dipimpin oleh Camat"})
+    assert f"{word}: Dipimpin oleh Camat" in text
+
+
+def test_the_escalation_carries_the_sops_warning() -> None:
+    text = render("reminders", "id", **SAMPLES["reminders"])
+    assert "Peringatan SOP: Apabila data tidak lengkap, pelaporan terhambat." in text
+
+
+def test_a_meeting_step_task_gives_the_meeting_span() -> None:
+    ctx = {**TASK, "is_decision": False, "is_meeting": True, "meeting_start": TUESDAY_9}
+    text = render("task_assigned", "id", **ctx)
+    assert "Selasa, 1 Desember 2026 pukul 09.00 WIB" in text  # no end known: no span
+    ctx["meeting_end"] = TUESDAY_11
+    text = render("task_assigned", "id", **ctx)
+    assert "Rapat dijadwalkan pada Selasa, 1 Desember 2026 pukul 09.00–11.00 WIB." in text
+
+
+# --- every refusal the code raises is a sentence that says what to do -----------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+RAISING_PACKAGES = ("workflow", "application", "storage", "handlers", "scheduler", "bot")
+
+
+def _raised_codes(exception: str, code_argument: dict[str, int]) -> set[str]:
+    """Literal codes given to `exception(...)` (and to helpers that pass one on to it) in the
+    sources; a code that is not a literal fails the test, since it cannot be checked."""
+    codes: set[str] = set()
+    for package in RAISING_PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+            for node in ast.walk(tree):
+                if not isinstance(node, ast.Call):
+                    continue
+                func = node.func
+                name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+                if name == exception:
+                    index = 0
+                elif name in code_argument:
+                    index = code_argument[name]
+                else:
+                    continue
+                if len(node.args) <= index:
+                    continue
+                arg = node.args[index]
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    codes.add(arg.value)
+                elif name == exception and isinstance(arg, ast.Name):
+                    continue  # passed on from a helper's parameter: its callers are checked
+                else:
+                    raise AssertionError(f"{path}:{node.lineno}: a code that is not a literal")
+    return codes
+
+
+REFUSED = _raised_codes("Refused", {"clean_text": 2})
+UPLOAD_REFUSED = _raised_codes("UploadRefused", {})
+PARAMS = {
+    "step_no": 2,
+    "output": "Draf",
+    "sop": "SOP",
+    "role": "Camat",
+    "roles": "Camat",
+    "title": "R",
+    "name": "Rina",
+    "limit": 10,
+    "length": 20,
+    "days": 366,
+}
+# A sentence that tells the reader what to do: an instruction, a command or a button to use.
+WHAT_TO_DO = {
+    "id": re.compile(
+        r"/\w+|\b(pilih|tulis|ketuk|kirim|lihat|minta|hubungi|periksa|mintalah|tuliskan|"
+        r"persingkat|coba|tidak diperlukan)\b",
+        re.IGNORECASE,
+    ),
+    "en": re.compile(
+        r"/\w+|\b(choose|write|tap|send|see|ask|contact|check|shorten|try|no answer is "
+        r"needed)\b",
+        re.IGNORECASE,
+    ),
+}
+
+
+def test_the_sources_raise_refusals() -> None:
+    assert {"role_without_holder", "place_required", "agenda_required"} <= REFUSED
+    assert {"photo", "no_prompt", "too_big"} <= UPLOAD_REFUSED
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("code", sorted(REFUSED))
+def test_every_refusal_raised_in_the_code_is_a_sentence_that_says_what_to_do(
+    code: str, lang: str
+) -> None:
+    assert code in REFUSAL_CODES
+    text = render("refusal", lang, code=code, params=PARAMS)
+    assert text != render("refusal", lang, code="no-such-code", params={})
+    assert code not in text and "(" + "role=" not in text
+    assert WHAT_TO_DO[lang].search(text), text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("reason", sorted(UPLOAD_REFUSED))
+def test_every_upload_refusal_is_a_sentence_that_says_what_to_do(reason: str, lang: str) -> None:
+    ctx = {"max_mb": 20, "detected": "exe"}
+    text = render("upload_refused", lang, reason=reason, **ctx)
+    if reason != "failed":  # "failed" is the template's last branch
+        assert text != render("upload_refused", lang, reason="failed", **ctx)
+    assert WHAT_TO_DO[lang].search(text), text
