@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
+import re
 import signal
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from application.context import INVITE_TTL
 from bot.cli_errors import CliError, run_async
+from bot.logs import configure_logging
 from bot.settings import Settings
 from messages.formatting import format_wib
 from storage.bot_uow import BotUnitOfWork
@@ -54,22 +55,63 @@ def _webhook_options(args: argparse.Namespace, settings: Settings) -> Any:
     return WebhookOptions(url, host, int(port), settings.webhook_secret)
 
 
-def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    """Run the bot (long polling, or a webhook) until SIGINT/SIGTERM."""
+# A bot token as @BotFather gives it: the bot's id, a colon, a secret.
+TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+
+
+def _check_token(settings: Settings) -> str:
+    """The token, or a one-line error (it is never printed) when it is unset or malformed."""
     if settings.bot_token is None:
         raise CliError("BOT_TOKEN is not set (without it, `kinerja-bot demo` runs offline)")
+    token = settings.bot_token.get_secret_value().strip()
+    if not token:
+        raise CliError("BOT_TOKEN is empty; put the token from @BotFather in it")
+    if not TOKEN_SHAPE.match(token):
+        raise CliError(
+            "BOT_TOKEN does not look like a bot token (digits, a colon, then letters); "
+            "copy it again from @BotFather"
+        )
+    return token
+
+
+async def _started(settings: Settings, webhook: Any) -> Any:
+    """Build and start the bot; a rejected token or an unreachable Telegram is one line."""
+    from telegram.error import InvalidToken, NetworkError, TelegramError
+
+    from bot.app import build_runtime, start, stop
+
+    runtime = await build_runtime(settings)
+    try:
+        await start(runtime, webhook=webhook)
+    except InvalidToken:
+        await stop(runtime)
+        raise CliError(
+            "Telegram rejected BOT_TOKEN (revoked or mistyped?); check it with @BotFather"
+        ) from None
+    except (NetworkError, OSError) as exc:
+        await stop(runtime)
+        where = settings.telegram_api_url.removesuffix("/bot")
+        raise CliError(
+            f"cannot reach Telegram at {where} ({settings.redact(str(exc))}); "
+            "check the network, then start again"
+        ) from None
+    except TelegramError as exc:
+        await stop(runtime)
+        raise CliError(f"Telegram refused the start: {settings.redact(str(exc))}") from None
+    return runtime
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the bot (long polling, or a webhook) until SIGINT/SIGTERM."""
+    _check_token(settings)
     webhook = _webhook_options(args, settings)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # python-telegram-bot logs request URLs, which contain the token: keep those quiet.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    settings.office()  # a broken KINERJA_CONFIG stops here, in one line
+    configure_logging(getattr(args, "verbose", False))
 
     async def main() -> int:
-        from bot.app import build_runtime, start, stop
+        from bot.app import stop
 
-        runtime = await build_runtime(settings)
-        await start(runtime, webhook=webhook)
+        runtime = await _started(settings, webhook)
         stopping = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -86,7 +128,17 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from bot.demo import run_demo
 
     out = Path(args.out) if args.out else None
-    return run_demo(out, fast_clock=args.fast_clock, faults=args.faults)
+    if out is not None and out.exists() and not out.is_dir():
+        raise CliError(f"--out {out}: is a file, not a folder; name a folder (new or existing)")
+    if out is not None and not out.exists() and out.parent.exists() and not out.parent.is_dir():
+        raise CliError(f"--out {out}: {out.parent} is a file, not a folder")
+    settings.office()  # a broken KINERJA_CONFIG stops here, in one line
+    return run_demo(
+        out,
+        fast_clock=args.fast_clock,
+        faults=args.faults,
+        verbose=getattr(args, "verbose", False),
+    )
 
 
 def cmd_emulator(args: argparse.Namespace, settings: Settings) -> int:
@@ -104,6 +156,10 @@ def cmd_org_import(args: argparse.Namespace, settings: Settings) -> int:
         text = Path(args.file).read_text(encoding="utf-8")
     except OSError as exc:
         raise CliError(f"{args.file}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise CliError(
+            f"{args.file}: not UTF-8 text (byte {exc.start + 1}); save the file as UTF-8"
+        ) from None
     sops = settings.sops().all()  # a broken SOP file stops here, in one line naming it
 
     async def main() -> int:
@@ -209,10 +265,26 @@ def cmd_runs_start(args: argparse.Namespace, settings: Settings) -> int:
     return run_async(main)
 
 
+def port_arg(text: str) -> int:
+    """An argparse type: a TCP port, 0 (any free one) to 65535."""
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (0 to 65535)")
+    return int(text)
+
+
+def _verbose_flag(p: argparse.ArgumentParser) -> None:
+    """`-v/--verbose` after the sub-command too (`kinerja-bot run -v`)."""
+    p.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="more log lines"
+    )
+
+
 def register(sub: argparse._SubParsersAction) -> None:
+    """The runtime sub-commands, each with its handler in `func`."""
     p = sub.add_parser("run", help="run the bot (needs BOT_TOKEN)")
     p.add_argument("--webhook-url", help="webhook mode: the public https URL of this service")
     p.add_argument("--listen", help="webhook mode: HOST:PORT to listen on (0.0.0.0:8443)")
+    _verbose_flag(p)
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("demo", help="play the whole SOP offline with simulated officials")
     p.add_argument("--out", help="keep the database, documents and transcript in this folder")
@@ -226,10 +298,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="Telegram fails a share of calls and the bot is killed and restarted once",
     )
+    _verbose_flag(p)
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("emulator", help="run the local Telegram Bot API emulator")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8081)
+    p.add_argument("--port", type=port_arg, default=8081)
     p.set_defaults(func=cmd_emulator)
     org = sub.add_parser("org", help="organisations").add_subparsers(dest="org_cmd", required=True)
     p = org.add_parser("import", help="load or update an organisation from YAML")

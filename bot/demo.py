@@ -25,6 +25,7 @@ from pydantic import SecretStr
 from bot.app import Runtime, build_runtime, start, stop
 from bot.delivery_audit import count_delivery, outbox_entries, unsent, unsent_due
 from bot.emulator import EmulatorServer
+from bot.logs import configure_logging
 from bot.settings import Settings
 from bot.simulation import Official, Officials, Script
 from messages.formatting import format_wib
@@ -371,10 +372,12 @@ async def play_demo(
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def run_demo(out: Path | None, fast_clock: bool = False, faults: bool = False) -> int:
+def run_demo(
+    out: Path | None, fast_clock: bool = False, faults: bool = False, verbose: bool = False
+) -> int:
     """Entry for the CLI."""
-    logging.basicConfig(level=logging.WARNING)
-    if faults:  # every injected fault is logged as a retry; the transcript tells the story
+    configure_logging(verbose, ours=logging.WARNING)
+    if faults and not verbose:  # every injected fault is logged as a retry; the transcript tells the story
         for noisy in ("telegram", "bot.dispatcher", "bot.receiving", "scheduler"):
             logging.getLogger(noisy).setLevel(logging.CRITICAL)
     return asyncio.run(play_demo(out, fast_clock=fast_clock, faults=faults))
