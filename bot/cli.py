@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from importlib import metadata
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from importlib import metadata
 from pathlib import Path
 from typing import NoReturn
 from zoneinfo import ZoneInfo

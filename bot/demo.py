@@ -377,7 +377,9 @@ def run_demo(
 ) -> int:
     """Entry for the CLI."""
     configure_logging(verbose, ours=logging.WARNING)
-    if faults and not verbose:  # every injected fault is logged as a retry; the transcript tells the story
+    if (
+        faults and not verbose
+    ):  # every injected fault is logged as a retry; the transcript tells the story
         for noisy in ("telegram", "bot.dispatcher", "bot.receiving", "scheduler"):
             logging.getLogger(noisy).setLevel(logging.CRITICAL)
     return asyncio.run(play_demo(out, fast_clock=fast_clock, faults=faults))

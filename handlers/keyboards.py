@@ -7,9 +7,11 @@ from __future__ import annotations
 import contextlib
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from handlers.context import say
+from application.context import TEMPORARY_ERRORS, current_update
+from handlers.context import log, say
 
 Rows = list[list[dict[str, str]]]
 
@@ -25,6 +27,38 @@ async def show_rows(query: CallbackQuery, rows: Rows) -> None:
     """Replace the buttons of the tapped message (already answered)."""
     with contextlib.suppress(BadRequest):
         await query.edit_message_reply_markup(reply_markup=markup(rows))
+
+
+async def say_with_buttons(update: Update, body: str, rows: list[list[dict[str, str]]]) -> None:
+    """Reply with a rendered text and inline buttons (plain rows), through the outbox."""
+    message = update.effective_message
+    if message is None:
+        return
+    scope = current_update.get()
+    if scope is not None and scope.app is not None:
+        try:
+            await scope.app.queue_reply(message.chat_id, body, rows)
+        except TEMPORARY_ERRORS:
+            log.warning("reply not queued (database away); sending it directly")
+        else:
+            return
+    await message.reply_text(
+        body,
+        parse_mode=ParseMode.HTML,
+        disable_web_page_preview=True,
+        reply_markup=markup(rows) if rows else None,
+    )
+
+
+async def show_page(query: CallbackQuery, text: str, rows: Rows) -> None:
+    """Replace the tapped message's text and buttons (paging through a long view)."""
+    with contextlib.suppress(BadRequest):  # "message is not modified": the same page
+        await query.edit_message_text(
+            text,
+            parse_mode=ParseMode.HTML,
+            disable_web_page_preview=True,
+            reply_markup=markup(rows) if rows else None,
+        )
 
 
 async def drop_buttons(query: CallbackQuery) -> None:

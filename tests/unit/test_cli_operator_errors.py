@@ -90,7 +90,9 @@ def test_an_org_file_that_is_not_utf8_is_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     org = tmp_path / "org.yaml"
-    org.write_bytes("organisation: Kecamatan Contoh\npeople:\n  - {name: Ab\xe9}\n".encode("cp1252"))
+    org.write_bytes(
+        "organisation: Kecamatan Contoh\npeople:\n  - {name: Ab\xe9}\n".encode("cp1252")
+    )
     assert main(["org", "import", str(org)]) == 1
     assert "not UTF-8" in _one_line(capsys.readouterr().err)
     assert not (tmp_path / "data" / "kinerja.sqlite3").exists()
