@@ -235,6 +235,17 @@ async def run_summaries(uow: BotUnitOfWork, org_id: str, language: str | None) -
     return out
 
 
+async def same_active_run(
+    uow: BotUnitOfWork, org_id: str, sop_name: str, title: str
+) -> Run | None:
+    """An active run of this SOP with this title (case and spacing aside), if there is one."""
+    key = " ".join(title.split()).casefold()
+    for run in await uow.runs.list_active(org_id):
+        if run.sop_name == sop_name and " ".join(run.title.split()).casefold() == key:
+            return run
+    return None
+
+
 def find_run(runs: list[RunSummary], ref: str) -> RunSummary | None:
     """A run by its number in the office ("2") or by (the start of) its id."""
     ref = ref.strip()
@@ -276,7 +287,7 @@ async def run_history(
         entries.append(
             HistoryEntry(
                 at=e.at,
-                who=people.get(e.actor_id or "", "Sistem"),
+                who=people.get(e.actor_id or "", ""),
                 kind=e.kind.value,
                 step_no=e.step_no,
                 round=int(e.data.get("round", 1)),
@@ -287,7 +298,7 @@ async def run_history(
                 minutes=e.data.get("office_minutes"),
                 on_time=e.data.get("on_time"),
                 step_title=(
-                    step_title(spec.step(e.step_no), language)
+                    step_title(spec.step(e.step_no), language or "id")
                     if e.step_no is not None and 1 <= e.step_no <= len(spec.steps)
                     else ""
                 ),

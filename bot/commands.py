@@ -6,22 +6,18 @@ import argparse
 import asyncio
 import re
 import signal
-from collections.abc import Callable
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from application.context import INVITE_TTL
+from bot import cli_views
+from bot.cli_db import find_org, open_db
 from bot.cli_errors import CliError, run_async
 from bot.logs import configure_logging
 from bot.settings import Settings
 from messages.formatting import format_wib
-from storage.bot_uow import BotUnitOfWork
-from storage.database import make_engine, make_session_factory
-from storage.migrate import upgrade_engine
-from workflow.model import Organisation
 
 
 def _utcnow() -> datetime:
@@ -148,22 +144,36 @@ def cmd_emulator(args: argparse.Namespace, settings: Settings) -> int:
     return emulator_main(["--host", args.host, "--port", str(args.port)])
 
 
-def cmd_org_import(args: argparse.Namespace, settings: Settings) -> int:
-    """Load or update an organisation from a YAML file (roles: those of the SOPs in use)."""
-    from storage.org_import import OrgImportError, import_organisation
-
+def _read_org_file(path: str) -> str:
+    """The org file's text, or a one-line error (missing, unreadable, not UTF-8)."""
     try:
-        text = Path(args.file).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise CliError(f"{args.file}: {exc.strerror}") from None
+        raise CliError(f"{path}: {exc.strerror}") from None
     except UnicodeDecodeError as exc:
         raise CliError(
-            f"{args.file}: not UTF-8 text (byte {exc.start + 1}); save the file as UTF-8"
+            f"{path}: not UTF-8 text (byte {exc.start + 1}); save the file as UTF-8"
         ) from None
+
+
+def cmd_org_import(args: argparse.Namespace, settings: Settings) -> int:
+    """Load or update an organisation from a YAML file (roles: those of the SOPs in use).
+
+    The file is checked before the database is opened, and a database this command created
+    is removed again when the import fails: a refused file leaves nothing behind.
+    """
+    from storage.org_import import OrgImportError, import_organisation, parse_organisation_file
+
+    text = _read_org_file(args.file)
     sops = settings.sops().all()  # a broken SOP file stops here, in one line naming it
+    try:
+        parse_organisation_file(text, sops)
+    except OrgImportError as exc:
+        raise CliError(f"{args.file}: {exc}") from None
+    fresh = _fresh_sqlite_file(settings)
 
     async def main() -> int:
-        engine, factory = await _open_db(settings)
+        engine, factory = await open_db(settings)
         try:
             report = await import_organisation(factory, text, sops)
         except OrgImportError as exc:
@@ -175,40 +185,42 @@ def cmd_org_import(args: argparse.Namespace, settings: Settings) -> int:
             f"{report.created} new, {report.updated} updated, {report.unchanged} unchanged, "
             f"{report.deactivated} deactivated"
         )
+        if report.deactivated_names:
+            print(f"deactivated (not in the file): {', '.join(report.deactivated_names)}")
+        for name in report.without_role:
+            sys.stderr.write(f"warning: {name} has no role; no step will reach them\n")
+        for missing in report.unheld_roles:
+            steps = ", ".join(str(n) for n in missing.steps)
+            sys.stderr.write(
+                f"warning: nobody holds the role {missing.role_name} ({missing.role_id}), "
+                f"needed by {missing.sop_title} at step {steps}; a run will stop there\n"
+            )
         return 0
 
-    return run_async(main)
+    try:
+        return run_async(main)
+    except BaseException:
+        if fresh is not None:
+            fresh.unlink(missing_ok=True)
+        raise
 
 
-async def _open_db(settings: Settings) -> tuple[AsyncEngine, Callable[[], BotUnitOfWork]]:
-    """Migrate the database and return (engine, unit-of-work factory over the SOP catalog)."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.database())
-    await upgrade_engine(engine)
-    sessions = make_session_factory(engine)
-    sops = settings.sops()
-    return engine, lambda: BotUnitOfWork(sessions, sops=sops)
-
-
-async def _org(uow: BotUnitOfWork, name: str | None) -> Organisation:
-    orgs = await uow.people.list_orgs()
-    if name is None and len(orgs) == 1:
-        return orgs[0]
-    found = [o for o in orgs if name is not None and o.name.casefold() == name.casefold()]
-    if not found:
-        known = ", ".join(o.name for o in orgs) or "(none: run `kinerja-bot org import` first)"
-        raise CliError(f"unknown organisation {name!r}; known: {known}")
-    return found[0]
+def _fresh_sqlite_file(settings: Settings) -> Path | None:
+    """The SQLite file this command would create (None: another database, or it exists)."""
+    if settings.database_url:
+        return None
+    path = (settings.data_dir / "kinerja.sqlite3").resolve()
+    return None if path.exists() else path
 
 
 def cmd_org_invite(args: argparse.Namespace, settings: Settings) -> int:
     """Print a one-time invite link for a person (the server-side twin of /undang)."""
 
     async def main() -> int:
-        engine, factory = await _open_db(settings)
+        engine, factory = await open_db(settings)
         try:
             async with factory() as uow:
-                org = await _org(uow, args.org)
+                org = await find_org(uow, args.org)
                 people = [
                     p
                     for p in await uow.people.of_org(org.id)
@@ -231,20 +243,36 @@ def cmd_org_invite(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_runs_start(args: argparse.Namespace, settings: Settings) -> int:
-    """Start a run from the server console; the running bot notifies the first actor."""
+    """Start a run from the server console; the running bot notifies the first actor.
+
+    A second active run of the same SOP with the same title is refused unless `--force`.
+    """
+    sops = settings.sops()
+    if args.sop not in sops.names():
+        known = ", ".join(sops.names())
+        raise CliError(f"unknown SOP {args.sop!r}; known: {known} (see `kinerja-bot sop list`)")
 
     async def main() -> int:
         from application.notifier import Notifier
+        from application.read_models import same_active_run
+        from messages.render import render
         from scheduler.planner import TimerPlanner
         from workflow.errors import Refused
         from workflow.office_calendar import OfficeCalendar
         from workflow.services import StartRun, WorkflowService, combine
 
-        engine, factory = await _open_db(settings)
+        calendar = OfficeCalendar(settings.office().calendar)
+        engine, factory = await open_db(settings)
         try:
             async with factory() as uow:
-                org = await _org(uow, args.org)
-                calendar = OfficeCalendar(settings.office().calendar)
+                org = await find_org(uow, args.org)
+                twin = await same_active_run(uow, org.id, args.sop, args.title)
+                if twin is not None and not args.force:
+                    raise CliError(
+                        f"{org.name} already has an active run {twin.title!r} of {args.sop} "
+                        f"(started {format_wib(twin.started_at, calendar.config.timezone)}); "
+                        "give another --title, or --force to start a second one"
+                    )
                 svc = WorkflowService(
                     calendar,
                     publish=combine(Notifier(_utcnow), TimerPlanner(calendar, _utcnow)),
@@ -252,7 +280,8 @@ def cmd_runs_start(args: argparse.Namespace, settings: Settings) -> int:
                 try:
                     out = await svc.start_run(StartRun(org.id, args.sop, args.title, None), uow)
                 except Refused as refusal:
-                    raise CliError(f"refused: {refusal}") from None
+                    text = render("refusal", "en", code=refusal.code, params=refusal.params)
+                    raise CliError(f"refused: {text.removeprefix('⚠️ ')}") from None
                 first = out.activated[0]
                 who = await uow.people.get(first.person_id)
         finally:
@@ -318,4 +347,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--org", help="organisation name (needed when there are several)")
     p.add_argument("--sop", required=True, help="SOP name, e.g. pengukuran-kinerja")
     p.add_argument("--title", required=True, help='e.g. "Pengukuran Kinerja Triwulan IV 2026"')
+    p.add_argument(
+        "--force", action="store_true", help="start even if the same run is already active"
+    )
     p.set_defaults(func=cmd_runs_start)
+    cli_views.register(runs, org)

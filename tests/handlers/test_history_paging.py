@@ -13,7 +13,7 @@ from tests.handlers.test_handlers_offline import CAMAT, SEKRETARIS_TIM, start_ru
 
 @pytest.fixture(autouse=True)
 def _small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(read_models, "PAGE_SIZE", 2)
+    monkeypatch.setattr(read_models, "PAGE_SIZE", 2, raising=False)
 
 
 def _buttons(payload: dict[str, object]) -> dict[str, str]:
