@@ -66,9 +66,9 @@ class Transcript:
                 if part.strip():
                     self.write(f"      {part}")
             return
-        lines = [x for x in plain_text(m.text or "").strip().splitlines()]
-        self.write(f"  bot → {who}:")
-        for part in lines:
+        first, *rest = plain_text(m.text or "").strip().splitlines() or [""]
+        self.write(f"  bot → {who}: {first}")
+        for part in rest:
             self.write(f"      {part}" if part.strip() else "")
         if m.buttons:
             self.write("      " + " ".join(f"[{b.get('text', '')}]" for b in m.buttons))
