@@ -6,48 +6,19 @@ from __future__ import annotations
 
 import contextlib
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from application.context import TEMPORARY_ERRORS, current_update
-from handlers.context import log, say
+from handlers.context import markup, say
 
 Rows = list[list[dict[str, str]]]
-
-
-def markup(rows: Rows) -> InlineKeyboardMarkup:
-    """The inline keyboard of plain rows."""
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b["text"], callback_data=b["data"]) for b in row] for row in rows]
-    )
 
 
 async def show_rows(query: CallbackQuery, rows: Rows) -> None:
     """Replace the buttons of the tapped message (already answered)."""
     with contextlib.suppress(BadRequest):
         await query.edit_message_reply_markup(reply_markup=markup(rows))
-
-
-async def say_with_buttons(update: Update, body: str, rows: list[list[dict[str, str]]]) -> None:
-    """Reply with a rendered text and inline buttons (plain rows), through the outbox."""
-    message = update.effective_message
-    if message is None:
-        return
-    scope = current_update.get()
-    if scope is not None and scope.app is not None:
-        try:
-            await scope.app.queue_reply(message.chat_id, body, rows)
-        except TEMPORARY_ERRORS:
-            log.warning("reply not queued (database away); sending it directly")
-        else:
-            return
-    await message.reply_text(
-        body,
-        parse_mode=ParseMode.HTML,
-        disable_web_page_preview=True,
-        reply_markup=markup(rows) if rows else None,
-    )
 
 
 async def show_page(query: CallbackQuery, text: str, rows: Rows) -> None:

@@ -8,8 +8,8 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from application import office, read_models
-from handlers.context import bot_context, member, say, whoami
-from handlers.keyboards import say_with_buttons, show_page
+from handlers.context import bot_context, member, reply, say, tapper
+from handlers.keyboards import show_page
 from messages.render import label, render
 
 
@@ -82,7 +82,7 @@ async def history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     page = int(args[1]) if len(args) > 1 and args[1].isdigit() else 1
     view = await read_models.history_view(ctx, person, run_ref, page)
     lang = person.language
-    await say_with_buttons(update, _history_text(view, lang), _history_buttons(view, lang))
+    await reply(update, _history_text(view, lang), _history_buttons(view, lang))
 
 
 async def history_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -91,9 +91,8 @@ async def history_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if query is None:
         return
     ctx = bot_context(context)
-    person = await whoami(update, ctx)
+    person = await tapper(update, ctx)
     if person is None:
-        await query.answer(render("not_registered", None)[:200], show_alert=True)
         return
     _, run_no, page = (query.data or "::").split(":", 2)
     view = await read_models.history_view(ctx, person, run_no, int(page) if page.isdigit() else 1)
