@@ -4,6 +4,8 @@ and the /pengingat switch of the morning digest. The views are read models built
 
 from __future__ import annotations
 
+import re
+
 from telegram import Update
 from telegram.ext import ContextTypes
 
@@ -94,8 +96,12 @@ async def history_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     person = await tapper(update, ctx)
     if person is None:
         return
-    _, run_no, page = (query.data or "::").split(":", 2)
-    view = await read_models.history_view(ctx, person, run_no, int(page) if page.isdigit() else 1)
+    # Telegram's empty data reaches every pattern handler: treat it as any stale button.
+    found = re.fullmatch(rf"{HISTORY_BUTTON}:(\d+):(\d+)", query.data or "")
+    if found is None:
+        await query.answer(render("stale_button", person.language)[:200], show_alert=True)
+        return
+    view = await read_models.history_view(ctx, person, found.group(1), int(found.group(2)))
     lang = person.language
     await query.answer()
     await show_page(query, _history_text(view, lang), _history_buttons(view, lang))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from application import read_models
-from messages.render import label
+from messages.render import label, render
 from tests.handlers.conftest import Office
 from tests.handlers.test_handlers_offline import CAMAT, SEKRETARIS_TIM, start_run
 
@@ -79,3 +79,12 @@ async def test_several_runs_are_listed_and_an_earlier_one_can_be_read(office: Of
 
     await office.say(CAMAT, "/riwayat 9")
     assert "Tidak ada proses nomor 9" in await office.last_text(CAMAT)
+
+
+async def test_a_tap_with_empty_data_is_a_stale_button_not_a_history_page(office: Office) -> None:
+    await start_run(office)
+    await office.tap(CAMAT, "")  # Telegram lets empty data reach every pattern handler
+    alert = office.request.named("answerCallbackQuery")[-1]
+    assert alert["show_alert"] is True
+    assert alert["text"] == render("stale_button", "id")[:200]
+    assert not office.request.named("editMessageText")
