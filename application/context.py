@@ -81,12 +81,16 @@ class AppContext:
     # More publishers in the command's transaction (the scheduler's timer planner).
     publishers: list[Publisher] = field(default_factory=list)
 
-    async def queue_reply(self, chat_id: int, body: str) -> None:
-        """Queue a text for a chat in its own unit of work (an answer that changes nothing)."""
+    async def queue_reply(
+        self, chat_id: int, body: str, buttons: list[list[dict[str, str]]] | None = None
+    ) -> None:
+        """Queue a text (with optional inline buttons) for a chat in its own unit of work (an
+        answer that changes nothing)."""
+        payload: dict[str, object] = {"text": body}
+        if buttons:
+            payload["buttons"] = buttons
         async with self.uow_factory() as uow:
-            await uow.messaging.enqueue(
-                Outgoing("text", {"text": body}, chat_id=chat_id), self.clock()
-            )
+            await uow.messaging.enqueue(Outgoing("text", payload, chat_id=chat_id), self.clock())
             await uow.commit()
         self.kick()
 

@@ -10,11 +10,10 @@ from datetime import datetime
 from application.context import AppContext
 from application.texts import named, step_title
 from storage.bot_uow import BotUnitOfWork
+from storage.org_import import UnheldRole, unheld_roles
 from workflow.model import EventKind, Person, Run
 from workflow.office_calendar import OfficeCalendar
-from workflow.spec import SopDefinition
-
-MAX_HISTORY = 60
+from workflow.spec import LoadedDefinition, SopDefinition
 
 
 class SpecCache:
@@ -160,7 +159,7 @@ async def run_status(
 
 @dataclass(frozen=True)
 class HistoryEntry:
-    """One line of a run's audit trail."""
+    """One line of a run's audit trail: when, who, what, on which step, how long, documents."""
 
     at: datetime
     who: str
@@ -173,41 +172,224 @@ class HistoryEntry:
     note: str | None
     minutes: object
     on_time: object
+    step_title: str = ""
+    doc_names: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One run of the office, numbered in start order (1 = the first): for choosing a run in
+    /riwayat and for `kinerja-bot runs list`."""
+
+    no: int
+    id: str
+    title: str
+    sop_name: str
+    sop_title: str
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    step_no: int | None  # the open step of an active run
+    who: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class History:
-    """The audit trail of a run (the latest entries; `truncated` when there were more)."""
+    """A page of a run's audit trail, from its start (page 1 is the oldest entries)."""
 
     title: str = ""
     entries: list[HistoryEntry] = field(default_factory=list)
-    truncated: bool = False
+    truncated: bool = False  # more pages follow
+    run_no: int = 0
+    page: int = 1
+    pages: int = 1
+    total: int = 0
+    sop_title: str = ""
+    status: str = ""
 
 
-async def latest_history(ctx: AppContext, person: Person) -> History:
-    """/riwayat: the audit trail of my office's most recent run."""
-    async with ctx.uow_factory() as uow:
-        run_id = await uow.messaging.latest_run_id(person.org_id)
-        run = await uow.runs.get(run_id) if run_id else None
-        if run is None:
-            return History()
-        events = await uow.runs.history(run.id)
-        people = {p.id: p.name for p in await uow.people.all_of_org(person.org_id)}
-    shown = [e for e in events if e.kind is not EventKind.STEP_ACTIVATED]
-    entries = [
-        HistoryEntry(
-            at=e.at,
-            who=people.get(e.actor_id or "", "Sistem"),
-            kind=e.kind.value,
-            step_no=e.step_no,
-            round=int(e.data.get("round", 1)),
-            person=people.get(e.person_id or "", ""),
-            decision=e.data.get("decision"),
-            docs=len(e.document_ids),
-            note=e.note,
-            minutes=e.data.get("office_minutes"),
-            on_time=e.data.get("on_time"),
+PAGE_SIZE = 12
+
+
+async def run_summaries(uow: BotUnitOfWork, org_id: str, language: str | None) -> list[RunSummary]:
+    """Every run of the office, oldest first, numbered from 1."""
+    specs = SpecCache(uow)
+    people = {p.id: p.name for p in await uow.people.all_of_org(org_id)}
+    del language  # the SOP title is the same in both languages today
+    out: list[RunSummary] = []
+    for no, run in enumerate(await uow.runs.of_org(org_id), start=1):
+        spec = await specs.of(run)
+        active = run.active_assignments()
+        out.append(
+            RunSummary(
+                no=no,
+                id=run.id,
+                title=run.title,
+                sop_name=run.sop_name,
+                sop_title=spec.title,
+                status=run.status.value,
+                started_at=run.started_at,
+                finished_at=run.finished_at,
+                step_no=active[0].step_no if active else None,
+                who=[people.get(a.person_id, "?") for a in active],
+            )
         )
-        for e in shown[-MAX_HISTORY:]
-    ]
-    return History(run.title, entries, len(shown) > MAX_HISTORY)
+    return out
+
+
+async def same_active_run(
+    uow: BotUnitOfWork, org_id: str, sop_name: str, title: str
+) -> Run | None:
+    """An active run of this SOP with this title (case and spacing aside), if there is one."""
+    key = " ".join(title.split()).casefold()
+    for run in await uow.runs.list_active(org_id):
+        if run.sop_name == sop_name and " ".join(run.title.split()).casefold() == key:
+            return run
+    return None
+
+
+def find_run(runs: list[RunSummary], ref: str) -> RunSummary | None:
+    """A run by its number in the office ("2") or by (the start of) its id."""
+    ref = ref.strip()
+    if ref.isdigit() and 1 <= int(ref) <= len(runs):
+        return runs[int(ref) - 1]
+    found = [r for r in runs if len(ref) >= 6 and r.id.startswith(ref)]
+    return found[0] if len(found) == 1 else None
+
+
+async def run_history(
+    uow: BotUnitOfWork,
+    summary: RunSummary,
+    language: str | None,
+    page: int | None = 1,
+    page_size: int | None = None,
+) -> History:
+    """The audit trail of one run, every entry from its start; one page of it, or all of it
+    with `page=None`."""
+    run = await uow.runs.get(summary.id)
+    assert run is not None
+    spec = await SpecCache(uow).of(run)
+    events = await uow.runs.history(run.id)
+    people = {p.id: p.name for p in await uow.people.all_of_org(run.org_id)}
+    shown = [e for e in events if e.kind is not EventKind.STEP_ACTIVATED]
+    page_size = page_size or PAGE_SIZE
+    pages = max(1, -(-len(shown) // page_size))
+    if page is None:
+        chosen, number = shown, 1
+    else:
+        number = min(max(page, 1), pages)
+        chosen = shown[(number - 1) * page_size : number * page_size]
+    entries: list[HistoryEntry] = []
+    for e in chosen:
+        names: list[str] = []
+        for doc_id in e.document_ids:
+            doc = await uow.documents.get(doc_id)
+            if doc is not None:
+                names.append(f"{doc.name} (v{doc.version})" if doc.version > 1 else doc.name)
+        entries.append(
+            HistoryEntry(
+                at=e.at,
+                who=people.get(e.actor_id or "", ""),
+                kind=e.kind.value,
+                step_no=e.step_no,
+                round=int(e.data.get("round", 1)),
+                person=people.get(e.person_id or "", ""),
+                decision=e.data.get("decision"),
+                docs=len(e.document_ids),
+                note=e.note,
+                minutes=e.data.get("office_minutes"),
+                on_time=e.data.get("on_time"),
+                step_title=(
+                    step_title(spec.step(e.step_no), language or "id")
+                    if e.step_no is not None and 1 <= e.step_no <= len(spec.steps)
+                    else ""
+                ),
+                doc_names=names,
+            )
+        )
+    return History(
+        title=run.title,
+        entries=entries,
+        truncated=page is not None and number < pages,
+        run_no=summary.no,
+        page=number,
+        pages=1 if page is None else pages,
+        total=len(shown),
+        sop_title=spec.title,
+        status=run.status.value,
+    )
+
+
+@dataclass(frozen=True)
+class HistoryView:
+    """What /riwayat shows: one page of a run's trail, or (several runs and none named) the
+    runs to choose from; `unknown` when the number named no run."""
+
+    history: History | None = None
+    runs: list[RunSummary] = field(default_factory=list)
+    unknown: str | None = None
+
+
+async def history_view(
+    ctx: AppContext, person: Person, run_ref: str | None = None, page: int = 1
+) -> HistoryView:
+    """/riwayat [RUN [PAGE]]: the trail of a run of my office, from its start, a page at a time.
+
+    Without a run: the only run's trail, or the list of runs to choose from (newest first).
+    """
+    async with ctx.uow_factory() as uow:
+        runs = await run_summaries(uow, person.org_id, person.language)
+        if not runs:
+            return HistoryView()
+        if run_ref is None:
+            if len(runs) > 1:
+                return HistoryView(runs=list(reversed(runs)))
+            chosen: RunSummary | None = runs[0]
+        else:
+            chosen = find_run(runs, run_ref)
+        if chosen is None:
+            return HistoryView(runs=list(reversed(runs)), unknown=run_ref)
+        return HistoryView(await run_history(uow, chosen, person.language, page))
+
+
+@dataclass(frozen=True)
+class MemberLine:
+    """One person of an organisation as `kinerja-bot org list` shows them."""
+
+    name: str
+    roles: list[str]
+    admin: bool
+    linked: bool  # has joined on Telegram
+    active: bool
+
+
+@dataclass(frozen=True)
+class OrgView:
+    """An organisation: its group, its people, and the roles its SOPs need that nobody holds."""
+
+    name: str
+    group_linked: bool
+    people: list[MemberLine]
+    unheld: list[UnheldRole]
+
+
+async def organisations(uow: BotUnitOfWork, sops: list[LoadedDefinition]) -> list[OrgView]:
+    """Every organisation with its people (active first, then by name)."""
+    names = {r.id: r.name for loaded in sops for r in loaded.spec.roles}
+    views: list[OrgView] = []
+    for org in await uow.people.list_orgs():
+        people = await uow.people.all_of_org(org.id)
+        lines = [
+            MemberLine(
+                name=p.name,
+                roles=[names.get(r, r) for r in sorted(p.roles)],
+                admin=p.is_admin,
+                linked=p.telegram_id is not None,
+                active=p.active,
+            )
+            for p in sorted(people, key=lambda p: (not p.active, p.name.casefold()))
+        ]
+        views.append(
+            OrgView(org.name, org.group_chat_id is not None, lines, unheld_roles(people, sops))
+        )
+    return views

@@ -78,6 +78,8 @@ def register_handlers(app: Application) -> None:
             CommandHandler("hubungkan", admin.link_group),
             # Messages Telegram refused for good (administrators).
             CommandHandler("masalah", admin.problems),
+            # Paging through /riwayat (read-only: plain data, checked like the command).
+            CallbackQueryHandler(tasks.history_page, pattern=rf"^{tasks.HISTORY_BUTTON}:"),
             # Buttons on task messages (opaque tokens).
             CallbackQueryHandler(steps.button),
             # Files and photos sent to the bot.

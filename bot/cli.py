@@ -11,14 +11,16 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from importlib import metadata
 from pathlib import Path
+from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
 from bot import commands
 from bot.cli_errors import CliError
-from bot.settings import Settings
+from bot.settings import ConfigError, Settings, validation_line
 from messages.formatting import format_datetime_long, format_wib
 from workflow.catalog import SopCatalog
 from workflow.office_calendar import OfficeCalendar
@@ -41,10 +43,32 @@ def _parse_local(value: str, tz: str) -> datetime:
 
 
 def _calendar(settings: Settings) -> OfficeCalendar:
+    return OfficeCalendar(settings.office().calendar)  # a bad file: ConfigError, one line
+
+
+# The largest office-minute budget the tools accept: about ten years of office time.
+MAX_MINUTES = 10 * 250 * 8 * 60
+
+
+def minutes_arg(text: str) -> int:
+    """An argparse type: office minutes, 0 up to MAX_MINUTES."""
     try:
-        return OfficeCalendar(settings.office().calendar)
-    except (OSError, ValidationError, ValueError) as exc:
-        raise CliError(f"{settings.config_file}: {str(exc).splitlines()[0]}") from None
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 0 <= value <= MAX_MINUTES:
+        raise argparse.ArgumentTypeError(
+            f"{text} is out of range (0 to {MAX_MINUTES}, about ten years of office time)"
+        )
+    return value
+
+
+def version() -> str:
+    """The installed version of kinerja-bot."""
+    try:
+        return metadata.version("kinerja-bot")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 # --- sop ------------------------------------------------------------------------------------
@@ -140,8 +164,6 @@ def cmd_calendar_due(args: argparse.Namespace, settings: Settings) -> int:
     """When is a budget of office minutes started at an instant used up."""
     cal = _calendar(settings)
     tz = cal.config.timezone
-    if args.minutes < 0:
-        raise CliError("--minutes must be 0 or more")
     due = cal.due(_parse_local(args.start, tz), args.minutes)
     _out(format_wib(due, tz))
     _out(format_datetime_long(due, "id", tz))
@@ -162,11 +184,23 @@ def cmd_calendar_minutes(args: argparse.Namespace, settings: Settings) -> int:
 Handler = Callable[[argparse.Namespace, Settings], int]
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, with a usage error in one line (the usage itself is under --help)."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print '<prog>: <message> (see --help)' and exit with status 2."""
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """All sub-commands, each with its handler in `func`."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="kinerja-bot",
         description="Kinerja Bot: runs SOPs of an Indonesian government office in Telegram.",
+    )
+    parser.add_argument("--version", action="version", version=f"kinerja-bot {version()}")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="more log lines (run and demo)"
     )
     sub = parser.add_subparsers(dest="command")
 
@@ -187,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p = cal.add_parser("due", help="due time of a budget in office minutes")
     p.add_argument("--start", required=True, help="'YYYY-MM-DD HH:MM' (office time zone)")
-    p.add_argument("--minutes", required=True, type=int)
+    p.add_argument("--minutes", required=True, type=minutes_arg)
     p.set_defaults(func=cmd_calendar_due)
     p = cal.add_parser("minutes", help="office minutes between two instants")
     p.add_argument("--start", required=True)
@@ -205,15 +239,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValidationError as exc:
-        sys.stderr.write(f"kinerja-bot: bad environment: {str(exc).splitlines()[0]}\n")
+        sys.stderr.write(f"kinerja-bot: bad environment: {validation_line(exc)}\n")
         return 2
     func: Handler | None = getattr(args, "func", None)
     if func is None:
         func = commands.default_command
     try:
         return func(args, settings)
-    except (CliError, DefinitionError) as exc:
-        sys.stderr.write(f"kinerja-bot: {exc}\n")
+    except (CliError, DefinitionError, ConfigError) as exc:
+        sys.stderr.write(f"kinerja-bot: {settings.redact(str(exc))}\n")
+        return 1
+    except OverflowError:
+        sys.stderr.write("kinerja-bot: a number is too large for a date or a duration\n")
         return 1
     except KeyboardInterrupt:
         return 130

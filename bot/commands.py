@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
+import re
 import signal
-from collections.abc import Callable
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from application.context import INVITE_TTL
+from bot import cli_views
+from bot.cli_db import find_org, open_db
 from bot.cli_errors import CliError, run_async
+from bot.logs import configure_logging
 from bot.settings import Settings
 from messages.formatting import format_wib
-from storage.bot_uow import BotUnitOfWork
-from storage.database import make_engine, make_session_factory
-from storage.migrate import upgrade_engine
-from workflow.model import Organisation
 
 
 def _utcnow() -> datetime:
@@ -54,22 +51,63 @@ def _webhook_options(args: argparse.Namespace, settings: Settings) -> Any:
     return WebhookOptions(url, host, int(port), settings.webhook_secret)
 
 
-def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    """Run the bot (long polling, or a webhook) until SIGINT/SIGTERM."""
+# A bot token as @BotFather gives it: the bot's id, a colon, a secret.
+TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+
+
+def _check_token(settings: Settings) -> str:
+    """The token, or a one-line error (it is never printed) when it is unset or malformed."""
     if settings.bot_token is None:
         raise CliError("BOT_TOKEN is not set (without it, `kinerja-bot demo` runs offline)")
+    token = settings.bot_token.get_secret_value().strip()
+    if not token:
+        raise CliError("BOT_TOKEN is empty; put the token from @BotFather in it")
+    if not TOKEN_SHAPE.match(token):
+        raise CliError(
+            "BOT_TOKEN does not look like a bot token (digits, a colon, then letters); "
+            "copy it again from @BotFather"
+        )
+    return token
+
+
+async def _started(settings: Settings, webhook: Any) -> Any:
+    """Build and start the bot; a rejected token or an unreachable Telegram is one line."""
+    from telegram.error import InvalidToken, NetworkError, TelegramError
+
+    from bot.app import build_runtime, start, stop
+
+    runtime = await build_runtime(settings)
+    try:
+        await start(runtime, webhook=webhook)
+    except InvalidToken:
+        await stop(runtime)
+        raise CliError(
+            "Telegram rejected BOT_TOKEN (revoked or mistyped?); check it with @BotFather"
+        ) from None
+    except (NetworkError, OSError) as exc:
+        await stop(runtime)
+        where = settings.telegram_api_url.removesuffix("/bot")
+        raise CliError(
+            f"cannot reach Telegram at {where} ({settings.redact(str(exc))}); "
+            "check the network, then start again"
+        ) from None
+    except TelegramError as exc:
+        await stop(runtime)
+        raise CliError(f"Telegram refused the start: {settings.redact(str(exc))}") from None
+    return runtime
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the bot (long polling, or a webhook) until SIGINT/SIGTERM."""
+    _check_token(settings)
     webhook = _webhook_options(args, settings)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # python-telegram-bot logs request URLs, which contain the token: keep those quiet.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    settings.office()  # a broken KINERJA_CONFIG stops here, in one line
+    configure_logging(getattr(args, "verbose", False))
 
     async def main() -> int:
-        from bot.app import build_runtime, start, stop
+        from bot.app import stop
 
-        runtime = await build_runtime(settings)
-        await start(runtime, webhook=webhook)
+        runtime = await _started(settings, webhook)
         stopping = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -86,7 +124,17 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from bot.demo import run_demo
 
     out = Path(args.out) if args.out else None
-    return run_demo(out, fast_clock=args.fast_clock, faults=args.faults)
+    if out is not None and out.exists() and not out.is_dir():
+        raise CliError(f"--out {out}: is a file, not a folder; name a folder (new or existing)")
+    if out is not None and not out.exists() and out.parent.exists() and not out.parent.is_dir():
+        raise CliError(f"--out {out}: {out.parent} is a file, not a folder")
+    settings.office()  # a broken KINERJA_CONFIG stops here, in one line
+    return run_demo(
+        out,
+        fast_clock=args.fast_clock,
+        faults=args.faults,
+        verbose=getattr(args, "verbose", False),
+    )
 
 
 def cmd_emulator(args: argparse.Namespace, settings: Settings) -> int:
@@ -96,18 +144,36 @@ def cmd_emulator(args: argparse.Namespace, settings: Settings) -> int:
     return emulator_main(["--host", args.host, "--port", str(args.port)])
 
 
-def cmd_org_import(args: argparse.Namespace, settings: Settings) -> int:
-    """Load or update an organisation from a YAML file (roles: those of the SOPs in use)."""
-    from storage.org_import import OrgImportError, import_organisation
-
+def _read_org_file(path: str) -> str:
+    """The org file's text, or a one-line error (missing, unreadable, not UTF-8)."""
     try:
-        text = Path(args.file).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise CliError(f"{args.file}: {exc.strerror}") from None
+        raise CliError(f"{path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise CliError(
+            f"{path}: not UTF-8 text (byte {exc.start + 1}); save the file as UTF-8"
+        ) from None
+
+
+def cmd_org_import(args: argparse.Namespace, settings: Settings) -> int:
+    """Load or update an organisation from a YAML file (roles: those of the SOPs in use).
+
+    The file is checked before the database is opened, and a database this command created
+    is removed again when the import fails: a refused file leaves nothing behind.
+    """
+    from storage.org_import import OrgImportError, import_organisation, parse_organisation_file
+
+    text = _read_org_file(args.file)
     sops = settings.sops().all()  # a broken SOP file stops here, in one line naming it
+    try:
+        parse_organisation_file(text, sops)
+    except OrgImportError as exc:
+        raise CliError(f"{args.file}: {exc}") from None
+    fresh = _fresh_sqlite_file(settings)
 
     async def main() -> int:
-        engine, factory = await _open_db(settings)
+        engine, factory = await open_db(settings)
         try:
             report = await import_organisation(factory, text, sops)
         except OrgImportError as exc:
@@ -119,40 +185,42 @@ def cmd_org_import(args: argparse.Namespace, settings: Settings) -> int:
             f"{report.created} new, {report.updated} updated, {report.unchanged} unchanged, "
             f"{report.deactivated} deactivated"
         )
+        if report.deactivated_names:
+            print(f"deactivated (not in the file): {', '.join(report.deactivated_names)}")
+        for name in report.without_role:
+            sys.stderr.write(f"warning: {name} has no role; no step will reach them\n")
+        for missing in report.unheld_roles:
+            steps = ", ".join(str(n) for n in missing.steps)
+            sys.stderr.write(
+                f"warning: nobody holds the role {missing.role_name} ({missing.role_id}), "
+                f"needed by {missing.sop_title} at step {steps}; a run will stop there\n"
+            )
         return 0
 
-    return run_async(main)
+    try:
+        return run_async(main)
+    except BaseException:
+        if fresh is not None:
+            fresh.unlink(missing_ok=True)
+        raise
 
 
-async def _open_db(settings: Settings) -> tuple[AsyncEngine, Callable[[], BotUnitOfWork]]:
-    """Migrate the database and return (engine, unit-of-work factory over the SOP catalog)."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.database())
-    await upgrade_engine(engine)
-    sessions = make_session_factory(engine)
-    sops = settings.sops()
-    return engine, lambda: BotUnitOfWork(sessions, sops=sops)
-
-
-async def _org(uow: BotUnitOfWork, name: str | None) -> Organisation:
-    orgs = await uow.people.list_orgs()
-    if name is None and len(orgs) == 1:
-        return orgs[0]
-    found = [o for o in orgs if name is not None and o.name.casefold() == name.casefold()]
-    if not found:
-        known = ", ".join(o.name for o in orgs) or "(none: run `kinerja-bot org import` first)"
-        raise CliError(f"unknown organisation {name!r}; known: {known}")
-    return found[0]
+def _fresh_sqlite_file(settings: Settings) -> Path | None:
+    """The SQLite file this command would create (None: another database, or it exists)."""
+    if settings.database_url:
+        return None
+    path = (settings.data_dir / "kinerja.sqlite3").resolve()
+    return None if path.exists() else path
 
 
 def cmd_org_invite(args: argparse.Namespace, settings: Settings) -> int:
     """Print a one-time invite link for a person (the server-side twin of /undang)."""
 
     async def main() -> int:
-        engine, factory = await _open_db(settings)
+        engine, factory = await open_db(settings)
         try:
             async with factory() as uow:
-                org = await _org(uow, args.org)
+                org = await find_org(uow, args.org)
                 people = [
                     p
                     for p in await uow.people.of_org(org.id)
@@ -175,7 +243,14 @@ def cmd_org_invite(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_runs_start(args: argparse.Namespace, settings: Settings) -> int:
-    """Start a run from the server console; the running bot notifies the first actor."""
+    """Start a run from the server console; the running bot notifies the first actor.
+
+    A second active run of the same SOP with the same title is refused unless `--force`.
+    """
+    sops = settings.sops()
+    if args.sop not in sops.names():
+        known = ", ".join(sops.names())
+        raise CliError(f"unknown SOP {args.sop!r}; known: {known} (see `kinerja-bot sop list`)")
 
     async def main() -> int:
         from application.notifier import Notifier
@@ -185,11 +260,18 @@ def cmd_runs_start(args: argparse.Namespace, settings: Settings) -> int:
         from workflow.office_calendar import OfficeCalendar
         from workflow.services import StartRun, WorkflowService, combine
 
-        engine, factory = await _open_db(settings)
+        calendar = OfficeCalendar(settings.office().calendar)
+        engine, factory = await open_db(settings)
         try:
             async with factory() as uow:
-                org = await _org(uow, args.org)
-                calendar = OfficeCalendar(settings.office().calendar)
+                org = await find_org(uow, args.org)
+                twin = await same_active_run(uow, org.id, args.sop, args.title)
+                if twin is not None and not args.force:
+                    raise CliError(
+                        f"{org.name} already has an active run {twin.title!r} of {args.sop} "
+                        f"(started {format_wib(twin.started_at, calendar.config.timezone)}); "
+                        "give another --title, or --force to start a second one"
+                    )
                 svc = WorkflowService(
                     calendar,
                     publish=combine(Notifier(_utcnow), TimerPlanner(calendar, _utcnow)),
@@ -211,10 +293,26 @@ def cmd_runs_start(args: argparse.Namespace, settings: Settings) -> int:
     return run_async(main)
 
 
+def port_arg(text: str) -> int:
+    """An argparse type: a TCP port, 0 (any free one) to 65535."""
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (0 to 65535)")
+    return int(text)
+
+
+def _verbose_flag(p: argparse.ArgumentParser) -> None:
+    """`-v/--verbose` after the sub-command too (`kinerja-bot run -v`)."""
+    p.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="more log lines"
+    )
+
+
 def register(sub: argparse._SubParsersAction) -> None:
+    """The runtime sub-commands, each with its handler in `func`."""
     p = sub.add_parser("run", help="run the bot (needs BOT_TOKEN)")
     p.add_argument("--webhook-url", help="webhook mode: the public https URL of this service")
     p.add_argument("--listen", help="webhook mode: HOST:PORT to listen on (0.0.0.0:8443)")
+    _verbose_flag(p)
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("demo", help="play the whole SOP offline with simulated officials")
     p.add_argument("--out", help="keep the database, documents and transcript in this folder")
@@ -228,10 +326,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="Telegram fails a share of calls and the bot is killed and restarted once",
     )
+    _verbose_flag(p)
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("emulator", help="run the local Telegram Bot API emulator")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8081)
+    p.add_argument("--port", type=port_arg, default=8081)
     p.set_defaults(func=cmd_emulator)
     org = sub.add_parser("org", help="organisations").add_subparsers(dest="org_cmd", required=True)
     p = org.add_parser("import", help="load or update an organisation from YAML")
@@ -247,4 +346,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--org", help="organisation name (needed when there are several)")
     p.add_argument("--sop", required=True, help="SOP name, e.g. pengukuran-kinerja")
     p.add_argument("--title", required=True, help='e.g. "Pengukuran Kinerja Triwulan IV 2026"')
+    p.add_argument(
+        "--force", action="store_true", help="start even if the same run is already active"
+    )
     p.set_defaults(func=cmd_runs_start)
+    cli_views.register(runs, org)

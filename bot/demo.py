@@ -25,8 +25,10 @@ from pydantic import SecretStr
 from bot.app import Runtime, build_runtime, start, stop
 from bot.delivery_audit import count_delivery, outbox_entries, unsent, unsent_due
 from bot.emulator import EmulatorServer
+from bot.logs import configure_logging
 from bot.settings import Settings
 from bot.simulation import Official, Officials, Script
+from bot.transcript import Transcript
 from messages.formatting import format_wib
 from storage.org_import import import_organisation
 from storage.uow import SqlUnitOfWork
@@ -227,12 +229,15 @@ async def play_demo(
     (workdir / "kinerja.sqlite3").unlink(missing_ok=True)
     lines: list[str] = []
 
-    def say(line: str) -> None:
+    def write(line: str) -> None:
         lines.append(line)
         print(line, flush=True)
 
     try:
         async with EmulatorServer(port=0, fault_seed=7) as emu:
+            # Every bot message whole, each before what the officials do next.
+            transcript = Transcript(emu, {o.user_id: o.name for o in OFFICIALS}, write)
+            say = transcript.say
             settings = Settings(
                 BOT_TOKEN=SecretStr(emu.bot_token),
                 TELEGRAM_API_URL=emu.base_url,
@@ -294,8 +299,10 @@ async def play_demo(
                 timeout=timeout,
                 before_task=before_task,
                 before_meeting=before_meeting,
+                transcript=transcript,
             )
             for o in OFFICIALS[:4]:
+                say(f"{o.name}: /start")
                 emu.start_bot(o.user_id)
 
             # Rina joins with a one-time invite link the administrator asks for.
@@ -307,22 +314,21 @@ async def play_demo(
                 camat.user_id, "start=", since=mark, timeout=timeout
             )
             code = (invite.text or "").split("start=", 1)[1].split()[0]
-            say(f"  bot → {camat.name}: tautan undangan dibuat")
             mark = emu.mark()
             say(f"{rina.name}: membuka tautan undangan (/start …)")
             emu.start_bot(rina.user_id, code)
             await emu.wait_for_message(rina.user_id, since=mark, timeout=timeout)
-            say(f"  bot → {rina.name}: terhubung")
 
             # The office group.
             group = emu.create_group(
                 GROUP_TITLE, [o.user_id for o in OFFICIALS], creator_id=camat.user_id
             )
             emu.add_bot_to_group(group.id, by_user_id=camat.user_id)
+            transcript.names[group.id] = "grup kantor"
             mark = emu.mark()
+            say(f"{camat.name} (di grup): /hubungkan")
             emu.send_command(camat.user_id, "hubungkan", chat_id=group.id)
             await emu.wait_for_message(group.id, since=mark, timeout=timeout)
-            say(f"{camat.name}: /hubungkan (di grup) → grup kantor terhubung")
 
             mark = emu.mark()
             script = Script(
@@ -354,12 +360,15 @@ async def play_demo(
                 ok = ok and reminders >= 3
             if faults:
                 ok = ok and bool(restarts) and delivery.duplicates == 0 and delivery.lost == 0
-            say(
+            transcript.flush()  # the last notices, before the summary
+            write("")
+            write(
                 f"== demo {'selesai' if ok else 'GAGAL'}: langkah {steps[0]}–{steps[-1]} "
-                f"({len(steps)} langkah), {tally.returns} pengembalian di langkah 9, "
-                f"{tally.uploads} unggahan, {documents} dokumen diteruskan, "
-                f"{reminders} pengingat, {len(emu.sent_messages())} pesan bot, {elapsed}"
+                f"({len(steps)} langkah), {tally.returns} pengembalian, {elapsed}"
             )
+            write(f"   pesan bot:   {len(emu.sent_messages())}")
+            write(f"   dokumen:     {tally.uploads} diunggah, {documents} diteruskan")
+            write(f"   pengingat:   {reminders}")
             if faults:
                 say(f"gangguan yang disuntikkan: {len(emu.faults.log)} panggilan gagal")
             say(delivery.line())
@@ -371,10 +380,14 @@ async def play_demo(
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def run_demo(out: Path | None, fast_clock: bool = False, faults: bool = False) -> int:
+def run_demo(
+    out: Path | None, fast_clock: bool = False, faults: bool = False, verbose: bool = False
+) -> int:
     """Entry for the CLI."""
-    logging.basicConfig(level=logging.WARNING)
-    if faults:  # every injected fault is logged as a retry; the transcript tells the story
+    configure_logging(verbose, ours=logging.WARNING)
+    if (
+        faults and not verbose
+    ):  # every injected fault is logged as a retry; the transcript tells the story
         for noisy in ("telegram", "bot.dispatcher", "bot.receiving", "scheduler"):
             logging.getLogger(noisy).setLevel(logging.CRITICAL)
     return asyncio.run(play_demo(out, fast_clock=fast_clock, faults=faults))

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from workflow.catalog import SopCatalog
@@ -18,6 +18,24 @@ from workflow.office_calendar import CalendarConfig
 
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
 TELEGRAM_FILE_URL = "https://api.telegram.org/file/bot"
+
+
+class ConfigError(Exception):
+    """The KINERJA_CONFIG file can't be used; the message is one line naming the problem."""
+
+
+def validation_line(exc: ValidationError) -> str:
+    """The first problem of a pydantic error as 'field.path: problem' (one line)."""
+    err = exc.errors()[0]
+    place = ".".join(str(part) for part in err["loc"])
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        msg = "unknown field"
+    elif err["type"] == "missing":
+        msg = "required field is missing"
+    more = len(exc.errors()) - 1
+    extra = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    return f"{place}: {msg}{extra}" if place else f"{msg}{extra}"
 
 
 class OfficeConfig(BaseModel):
@@ -58,8 +76,24 @@ class Settings(BaseSettings):
         """Office rules from KINERJA_CONFIG, or the defaults."""
         if self.config_file is None:
             return OfficeConfig()
-        data = yaml.safe_load(self.config_file.read_text(encoding="utf-8")) or {}
-        return OfficeConfig.model_validate(data)
+        where = f"KINERJA_CONFIG {self.config_file}"
+        try:
+            data = yaml.safe_load(self.config_file.read_text(encoding="utf-8")) or {}
+        except OSError as exc:
+            raise ConfigError(f"{where}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"{where}: not UTF-8 text (save it as UTF-8)") from None
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = f" at line {mark.line + 1}" if mark is not None else ""
+            problem = getattr(exc, "problem", None) or "syntax error"
+            raise ConfigError(f"{where}: not valid YAML{line}: {problem}") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"{where}: expected a mapping such as 'calendar: {{...}}'")
+        try:
+            return OfficeConfig.model_validate(data)
+        except ValidationError as exc:
+            raise ConfigError(f"{where}: {validation_line(exc)}") from None
 
     def sop_dirs(self) -> list[Path]:
         """The directories named by KINERJA_SOP_DIR, in search order."""
@@ -71,6 +105,6 @@ class Settings(BaseSettings):
 
     def redact(self, text: str) -> str:
         """Text with the bot token replaced, safe for a log line."""
-        if self.bot_token is None:
+        if self.bot_token is None or not self.bot_token.get_secret_value():
             return text
         return text.replace(self.bot_token.get_secret_value(), "<BOT_TOKEN>")

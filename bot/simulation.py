@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from bot.emulator import Emulator
 from bot.emulator.world import MessageRecord
+from bot.transcript import Transcript
 
 STEP_RE = re.compile(r"(?:Langkah|Step) (\d+)/(\d+)")
 FINISHED_MARK = "🏁"
@@ -115,12 +116,17 @@ class Officials:
         timeout: float = 20.0,
         before_task: Callable[[int, int], Awaitable[None]] | None = None,
         before_meeting: Callable[[], Awaitable[None]] | None = None,
+        transcript: Transcript | None = None,
     ) -> None:
         self.emu = emu
+        # What the officials do and what the bot says, in the order a person sees it.
+        self.transcript = transcript or Transcript(
+            emu, {o.user_id: o.name for o in officials}, say
+        )
         self.before_task = before_task  # (user id, step no): e.g. let office time pass
         self.before_meeting = before_meeting  # e.g. let time run to the meeting's start
         self.people = {o.user_id: o for o in officials}
-        self.say = say
+        self.say = self.transcript.say
         self.timeout = timeout
         self.handled: set[tuple[int, int]] = set()
         self.tally = Tally()
@@ -132,15 +138,6 @@ class Officials:
         return await self.emu.wait_for_message(
             user_id, contains=contains, since=since, timeout=self.timeout
         )
-
-    def _show(self, m: MessageRecord) -> None:
-        who = self._name(m.chat_id) if m.chat_id in self.people else f"grup {m.chat_id}"
-        if m.file_name:
-            self.say(f"  bot → {who}: [dokumen] {m.file_name}")
-            return
-        first = (m.text or "").strip().splitlines()
-        line = next((x for x in first if x.strip()), "")
-        self.say(f"  bot → {who}: {line[:100]}")
 
     async def start_run(self, starter: int, script: Script) -> None:
         """The starter types /mulai, picks the SOP (when offered several), types the title, and
@@ -187,15 +184,12 @@ class Officials:
 
     async def play(self, script: Script, since: int = 0) -> Tally:
         """Act on every task until the run is finished."""
-        seen = since
         while True:
             task = await self.emu.wait_for(
                 lambda: self._open_task() or (self._finished(since) or None),
                 timeout=self.timeout,
             )
-            for m in self.emu.sent_messages(since=seen):
-                self._show(m)
-            seen = self.emu.mark()
+            self.transcript.flush()
             if task is True:
                 self.say("  (proses selesai)")
                 return self.tally

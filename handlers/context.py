@@ -9,7 +9,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
@@ -35,8 +35,20 @@ def bot_context(context: ContextTypes.DEFAULT_TYPE) -> AppContext:
     return ctx
 
 
+def markup(rows: list[list[dict[str, str]]]) -> InlineKeyboardMarkup:
+    """The inline keyboard of plain rows (`[[{"text": ..., "data": ...}]]`)."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b["text"], callback_data=b["data"]) for b in row] for row in rows]
+    )
+
+
 async def say(update: Update, template_name: str, lang: str | None, **ctx: Any) -> None:
-    """Reply in the chat of the update (for answers that change nothing).
+    """Reply in the chat of the update (for answers that change nothing)."""
+    await reply(update, render(template_name, lang, **ctx))
+
+
+async def reply(update: Update, body: str, rows: list[list[dict[str, str]]] | None = None) -> None:
+    """Reply with a rendered text (and optional inline buttons) in the chat of the update.
 
     Under a receiver the reply is written to the outbox, so the dispatcher paces it and
     retries it like any message; only when the database is away does it go out directly.
@@ -47,16 +59,27 @@ async def say(update: Update, template_name: str, lang: str | None, **ctx: Any) 
     scope = current_update.get()
     if scope is not None and scope.app is not None:
         try:
-            await scope.app.queue_reply(message.chat_id, render(template_name, lang, **ctx))
+            await scope.app.queue_reply(message.chat_id, body, rows)
         except TEMPORARY_ERRORS:
             log.warning("reply not queued (database away); sending it directly")
         else:
             return
     await message.reply_text(
-        render(template_name, lang, **ctx),
+        body,
         parse_mode=ParseMode.HTML,
         disable_web_page_preview=True,
+        reply_markup=markup(rows) if rows else None,
     )
+
+
+async def tapper(update: Update, ctx: AppContext) -> Person | None:
+    """The registered person who tapped a button, or None after an alert saying they are not
+    registered."""
+    query = update.callback_query
+    person = await whoami(update, ctx)
+    if person is None and query is not None:
+        await query.answer(render("not_registered", None)[:200], show_alert=True)
+    return person
 
 
 async def whoami(update: Update, ctx: AppContext) -> Person | None:

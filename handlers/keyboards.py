@@ -6,25 +6,30 @@ from __future__ import annotations
 
 import contextlib
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, Update
+from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from handlers.context import say
+from handlers.context import markup, say
 
 Rows = list[list[dict[str, str]]]
-
-
-def markup(rows: Rows) -> InlineKeyboardMarkup:
-    """The inline keyboard of plain rows."""
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b["text"], callback_data=b["data"]) for b in row] for row in rows]
-    )
 
 
 async def show_rows(query: CallbackQuery, rows: Rows) -> None:
     """Replace the buttons of the tapped message (already answered)."""
     with contextlib.suppress(BadRequest):
         await query.edit_message_reply_markup(reply_markup=markup(rows))
+
+
+async def show_page(query: CallbackQuery, text: str, rows: Rows) -> None:
+    """Replace the tapped message's text and buttons (paging through a long view)."""
+    with contextlib.suppress(BadRequest):  # "message is not modified": the same page
+        await query.edit_message_text(
+            text,
+            parse_mode=ParseMode.HTML,
+            disable_web_page_preview=True,
+            reply_markup=markup(rows) if rows else None,
+        )
 
 
 async def drop_buttons(query: CallbackQuery) -> None:

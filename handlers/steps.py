@@ -25,7 +25,7 @@ from application.runs import (
 )
 from application.uploads import MAX_UPLOAD_MB
 from handlers import meetings
-from handlers.context import bot_context, guarded, member, refuse, say, whoami
+from handlers.context import bot_context, guarded, member, refuse, say, tapper
 from handlers.keyboards import close_dialog, drop_buttons
 from messages.render import render
 from workflow.errors import Refused
@@ -66,9 +66,8 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query is None:
         return
     ctx = bot_context(context)
-    person = await whoami(update, ctx)
+    person = await tapper(update, ctx)
     if person is None:
-        await query.answer(render("not_registered", None)[:200], show_alert=True)
         return
     tok = await runs.button(ctx, query.data or "")
     if tok is None:

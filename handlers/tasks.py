@@ -4,11 +4,15 @@ and the /pengingat switch of the morning digest. The views are read models built
 
 from __future__ import annotations
 
+import re
+
 from telegram import Update
 from telegram.ext import ContextTypes
 
 from application import office, read_models
-from handlers.context import bot_context, member, say
+from handlers.context import bot_context, member, reply, say, tapper
+from handlers.keyboards import show_page
+from messages.render import label, render
 
 
 async def my_tasks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -39,21 +43,68 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await say(update, "status", person.language, runs=runs)
 
 
+HISTORY_BUTTON = "riwayat"  # callback data "riwayat:<run no>:<page>" (read-only paging)
+
+
+def _history_buttons(view: read_models.HistoryView, lang: str) -> list[list[dict[str, str]]]:
+    """Sebelumnya / Lanjut under a page of a trail; one button per run under the run list.
+
+    The data names only what the person could type (`/riwayat RUN PAGE`) and changes nothing,
+    so it is plain text rather than a stored token; the tap is checked like the command.
+    """
+    trail = view.history
+    if trail is None:
+        return [
+            [{"text": f"{r.no}. {r.title}"[:60], "data": f"{HISTORY_BUTTON}:{r.no}:1"}]
+            for r in view.runs[:10]
+        ]
+    row = []
+    if trail.page > 1:
+        data = f"{HISTORY_BUTTON}:{trail.run_no}:{trail.page - 1}"
+        row.append({"text": label("history_prev", lang), "data": data})
+    if trail.page < trail.pages:
+        data = f"{HISTORY_BUTTON}:{trail.run_no}:{trail.page + 1}"
+        row.append({"text": label("history_next", lang), "data": data})
+    return [row] if row else []
+
+
+def _history_text(view: read_models.HistoryView, lang: str) -> str:
+    return render("history", lang, view=view, trail=view.history, runs=view.runs)
+
+
 async def history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/riwayat: the audit trail of my office's most recent run."""
+    """/riwayat [RUN [PAGE]]: a run's whole audit trail, a page at a time, from its start;
+    without a run number, the runs of my office to choose from."""
     ctx = bot_context(context)
     person = await member(update, ctx)
     if person is None:
         return
-    trail = await read_models.latest_history(ctx, person)
-    await say(
-        update,
-        "history",
-        person.language,
-        title=trail.title,
-        entries=trail.entries,
-        truncated=trail.truncated,
-    )
+    args = list(context.args or [])
+    run_ref = args[0] if args else None
+    page = int(args[1]) if len(args) > 1 and args[1].isdigit() else 1
+    view = await read_models.history_view(ctx, person, run_ref, page)
+    lang = person.language
+    await reply(update, _history_text(view, lang), _history_buttons(view, lang))
+
+
+async def history_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Sebelumnya / Lanjut (or a run chosen from the list): the page shown in place."""
+    query = update.callback_query
+    if query is None:
+        return
+    ctx = bot_context(context)
+    person = await tapper(update, ctx)
+    if person is None:
+        return
+    # Telegram's empty data reaches every pattern handler: treat it as any stale button.
+    found = re.fullmatch(rf"{HISTORY_BUTTON}:(\d+):(\d+)", query.data or "")
+    if found is None:
+        await query.answer(render("stale_button", person.language)[:200], show_alert=True)
+        return
+    view = await read_models.history_view(ctx, person, found.group(1), int(found.group(2)))
+    lang = person.language
+    await query.answer()
+    await show_page(query, _history_text(view, lang), _history_buttons(view, lang))
 
 
 async def toggle_digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import yaml
@@ -67,8 +67,19 @@ class OrganisationFile(_Strict):
 
 
 @dataclass(frozen=True)
+class UnheldRole:
+    """A role some step of an SOP needs that no active person of the organisation holds."""
+
+    sop_title: str
+    role_id: str
+    role_name: str
+    steps: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class ImportReport:
-    """What an import did."""
+    """What an import did, and what the administrator should look at (people without a role,
+    roles the SOPs need that nobody holds, who was deactivated)."""
 
     org_id: str
     org_created: bool
@@ -76,6 +87,22 @@ class ImportReport:
     updated: int
     unchanged: int
     deactivated: int
+    deactivated_names: list[str] = field(default_factory=list)
+    without_role: list[str] = field(default_factory=list)
+    unheld_roles: list[UnheldRole] = field(default_factory=list)
+
+
+def unheld_roles(people: Sequence[Person], sops: Sequence[LoadedDefinition]) -> list[UnheldRole]:
+    """The roles acting in some step of these SOPs that no active person holds."""
+    held = {role for p in people if p.active for role in p.roles}
+    missing: list[UnheldRole] = []
+    for loaded in sops:
+        spec = loaded.spec
+        for role in spec.roles:
+            steps = tuple(s.no for s in spec.steps if role.id in s.actors)
+            if steps and role.id not in held:
+                missing.append(UnheldRole(spec.title, role.id, role.name, steps))
+    return missing
 
 
 UowFactory = Callable[[], SqlUnitOfWork]
@@ -245,7 +272,8 @@ async def import_organisation(
             ):
                 await people_repo.update(replace(old_person, telegram_id=None))
 
-        created = updated = unchanged = deactivated = 0
+        created = updated = unchanged = 0
+        deactivated_names: list[str] = []
         for p in wanted:
             old_person = before.get(p.id)
             if old_person is None:
@@ -261,7 +289,7 @@ async def import_organisation(
             if old_person != p:
                 await people_repo.update(p)
                 if old_person.active:
-                    deactivated += 1
+                    deactivated_names.append(p.name)
         await uow.commit()
     return ImportReport(
         org_id=org.id,
@@ -269,5 +297,8 @@ async def import_organisation(
         created=created,
         updated=updated,
         unchanged=unchanged,
-        deactivated=deactivated,
+        deactivated=len(deactivated_names),
+        deactivated_names=deactivated_names,
+        without_role=[p.name for p in wanted if not p.roles],
+        unheld_roles=unheld_roles(wanted, sops),
     )

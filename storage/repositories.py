@@ -294,6 +294,10 @@ class SqlRunRepository(RunRepository):
             (RUNS.c.org_id == org_id) & (RUNS.c.status == RunStatus.ACTIVE.value)
         )
 
+    async def of_org(self, org_id: str) -> Sequence[Run]:
+        """Every run of the organisation (active, finished, cancelled), oldest first."""
+        return await self._load(RUNS.c.org_id == org_id)
+
     async def history(self, run_id: str) -> list[Event]:
         """Every stored event of a run, in order (the audit trail)."""
         result = await self.session.execute(

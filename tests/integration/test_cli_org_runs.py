@@ -58,8 +58,7 @@ def test_runs_start_from_the_console(data_dir: Path, capsys: pytest.CaptureFixtu
     assert "Triwulan IV 2026" in out and "Drs. Ahmad Suryana" in out
     assert main(["runs", "start", "--sop", "tidak-ada", "--title", "x"]) == 1
     err = capsys.readouterr().err
-    assert 'Unknown SOP "tidak-ada". See the SOPs this deployment runs with' in err
-    assert "unknown_sop" not in err
+    assert "unknown SOP 'tidak-ada'" in err and "pengukuran-kinerja" in err  # no internal code
 
 
 def test_a_refused_start_says_what_to_do_not_an_internal_code(
@@ -75,3 +74,83 @@ def test_a_refused_start_says_what_to_do_not_an_internal_code(
     err = capsys.readouterr().err
     assert "Nobody holds the role Camat yet" in err and "kinerja-bot org import" in err
     assert "role_without_holder" not in err and "role=" not in err
+
+
+def test_import_warns_about_no_role_and_unheld_roles_and_names_who_left(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["org", "import", str(data_dir / "org.yaml")]) == 0
+    capsys.readouterr()
+    smaller = data_dir / "smaller.yaml"
+    kept = [line for line in sample_org_text().splitlines() if "Dewi" not in line]
+    kept = [line for line in kept if "Rina" not in line] + ['  - {name: "Tamu Kantor"}']
+    smaller.write_text("\n".join(kept) + "\n", encoding="utf-8")
+
+    assert main(["org", "import", str(smaller)]) == 0
+    out, err = capsys.readouterr()
+    assert "deactivated (not in the file): Dewi Lestari, Rina Marlina" in out
+    assert "warning: Tamu Kantor has no role" in err
+    unheld = [line for line in err.splitlines() if "Anggota Tim SAKIP" in line]
+    assert len(unheld) == 1 and "Pengukuran Kinerja at step 6, 7, 8" in unheld[0]
+    assert "Traceback" not in err
+
+
+def test_a_refused_import_leaves_no_database_behind(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = data_dir / "bad.yaml"
+    bad.write_text("organisation: X\npeople:\n  - {name: A, roles: [lurah]}\n", encoding="utf-8")
+    assert main(["org", "import", str(bad)]) == 1
+    assert not (data_dir / "kinerja.sqlite3").exists()
+    assert main(["org", "list"]) == 0
+    assert "no organisation yet" in capsys.readouterr().out
+
+
+def test_org_list_shows_people_roles_and_who_has_joined(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["org", "import", str(data_dir / "org.yaml")]) == 0
+    capsys.readouterr()
+    assert main(["org", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "Kecamatan Contoh: 5 active people" in out
+    assert "Drs. Ahmad Suryana — Camat; joined [admin]" in out
+    assert "Rina Marlina — Anggota Tim SAKIP; not joined yet" in out
+
+
+def test_runs_list_and_show_the_whole_trail(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["org", "import", str(data_dir / "org.yaml")]) == 0
+    assert main(["runs", "start", "--sop", "pengukuran-kinerja", "--title", "TW III"]) == 0
+    assert main(["runs", "start", "--sop", "pengukuran-kinerja", "--title", "TW IV"]) == 0
+    capsys.readouterr()
+
+    assert main(["runs", "list"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in listed] == ["1", "2"]
+    assert "TW III" in listed[0] and "active, step 1 with Drs. Ahmad Suryana" in listed[0]
+
+    assert main(["runs", "show", "2"]) == 0
+    shown = capsys.readouterr().out
+    assert "History 2: TW IV" in shown and "started the process" in shown
+    assert "step 1 assigned to Drs. Ahmad Suryana" in shown and "<b>" not in shown
+    assert main(["runs", "show", "9"]) == 1
+    assert "runs list" in capsys.readouterr().err
+
+
+def test_runs_start_refuses_the_same_active_run_twice_unless_forced(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["org", "import", str(data_dir / "org.yaml")]) == 0
+    start = ["runs", "start", "--sop", "pengukuran-kinerja", "--title", "Triwulan IV 2026"]
+    assert main(start) == 0
+    capsys.readouterr()
+
+    assert main([*start[:-1], "triwulan  IV 2026"]) == 1
+    err = capsys.readouterr().err
+    assert "already has an active run 'Triwulan IV 2026'" in err and "--force" in err
+    assert main([*start, "--force"]) == 0
+    capsys.readouterr()
+    assert main(["runs", "list"]) == 0
+    assert len(capsys.readouterr().out.strip().splitlines()) == 2

@@ -117,23 +117,33 @@ SAMPLES: dict[str, dict[str, Any]] = {
         ]
     },
     "history": {
-        "title": "R",
-        "truncated": False,
-        "entries": [
-            {
-                "at": WHEN,
-                "who": "Camat",
-                "kind": "assignment_completed",
-                "step_no": 9,
-                "round": 1,
-                "person": "Camat",
-                "decision": "returned",
-                "docs": 0,
-                "note": "Perbaiki",
-                "minutes": 45,
-                "on_time": True,
-            }
-        ],
+        "view": {"unknown": None},
+        "runs": [],
+        "trail": {
+            "title": "R",
+            "run_no": 2,
+            "page": 1,
+            "pages": 2,
+            "sop_title": "Pengukuran Kinerja",
+            "status": "active",
+            "entries": [
+                {
+                    "at": WHEN,
+                    "who": "Camat",
+                    "kind": "assignment_completed",
+                    "step_no": 9,
+                    "round": 1,
+                    "person": "Camat",
+                    "decision": "returned",
+                    "docs": 1,
+                    "doc_names": ["laporan.pdf (v2)"],
+                    "note": "Perbaiki",
+                    "minutes": 45,
+                    "on_time": True,
+                    "step_title": "Memeriksa laporan",
+                }
+            ],
+        },
     },
     "mulai_confirm": {"sop_title": "Pengukuran Kinerja", "title": "T"},
     "mulai_choose_sop": {},
