@@ -254,6 +254,7 @@ def cmd_runs_start(args: argparse.Namespace, settings: Settings) -> int:
 
     async def main() -> int:
         from application.notifier import Notifier
+        from application.read_models import same_active_run
         from application.texts import refusal_sentence
         from scheduler.planner import TimerPlanner
         from workflow.errors import Refused
