@@ -638,11 +638,18 @@ class SqlDocumentRepository(DocumentRepository):
         """Register a stored document."""
         await self.session.execute(_insert(self.session, DOCUMENTS), [_document_row(document)])
 
-    async def next_version(self, run_id: str, step_no: int) -> int:
-        """The version number the next upload for this step of this run gets (1, 2, ...)."""
+    async def next_version(self, run_id: str, step_no: int, uploaded_by: str, name: str) -> int:
+        """The version number the next upload of this document gets (1, 2, ...).
+
+        A document is one person's file of one step of a run, known by its name: a second
+        person's first file is version 1, and so is a person's second, differently named file.
+        """
         highest = await self.session.scalar(
             select(func.max(DOCUMENTS.c.version)).where(
-                (DOCUMENTS.c.run_id == run_id) & (DOCUMENTS.c.step_no == step_no)
+                (DOCUMENTS.c.run_id == run_id)
+                & (DOCUMENTS.c.step_no == step_no)
+                & (DOCUMENTS.c.uploaded_by == uploaded_by)
+                & (DOCUMENTS.c.name == name)
             )
         )
         return int(highest or 0) + 1

@@ -28,7 +28,7 @@ def test_shipped_sop_has_14_steps_and_795_minutes() -> None:
     spec = resolve_definition("pengukuran-kinerja").spec
     assert [s.no for s in spec.steps] == list(range(1, 15))
     assert spec.total_minutes == 795
-    assert spec.step(9).decision is not None and spec.step(9).decision.return_to == 8
+    assert spec.step(9).decision is not None and spec.step(9).decision.return_to == [7, 2]
     assert [spec.step(n).mode.value for n in (6, 7, 8)] == ["each"] * 3
     assert spec.step(5).mode.value == "meeting"
     assert len(spec.identity.dasar_hukum) == 5
