@@ -116,6 +116,8 @@ def _step_row(inst: StepInstance, position: int) -> RowDict:
         "completed_at": inst.completed_at,
         "outcome": inst.outcome.value if inst.outcome is not None else None,
         "note": inst.note,
+        "returned_from": inst.returned_from,
+        "only_people": list(inst.only_people) or None,
     }
 
 
@@ -166,6 +168,8 @@ def _step_from(row: Row[Any]) -> StepInstance:
         completed_at=row.completed_at,
         outcome=StepOutcome(row.outcome) if row.outcome is not None else None,
         note=row.note,
+        returned_from=row.returned_from,
+        only_people=tuple(row.only_people or ()),
     )
 
 
