@@ -270,8 +270,8 @@ class Officials:
         """Answer the questions after "Kembalikan" (which step, to whom) until the bot asks
         for the note."""
         mark = since
-        while True:
-            asked = await self._next_from_bot(user, "", mark)
+        while True:  # the question or the prompt (files of the review may still be arriving)
+            asked = await self._next_from_bot(user, "↩️", mark)
             labels = [str(b.get("text", "")) for b in asked.buttons]
             steps = (f"Langkah {script.return_to_step}:", f"Step {script.return_to_step}:")
             whom = ("Semua (", "All (") if script.return_to == "all" else (script.return_to,)
