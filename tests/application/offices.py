@@ -3,7 +3,7 @@ fresh SQLite database, an `AppContext` on a manual clock, one run started, the o
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,7 +23,7 @@ from storage.migrate import upgrade_database
 from storage.org_import import import_organisation
 from tests.integration.conftest import ManualClock
 from workflow.catalog import SopCatalog
-from workflow.model import Person
+from workflow.model import Document, Person
 from workflow.office_calendar import OfficeCalendar
 from workflow.ports import UnitOfWork
 from workflow.services import Outcome
@@ -117,3 +117,23 @@ async def open_office(
         yield office
     finally:
         await engine.dispose()
+
+
+async def documents_queued_to(
+    uow_factory: Callable[[], BotUnitOfWork], person: Person
+) -> list[Document]:
+    """The documents queued in the outbox for this person so far, in order."""
+    async with uow_factory() as uow:
+        rows = (
+            await uow.session.execute(
+                select(OutboxRow)
+                .where((OutboxRow.person_id == person.id) & (OutboxRow.kind == "document"))
+                .order_by(OutboxRow.id)
+            )
+        ).scalars()
+        found = []
+        for row in rows:
+            doc = await uow.documents.get(str(row.payload["document_id"]))
+            assert doc is not None
+            found.append(doc)
+    return found

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from application import runs
 from application.uploads import attach_upload, store_upload
 from storage.messaging_tables import OutboxRow
-from tests.application.offices import Office, open_office
+from tests.application.offices import Office, documents_queued_to, open_office
 from workflow.errors import Refused
 from workflow.model import Person
 
@@ -63,21 +63,7 @@ async def office(tmp_path: Path) -> AsyncIterator[Office]:
 
 async def _files_to(office: Office, name: str) -> list[str]:
     """Names of the documents queued for this person (all so far)."""
-    person = office.people[name]
-    async with office.ctx.uow_factory() as uow:
-        rows = (
-            await uow.session.execute(
-                select(OutboxRow)
-                .where((OutboxRow.person_id == person.id) & (OutboxRow.kind == "document"))
-                .order_by(OutboxRow.id)
-            )
-        ).scalars()
-        found = []
-        for row in rows:
-            doc = await uow.documents.get(str(row.payload["document_id"]))
-            assert doc is not None
-            found.append(doc.name)
-    return found
+    return [d.name for d in await documents_queued_to(office.ctx.uow_factory, office.people[name])]
 
 
 async def _upload(office: Office, name: str, file_name: str, content: bytes) -> str:

@@ -4,11 +4,9 @@ Kasubag Perencanaan (Sekretaris Tim SAKIP) when they hand it over at step 8."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from storage.files import FileStore
-from storage.messaging_tables import OutboxRow
 from tests.application.conftest import Office
+from tests.application.offices import documents_queued_to
 from tests.integration.conftest import upload
 from workflow.model import Document
 from workflow.services import AttachDocument, CompleteAssignment
@@ -17,21 +15,7 @@ from workflow.spec import LoadedDefinition
 
 async def _documents_to(office: Office, name: str) -> list[Document]:
     """The documents queued for this person so far, in order."""
-    person = office.people[name]
-    async with office.db.uow() as uow:
-        rows = (
-            await uow.session.execute(
-                select(OutboxRow)
-                .where((OutboxRow.person_id == person.id) & (OutboxRow.kind == "document"))
-                .order_by(OutboxRow.id)
-            )
-        ).scalars()
-        found = []
-        for row in rows:
-            doc = await uow.documents.get(str(row.payload["document_id"]))
-            assert doc is not None
-            found.append(doc)
-    return found
+    return await documents_queued_to(office.ctx.uow_factory, office.people[name])
 
 
 async def test_the_format_of_step_2_reaches_every_kasi_when_step_3_completes(
@@ -47,7 +31,7 @@ async def test_the_format_of_step_2_reaches_every_kasi_when_step_3_completes(
 async def test_the_data_of_step_7_reaches_the_sekretaris_tim_when_step_8_completes(
     office: Office, sop: LoadedDefinition
 ) -> None:
-    ctx, files = office.ctx, office.ctx.files
+    service, files = office.ctx.service(), office.ctx.files
     assert isinstance(files, FileStore)
     people = {p.id: p for p in office.people.values()}
     while True:
@@ -60,11 +44,11 @@ async def test_the_data_of_step_7_reaches_the_sekretaris_tim_when_step_8_complet
             if sop.spec.step(a.step_no).requires_document:
                 content = f"langkah {a.step_no} {actor.name}".encode()
                 doc = await upload(office.db, files, run, a.step_no, actor, content)
-                attach = AttachDocument(a.id, actor.id, doc.id)
-                await ctx.execute(lambda uow, cmd=attach: ctx.service().attach_document(cmd, uow))
+                async with office.ctx.uow_factory() as uow:
+                    await service.attach_document(AttachDocument(a.id, actor.id, doc.id), uow)
             before = len(await _documents_to(office, "Budi"))
-            done = CompleteAssignment(a.id, actor.id)
-            await ctx.execute(lambda uow, cmd=done: ctx.service().complete(cmd, uow))
+            async with office.ctx.uow_factory() as uow:
+                await service.complete(CompleteAssignment(a.id, actor.id), uow)
             office.clock.advance(5)
             if a.step_no == 7 or (a.step_no == 8 and a is not open_parts[-1]):
                 # Nothing reaches him before the last Kasi hands the data over.
