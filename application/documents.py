@@ -1,4 +1,5 @@
-"""Registering a stored file as a document of a run's step (the next version of that step)."""
+"""Registering a stored file as a document of a run's step (the next version of that document:
+the same person's file of the same name at the same step)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,11 @@ async def register_document(
     telegram_file_id: str | None = None,
 ) -> Document:
     """Add the document's metadata to this unit of work (committed with what it belongs to)."""
-    version = await uow.documents.next_version(run.id, step_no) if step_no is not None else 1
+    version = (
+        await uow.documents.next_version(run.id, step_no, by.id, name)
+        if step_no is not None
+        else 1
+    )
     document = Document(
         id=uuid.uuid4().hex,
         org_id=run.org_id,

@@ -2,8 +2,9 @@
 
 `Notifier` is the workflow services' publisher: for each accepted command it tells each new
 assignee what is now theirs (with buttons and the documents the step needs), tells the roles
-named in `notify` when a step ends, posts progress to the office group, and adds any reply to
-the person who acted. Texts are rendered here in each recipient's language.
+named in `notify` when a step ends and hands the documents named in `delivers` to their
+receivers, posts progress to the office group, and adds any reply to the person who acted.
+Texts are rendered here in each recipient's language.
 """
 
 from __future__ import annotations
@@ -61,12 +62,39 @@ def next_actor(spec: SopDefinition, step: Step, lang: str) -> str:
     return role_names(spec, following.actors[:1], lang) if following is not None else ""
 
 
-def input_documents(run: Run, step: Step) -> list[str]:
-    """Ids of the documents a step needs from earlier steps (latest rounds)."""
+def documents_of_steps(run: Run, step_nos: Sequence[int]) -> list[str]:
+    """Ids of the current documents of these steps, in step order, each once."""
     docs: list[str] = []
-    for src in step.input_documents_from:
+    for src in step_nos:
         docs.extend(d for d in run.documents_of_step(src) if d not in docs)
     return docs
+
+
+def input_documents(run: Run, step: Step) -> list[str]:
+    """Ids of the documents a step needs from earlier steps (everyone's latest parts)."""
+    return documents_of_steps(run, step.input_documents_from)
+
+
+def delivered_documents(run: Run, step: Step) -> list[str]:
+    """Ids of the documents a step hands over when it completes (its `delivers`)."""
+    return documents_of_steps(run, step.delivers.documents_of) if step.delivers else []
+
+
+def new_since_last_review(run: Run, step: Step, instance_id: str) -> list[str]:
+    """At a review's later round: the input documents finished after its previous round ended
+    (what the reviewer has not seen yet). Empty for a first round or another kind of step."""
+    inst = run.step_instance(instance_id)
+    earlier = [s for s in run.steps if s.step_no == step.no and s.round < inst.round]
+    if step.decision is None or not earlier or earlier[-1].completed_at is None:
+        return []
+    since = earlier[-1].completed_at
+    fresh = {
+        d
+        for a in run.assignments
+        if a.completed_at is not None and a.completed_at >= since
+        for d in a.document_ids
+    }
+    return [d for d in input_documents(run, step) if d in fresh]
 
 
 class Notifier:
@@ -207,6 +235,21 @@ class _Batch:
         meeting = None
         if step.mode is StepMode.MEETING:
             meeting = await self.uow.meetings.current_for_run(self.run.id, step.no)
+        changed = []
+        for doc_id in new_since_last_review(self.run, step, inst.id):
+            doc = await self.uow.documents.get(doc_id)
+            if doc is not None:
+                changed.append(
+                    {
+                        "name": doc.name,
+                        "version": doc.version,
+                        "step_no": doc.step_no or 0,
+                        "by": self.name(doc.uploaded_by),
+                    }
+                )
+        new_version = inst.is_revision and bool(
+            step.requires_document or self.run.earlier_documents(a)
+        )
         body = render(
             "task_assigned",
             lang,
@@ -235,6 +278,12 @@ class _Batch:
             meeting_start=meeting.start_at if meeting else None,
             meeting_end=meeting.end_at if meeting else None,
             note=step.note,
+            changed=changed,
+            new_version=new_version,
+            delivers_to=role_names(self.spec, step.delivers.to, lang) if step.delivers else "",
+            delivers_steps=", ".join(str(n) for n in step.delivers.documents_of)
+            if step.delivers
+            else "",
         )
         rows: list[list[dict[str, str]]]
         if step.disposition:
@@ -289,30 +338,58 @@ class _Batch:
         done_by = [a.person_id for a in parts if a.status is AssignmentStatus.DONE]
         outcome = str(event.data.get("outcome", "done"))
         docs = self.run.documents_of_step(step.no)
-        for role in step.notify:
-            for person in self.people.values():
-                if role not in person.roles or not person.active:
+        delivered = delivered_documents(self.run, step) if outcome != "returned" else []
+        receivers = set(step.delivers.to) if step.delivers and delivered else set()
+        # Whoever gets the documents with their next task right now needs no second copy.
+        coming: dict[str, set[str]] = {}
+        for e in after:
+            if e.kind is EventKind.ASSIGNMENT_ACTIVATED and e.person_id and e.step_no:
+                coming.setdefault(e.person_id, set()).update(
+                    input_documents(self.run, self.spec.step(e.step_no))
+                )
+        for person in self.people.values():
+            if not person.active or not person.roles & (set(step.notify) | receivers):
+                continue
+            if any(a.person_id == person.id for a in parts):
+                continue  # they did it themselves
+            lang = person.language
+            if person.roles & receivers:
+                if set(delivered) <= coming.get(person.id, set()):
                     continue
-                if any(a.person_id == person.id for a in parts):
-                    continue  # they did it themselves
-                lang = person.language
                 await self.to_person(
                     person,
                     text(
                         render(
-                            "step_ended_notice",
+                            "documents_delivered",
                             lang,
                             run_title=self.run.title,
                             step_no=step.no,
                             step_title=step_title(step, lang),
-                            outcome=outcome,
                             by=", ".join(self.name(pid, lang) for pid in done_by),
                             note=event.note,
-                            docs_count=len(docs),
+                            docs_count=len(delivered),
                         )
                     ),
                 )
-                await self.documents(person, docs)
+                await self.documents(person, delivered)
+                continue
+            await self.to_person(
+                person,
+                text(
+                    render(
+                        "step_ended_notice",
+                        lang,
+                        run_title=self.run.title,
+                        step_no=step.no,
+                        step_title=step_title(step, lang),
+                        outcome=outcome,
+                        by=", ".join(self.name(pid, lang) for pid in done_by),
+                        note=event.note,
+                        docs_count=len(docs),
+                    )
+                ),
+            )
+            await self.documents(person, docs)
         if outcome == "returned":
             return  # the corrections are for the people concerned, not for the office group
         nxt = [e for e in after if e.kind is EventKind.ASSIGNMENT_ACTIVATED]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from application.context import PROMPT_TTL, AppContext
@@ -30,7 +31,7 @@ from workflow.services import (
     open_assignment,
     starter_names,
 )
-from workflow.spec import SopDefinition
+from workflow.spec import SopDefinition, StepMode
 
 # Pending input kinds (what the bot waits for from a person).
 AWAIT_UPLOAD = "upload"
@@ -62,8 +63,9 @@ async def pending_input(ctx: AppContext, person_id: str) -> PendingInput | None:
 # --- acknowledgements -----------------------------------------------------------------------
 
 
-def ack_done(person: Person) -> Ack:
-    """The reply to whoever finished their part: what it did and where the run goes next."""
+def ack_done(person: Person, returned_to: str = "") -> Ack:
+    """The reply to whoever finished their part: what it did and where the run goes next
+    (`returned_to`: the name of the one person a return went to, if it went to one)."""
 
     def ack(outcome: Outcome) -> Sequence[Outgoing]:
         done = [e for e in outcome.events if e.kind is EventKind.ASSIGNMENT_COMPLETED]
@@ -85,7 +87,7 @@ def ack_done(person: Person) -> Ack:
                 )
             ]
         if step.decision is not None:
-            back = spec.step(step.decision.return_to)
+            back = spec.step(int(a.data.get("return_to", step.decision.return_to[0])))
             return [
                 reply(
                     person,
@@ -93,6 +95,7 @@ def ack_done(person: Person) -> Ack:
                     approved=a.data.get("decision") == "approved",
                     return_to=back.no,
                     return_title=step_title(back, lang),
+                    return_person=returned_to,
                 )
             ]
         waiting = sum(1 for x in outcome.run.assignments_of(a.step_instance_id) if x.is_active)
@@ -317,14 +320,172 @@ async def approve(ctx: AppContext, person: Person, assignment_id: str) -> Outcom
 async def return_with_note(
     ctx: AppContext, person: Person, assignment_id: str, note: str
 ) -> Outcome:
-    """Kembalikan: back to the step the SOP names, with what to fix (opens it afresh)."""
+    """Kembalikan: back to the step (and person) chosen before the note, with what to fix;
+    the step is opened afresh for a new version."""
 
     async def act(uow: BotUnitOfWork) -> Outcome:
+        held = await uow.messaging.pending(person.id, ctx.clock())
+        chosen = held.data if held and held.assignment_id == assignment_id else {}
+        to = chosen.get("to") or None
+        target = chosen.get("return_to")
+        name = ""
+        if to is not None:
+            found = await uow.people.get(str(to))
+            name = found.name if found is not None else ""
         await uow.messaging.clear_pending(person.id)
-        cmd = Decide(assignment_id, person.id, approve=False, note=note)
-        return await ctx.service(ack_done(person)).decide(cmd, uow)
+        cmd = Decide(
+            assignment_id,
+            person.id,
+            approve=False,
+            note=note,
+            return_to=int(target) if target is not None else None,
+            return_person_id=str(to) if to is not None else None,
+        )
+        return await ctx.service(ack_done(person, name)).decide(cmd, uow)
 
     return await ctx.execute(act)
+
+
+ALL = "all"  # a return to every holder of an `each` step
+
+
+async def ask_return(
+    ctx: AppContext,
+    person: Person,
+    assignment_id: str,
+    step_no: int | None = None,
+    to: str | None = None,
+) -> InputPrompt | None:
+    """Kembalikan, one question at a time: which step (when the SOP allows several), to whom
+    (an `each` step with several holders: one of them or all), then the note.
+
+    Returns the note prompt once everything is chosen; None when a choice was sent instead
+    (a message with buttons, through the outbox).
+    """
+
+    async def act(uow: BotUnitOfWork) -> InputPrompt | None:
+        _run, spec, a = await open_assignment(uow, assignment_id, person.id)
+        step = spec.step(a.step_no)
+        if step.decision is None:
+            raise Refused("not_a_decision_step", step_no=step.no)
+        targets = step.decision.return_to
+        if step_no is None and len(targets) == 1:
+            target: int | None = targets[0]
+        else:
+            target = step_no
+        if target is not None and target not in targets:
+            raise Refused(
+                "return_target_not_allowed",
+                step_no=target,
+                allowed=", ".join(str(n) for n in targets),
+            )
+        lang = person.language
+        now = ctx.clock()
+        if target is None:
+            rows = [
+                [
+                    await _choice(
+                        uow,
+                        person,
+                        a.id,
+                        now,
+                        {"step": no},
+                        render(
+                            "return_button",
+                            lang,
+                            kind="step",
+                            step_no=no,
+                            step_title=step_title(spec.step(no), lang),
+                        ),
+                    )
+                ]
+                for no in targets
+            ]
+            body = render(
+                "return_choose",
+                lang,
+                kind="step",
+                steps=[{"no": no, "title": step_title(spec.step(no), lang)} for no in targets],
+            )
+            await _send(uow, person, now, body, rows)
+            await uow.commit()
+            return None
+        back = spec.step(target)
+        holders = [p for p in await uow.people.of_org(person.org_id) if back.actors[0] in p.roles]
+        if to is None and back.mode is StepMode.EACH and len(holders) > 1:
+            all_label = render("return_button", lang, kind="all", count=len(holders))
+            rows = [
+                [await _choice(uow, person, a.id, now, {"step": target, "to": ALL}, all_label)]
+            ]
+            for holder in holders:
+                rows.append(
+                    [
+                        await _choice(
+                            uow, person, a.id, now, {"step": target, "to": holder.id}, holder.name
+                        )
+                    ]
+                )
+            body = render(
+                "return_choose",
+                lang,
+                kind="person",
+                step_no=target,
+                step_title=step_title(back, lang),
+            )
+            await _send(uow, person, now, body, rows)
+            await uow.commit()
+            return None
+        one = next((p for p in holders if p.id == to), None) if to not in (None, ALL) else None
+        if to not in (None, ALL) and one is None:
+            gone = await uow.people.get(str(to))
+            raise Refused("person_not_eligible", name=gone.name if gone else "", step_no=target)
+        await uow.messaging.set_pending(
+            person.id,
+            AWAIT_RETURN_NOTE,
+            now,
+            PROMPT_TTL,
+            assignment_id=a.id,
+            data={"return_to": target, "to": one.id if one else None},
+        )
+        await uow.commit()
+        return InputPrompt(
+            kind=AWAIT_RETURN_NOTE,
+            step_no=step.no,
+            output=step_output(step, lang),
+            return_to=back.no,
+            return_title=step_title(back, lang),
+            return_person=one.name if one else "",
+        )
+
+    return await ctx.execute(act)
+
+
+async def _choice(
+    uow: BotUnitOfWork,
+    person: Person,
+    assignment_id: str,
+    now: datetime,
+    data: dict[str, Any],
+    caption: str,
+) -> dict[str, str]:
+    """One button of a return's choice (a step, or a person)."""
+    token = await uow.messaging.new_token(
+        person.id, "return_to", now, assignment_id=assignment_id, data=data
+    )
+    return {"text": caption, "data": token}
+
+
+async def _send(
+    uow: BotUnitOfWork,
+    person: Person,
+    now: datetime,
+    body: str,
+    rows: list[list[dict[str, str]]],
+) -> None:
+    """Queue a message with buttons to one person."""
+    await uow.messaging.enqueue(
+        Outgoing("text", text(body, rows), person_id=person.id, org_id=person.org_id), now
+    )
 
 
 # --- prompts and the task message -----------------------------------------------------------
@@ -339,6 +500,7 @@ class InputPrompt:
     output: str
     return_to: int
     return_title: str
+    return_person: str = ""  # the one person a return goes to ("" for all, or not a return)
 
 
 async def ask_for_input(
@@ -353,7 +515,7 @@ async def ask_for_input(
             person.id, kind, ctx.clock(), PROMPT_TTL, assignment_id=a.id
         )
         await uow.commit()
-        back = spec.step(step.decision.return_to) if step.decision else step
+        back = spec.step(step.decision.return_to[0]) if step.decision else step
         return InputPrompt(
             kind=kind,
             step_no=step.no,

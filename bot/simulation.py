@@ -60,6 +60,10 @@ class Script:
 
     returns_at_review: int = 1
     return_note: str = "Tabel capaian indikator belum lengkap; mohon dilengkapi."
+    # Where the return goes when the SOP offers a choice (the step number), and to whom when
+    # that step is done by each holder: "all", or one official's name.
+    return_to_step: int = 7
+    return_to: str = "all"
     arahan: str = "Selesaikan sebelum akhir bulan; gunakan format tahun lalu."
     title: str = "Pengukuran Kinerja Triwulan IV 2026"
     # The SOP to pick (its title, as on the button) when /mulai offers several.
@@ -130,6 +134,7 @@ class Officials:
         self.timeout = timeout
         self.handled: set[tuple[int, int]] = set()
         self.tally = Tally()
+        self.uploaded: dict[tuple[int, int], int] = {}  # (user, step): files sent so far
 
     def _name(self, user_id: int) -> str:
         return self.people[user_id].name
@@ -235,7 +240,7 @@ class Officials:
                 self.emu.tap_button(
                     user, user, task.message_id, button_text=_has_button(task, *RETURN)
                 )
-                await self._next_from_bot(user, "", mark)
+                await self.choose_return(user, script, mark)
                 self.say(f"{who}: «{script.return_note}»")
                 self.emu.send_text(user, script.return_note)
                 self.tally.returns += 1
@@ -255,6 +260,20 @@ class Officials:
             await self._next_from_bot(user, "", mark)
         self.tally.steps_done.append(step_no)
 
+    async def choose_return(self, user: int, script: Script, since: int) -> None:
+        """Answer the questions after "Kembalikan" (which step, to whom) until the bot asks
+        for the note."""
+        mark = since
+        while True:  # the question or the prompt (files of the review may still be arriving)
+            asked = await self._next_from_bot(user, "↩️", mark)
+            labels = [str(b.get("text", "")) for b in asked.buttons]
+            steps = (f"Langkah {script.return_to_step}:", f"Step {script.return_to_step}:")
+            whom = ("Semua (", "All (") if script.return_to == "all" else (script.return_to,)
+            choice = next((x for x in labels if x.startswith(steps + whom)), None)
+            if choice is None:
+                return  # the prompt for the note
+            mark = await self._tap(user, asked, (choice,), choice)
+
     async def upload(self, user: int, task: MessageRecord, step_no: int) -> None:
         """Tap 'Unggah dokumen', send a PDF, wait for the confirmation."""
         who = self._name(user)
@@ -264,10 +283,12 @@ class Officials:
         await self._next_from_bot(user, "", mark)
         mark = self.emu.mark()
         name = f"langkah-{step_no:02d}-{who.split()[0].lower().strip('.')}.pdf"
-        self.say(f"{who}: [file] {name}")
-        self.emu.send_document(
-            user, name, sample_pdf(f"Langkah {step_no} oleh {who}"), "application/pdf"
+        sent = self.uploaded[(user, step_no)] = self.uploaded.get((user, step_no), 0) + 1
+        content = f"Langkah {step_no} oleh {who}" + (
+            f" (perbaikan {sent - 1})" if sent > 1 else ""
         )
+        self.say(f"{who}: [file] {name}")
+        self.emu.send_document(user, name, sample_pdf(content), "application/pdf")
         await self._next_from_bot(user, name, mark)
         self.tally.uploads += 1
 

@@ -120,8 +120,14 @@ async def _prompt(
     prompt = await _answered(
         update, person, lambda: runs.ask_for_input(ctx, person, assignment_id, kind)
     )
+    await _say_prompt(update, person, prompt)
+
+
+async def _say_prompt(update: Update, person: Person, prompt: runs.InputPrompt | None) -> None:
+    """Say what the bot now waits for (nothing when a choice was sent instead)."""
     if prompt is None:
         return
+    kind = prompt.kind
     if kind == AWAIT_UPLOAD:
         await say(
             update,
@@ -141,6 +147,7 @@ async def _prompt(
             output=prompt.output,
             return_to=prompt.return_to,
             return_title=prompt.return_title,
+            return_person=prompt.return_person,
         )
 
 
@@ -154,8 +161,24 @@ async def _upload(
 async def _return(
     update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
 ) -> None:
-    """Kembalikan: ask for the note first."""
-    await _prompt(update, ctx, person, tok, AWAIT_RETURN_NOTE)
+    """Kembalikan: ask where to (and to whom) when the SOP allows a choice, then the note."""
+    assignment_id = tok.assignment_id or ""
+    prompt = await _answered(update, person, lambda: runs.ask_return(ctx, person, assignment_id))
+    await _say_prompt(update, person, prompt)
+
+
+async def _return_to(
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
+) -> None:
+    """A step (or a person) chosen for a return: the next question, or the note prompt."""
+    assignment_id = tok.assignment_id or ""
+    step_no = int(tok.data["step"])
+    to = str(tok.data["to"]) if tok.data.get("to") else None
+    prompt = await _answered(
+        update, person, lambda: runs.ask_return(ctx, person, assignment_id, step_no, to)
+    )
+    await drop_buttons(query)
+    await _say_prompt(update, person, prompt)
 
 
 async def _arahan(
@@ -206,6 +229,7 @@ _ACTIONS: dict[str, Action] = {
     "dispose": _dispose,
     "upload": _upload,
     "return": _return,
+    "return_to": _return_to,
     "arahan": _arahan,
     "detail": _detail,
     "start_confirm": _start_confirm,

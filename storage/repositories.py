@@ -116,6 +116,8 @@ def _step_row(inst: StepInstance, position: int) -> RowDict:
         "completed_at": inst.completed_at,
         "outcome": inst.outcome.value if inst.outcome is not None else None,
         "note": inst.note,
+        "returned_from": inst.returned_from,
+        "only_people": list(inst.only_people) or None,
     }
 
 
@@ -166,6 +168,8 @@ def _step_from(row: Row[Any]) -> StepInstance:
         completed_at=row.completed_at,
         outcome=StepOutcome(row.outcome) if row.outcome is not None else None,
         note=row.note,
+        returned_from=row.returned_from,
+        only_people=tuple(row.only_people or ()),
     )
 
 
@@ -644,11 +648,18 @@ class SqlDocumentRepository(DocumentRepository):
         """Register a stored document."""
         await self.session.execute(_insert(self.session, DOCUMENTS), [_document_row(document)])
 
-    async def next_version(self, run_id: str, step_no: int) -> int:
-        """The version number the next upload for this step of this run gets (1, 2, ...)."""
+    async def next_version(self, run_id: str, step_no: int, uploaded_by: str, name: str) -> int:
+        """The version number the next upload of this document gets (1, 2, ...).
+
+        A document is one person's file of one step of a run, known by its name: a second
+        person's first file is version 1, and so is a person's second, differently named file.
+        """
         highest = await self.session.scalar(
             select(func.max(DOCUMENTS.c.version)).where(
-                (DOCUMENTS.c.run_id == run_id) & (DOCUMENTS.c.step_no == step_no)
+                (DOCUMENTS.c.run_id == run_id)
+                & (DOCUMENTS.c.step_no == step_no)
+                & (DOCUMENTS.c.uploaded_by == uploaded_by)
+                & (DOCUMENTS.c.name == name)
             )
         )
         return int(highest or 0) + 1

@@ -183,6 +183,8 @@ class StepInstanceRow(Base):
     completed_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
+    returned_from: Mapped[int | None] = mapped_column(Integer)  # opened by a return
+    only_people: Mapped[list[str] | None]  # a return to some holders only
 
 
 class AssignmentRow(Base):

@@ -117,6 +117,13 @@ class StepInstance:
     completed_at: datetime | None = None
     outcome: StepOutcome | None = None
     note: str | None = None
+    returned_from: int | None = None  # the decision step that sent the work back here
+    only_people: tuple[str, ...] = ()  # a return to some holders only: who gets this round
+
+    @property
+    def is_revision(self) -> bool:
+        """True for a round opened by a return: its parts must bring a new version."""
+        return self.returned_from is not None
 
 
 @dataclass
@@ -172,15 +179,33 @@ class Run:
         found = [s for s in self.steps if s.step_no == step_no]
         return found[-1] if found else None
 
+    def done_parts(self, step_no: int) -> list[Assignment]:
+        """Everyone's latest finished part of a step: a round that only some holders redid
+        (a return to one person) keeps the others' earlier parts current."""
+        latest: dict[str, Assignment] = {}
+        for a in self.assignments:
+            if a.step_no == step_no and a.status is AssignmentStatus.DONE:
+                latest.pop(a.person_id, None)
+                latest[a.person_id] = a
+        return list(latest.values())
+
     def documents_of_step(self, step_no: int) -> list[str]:
-        """Document ids attached in the latest round of a step by parts that were done."""
-        inst = self.latest_instance(step_no)
-        if inst is None:
-            return []
+        """The step's current documents: those of everyone's latest finished part."""
         docs: list[str] = []
-        for a in self.assignments_of(inst.id):
-            if a.status is AssignmentStatus.DONE:
-                docs.extend(d for d in a.document_ids if d not in docs)
+        for a in self.done_parts(step_no):
+            docs.extend(d for d in a.document_ids if d not in docs)
+        return docs
+
+    def earlier_documents(self, a: Assignment) -> list[str]:
+        """Documents of the same step attached before this part's round (earlier rounds)."""
+        docs: list[str] = []
+        for other in self.assignments:
+            if (
+                other.step_no == a.step_no
+                and other.step_instance_id != a.step_instance_id
+                and other.activated_at <= a.activated_at
+            ):
+                docs.extend(d for d in other.document_ids if d not in docs)
         return docs
 
     # --- event application (the only place state changes) --------------------------------
@@ -229,6 +254,8 @@ class Run:
                         round=int(e.data["round"]),
                         status=StepStatus.ACTIVE,
                         activated_at=e.at,
+                        returned_from=e.data.get("returned_from"),
+                        only_people=tuple(e.data.get("only_people", ())),
                     )
                 )
             case EventKind.ASSIGNMENT_ACTIVATED:

@@ -64,13 +64,19 @@ class CompleteAssignment:
 
 @dataclass(frozen=True)
 class Decide:
-    """At a decision step: approve, or return to the configured earlier step with a note."""
+    """At a decision step: approve, or return to one of the steps the SOP allows, with a note.
+
+    `return_to` None means the SOP's first return step; `return_person_id` sends an `each`
+    step back to that one holder only (None: to all of them).
+    """
 
     assignment_id: str
     actor_id: str
     approve: bool
     note: str | None = None
     document_ids: tuple[str, ...] = ()
+    return_to: int | None = None
+    return_person_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -222,6 +228,7 @@ class WorkflowService:
             raise Refused("decision_step_use_decide", step_no=step.no)
         note = _clean(cmd.note, MAX_NOTE)
         await self._check_documents(uow, run, cmd.document_ids)
+        await self._check_revision(uow, run, step, a, cmd.document_ids)
         if step.requires_document and not (a.document_ids or cmd.document_ids):
             raise Refused("document_required", step_no=step.no, output=step.output)
         now = self.clock()
@@ -252,6 +259,9 @@ class WorkflowService:
             raise Refused("note_required", step_no=step.no)
         await self._check_documents(uow, run, cmd.document_ids)
         outcome = StepOutcome.APPROVED if cmd.approve else StepOutcome.RETURNED
+        returned: dict[str, Any] = {}
+        if not cmd.approve:
+            returned = await self._return_target(uow, run, spec, step, cmd)
         now = self.clock()
         self._record(
             run,
@@ -261,9 +271,11 @@ class WorkflowService:
             now,
             note=note,
             document_ids=cmd.document_ids,
-            data={"decision": outcome.value, **self._time_spent(a, now)},
+            data={"decision": outcome.value, **returned, **self._time_spent(a, now)},
         )
-        activated = await self._advance(run, spec, a, outcome, note, cmd.actor_id, uow, now)
+        activated = await self._advance(
+            run, spec, a, outcome, note, cmd.actor_id, uow, now, returned
+        )
         await uow.runs.save(run)
         return await self._finish(run, spec, activated, uow)
 
@@ -342,6 +354,52 @@ class WorkflowService:
 
     # --- helpers --------------------------------------------------------------------------
 
+    async def _return_target(
+        self, uow: UnitOfWork, run: Run, spec: SopDefinition, step: Step, cmd: Decide
+    ) -> dict[str, Any]:
+        """Where a return goes (a step the SOP allows) and, for an `each` step, to whom."""
+        assert step.decision is not None
+        allowed = step.decision.return_to
+        target = cmd.return_to if cmd.return_to is not None else allowed[0]
+        if target not in allowed:
+            raise Refused(
+                "return_target_not_allowed",
+                step_no=target,
+                allowed=", ".join(str(n) for n in allowed),
+            )
+        chosen: dict[str, Any] = {"return_to": target}
+        if cmd.return_person_id is not None:
+            back = spec.step(target)
+            person = await self._member(uow, cmd.return_person_id, run.org_id)
+            if back.mode is not StepMode.EACH or back.actors[0] not in person.roles:
+                raise Refused("person_not_eligible", name=person.name, step_no=target)
+            chosen["return_person_id"] = person.id
+        return chosen
+
+    async def _check_revision(
+        self, uow: UnitOfWork, run: Run, step: Step, a: Assignment, new: Sequence[str]
+    ) -> None:
+        """A part of a round opened by a return needs a new version of what the step produced
+        (a file differing from every earlier one), not the same work tapped again."""
+        if not run.step_instance(a.step_instance_id).is_revision:
+            return
+        earlier = run.earlier_documents(a)
+        if not (earlier or step.requires_document):
+            return  # the step produced no document: there is nothing to revise
+        attached = [*a.document_ids, *(d for d in new if d not in a.document_ids)]
+        if not attached:
+            raise Refused("new_version_required", step_no=step.no, output=step.output)
+        old = set()
+        for doc_id in earlier:
+            doc = await uow.documents.get(doc_id)
+            if doc is not None:
+                old.add(doc.sha256)
+        for doc_id in attached:
+            doc = await uow.documents.get(doc_id)
+            if doc is not None and doc.sha256 not in old:
+                return
+        raise Refused("new_version_unchanged", step_no=step.no)
+
     def _time_spent(self, a: Assignment, now: datetime) -> dict[str, Any]:
         """Office minutes used and whether it was on time (kept in the audit trail)."""
         return {
@@ -410,13 +468,22 @@ class WorkflowService:
         people: Sequence[Person],
         now: datetime,
         actor_id: str | None,
+        returned_from: int | None = None,
+        only_people: Sequence[str] = (),
     ) -> list[Assignment]:
         step = spec.step(step_no)
         holders = _assignees(step, people)
+        if only_people:
+            holders = [(p, role) for p, role in holders if p.id in only_people] or holders
         if not holders:
             raise Refused("role_without_holder", role=spec.role(step.actors[0]).name)
         latest = run.latest_instance(step_no)
         instance_id = self.new_id()
+        data: dict[str, Any] = {"round": (latest.round + 1) if latest else 1}
+        if returned_from is not None:
+            data["returned_from"] = returned_from
+        if only_people and len(holders) < len(_assignees(step, people)):
+            data["only_people"] = [p.id for p, _role in holders]
         self._next_event(
             run,
             EventKind.STEP_ACTIVATED,
@@ -424,7 +491,7 @@ class WorkflowService:
             now,
             step_no=step_no,
             step_instance_id=instance_id,
-            data={"round": (latest.round + 1) if latest else 1},
+            data=data,
         )
         due = self.calendar.due(now, step.minutes).isoformat()
         activated: list[Assignment] = []
@@ -456,8 +523,14 @@ class WorkflowService:
         actor_id: str,
         uow: UnitOfWork,
         now: datetime,
+        returned: dict[str, Any] | None = None,
     ) -> list[Assignment]:
-        """After an assignment ended: close its step if all parts are in, then go on."""
+        """After an assignment ended: close its step if all parts are in, then go on.
+
+        A return opens the chosen step afresh (for one holder, or all); a round redone by some
+        holders only is followed by the next `each` step of the same role for them only, so
+        the others are not asked to hand over again what did not change.
+        """
         instance = run.step_instance(done.step_instance_id)
         if instance.status is not StepStatus.ACTIVE:
             return []
@@ -471,20 +544,32 @@ class WorkflowService:
             step_no=instance.step_no,
             step_instance_id=instance.id,
             note=note,
-            data={"outcome": outcome.value},
+            data={"outcome": outcome.value, **(returned or {})},
         )
         step = spec.step(instance.step_no)
+        only: list[str] = []
+        returned_from = None
         if outcome is StepOutcome.RETURNED:
-            assert step.decision is not None
-            next_no: int | None = step.decision.return_to
+            assert returned is not None
+            next_no: int | None = int(returned["return_to"])
+            returned_from = step.no
+            if returned.get("return_person_id"):
+                only = [str(returned["return_person_id"])]
         else:
             following = following_step(spec, step)
             next_no = following.no if following is not None else None
+            if (
+                instance.only_people
+                and following is not None
+                and following.mode is StepMode.EACH
+                and following.actors == step.actors
+            ):
+                only = list(instance.only_people)
         if next_no is None:
             self._next_event(run, EventKind.RUN_COMPLETED, actor_id, now)
             return []
         people = await uow.people.of_org(run.org_id)
-        return self._activate(run, spec, next_no, people, now, actor_id)
+        return self._activate(run, spec, next_no, people, now, actor_id, returned_from, only)
 
     async def _finish(
         self, run: Run, spec: SopDefinition, activated: list[Assignment], uow: UnitOfWork

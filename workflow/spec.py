@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Annotated, Any, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
 
@@ -69,10 +76,30 @@ class Role(_Strict):
 
 
 class Decision(_Strict):
-    """A review step: approve and go on, or return to an earlier step with a note."""
+    """A review step: approve and go on, or return to one of the earlier steps it names.
 
-    return_to: int = Field(ge=1)
+    `return_to` lists the steps the reviewer may send the work back to (the first is the
+    usual one); a single number is read as a list of one.
+    """
+
+    return_to: list[Annotated[int, Field(ge=1)]] = Field(min_length=1)
     note_required: bool = True
+
+    @field_validator("return_to", mode="before")
+    @classmethod
+    def _one_or_more(cls, value: Any) -> Any:
+        return [value] if isinstance(value, int) else value
+
+
+class Delivery(_Strict):
+    """Who receives which documents when a step completes (the step hands them over).
+
+    `documents_of` names the steps whose documents travel: the step itself (its own upload)
+    and/or earlier steps whose documents it passes on; `to` names the receiving roles.
+    """
+
+    documents_of: list[Annotated[int, Field(ge=1)]] = Field(min_length=1)
+    to: list[RoleId] = Field(min_length=1)
 
 
 class Step(_Strict):
@@ -95,6 +122,7 @@ class Step(_Strict):
     invites_to: int | None = None  # this step schedules the meeting of that (meeting) step
     agenda: str | None = None  # a meeting step's default agenda
     notify: list[RoleId] = Field(default_factory=list)  # told when the step ends
+    delivers: Delivery | None = None  # documents handed to these roles when the step ends
     note: str | None = None  # the "Ket" column
 
     @model_validator(mode="after")
@@ -166,6 +194,7 @@ class SopDefinition(_Strict):
                 ("actors", step.actors),
                 ("participants", step.participants),
                 ("notify", step.notify),
+                ("delivers.to", step.delivers.to if step.delivers else []),
             ):
                 for ref in refs:
                     if ref not in known:
@@ -182,11 +211,19 @@ class SopDefinition(_Strict):
                 raise ValueError(
                     f"{where}: invites_to: {step.invites_to} is not a later meeting step"
                 )
-            if step.decision is not None and not 1 <= step.decision.return_to < step.no:
-                raise ValueError(
-                    f"{where}: decision.return_to: {step.decision.return_to} is not an "
-                    "earlier step"
-                )
+            for src in step.delivers.documents_of if step.delivers else []:
+                if not 1 <= src <= step.no:
+                    raise ValueError(
+                        f"{where}: delivers.documents_of: {src} is not this or an earlier step"
+                    )
+            targets = step.decision.return_to if step.decision else []
+            for target in targets:
+                if not 1 <= target < step.no:
+                    raise ValueError(
+                        f"{where}: decision.return_to: {target} is not an earlier step"
+                    )
+            if len(set(targets)) != len(targets):
+                raise ValueError(f"{where}: decision.return_to: a step is named twice")
         return self
 
     def step(self, no: int) -> Step:

@@ -138,11 +138,12 @@ async def upload(
 ) -> Document:
     """Store a file and register it as the next version of a step's document."""
     stored = await files.put(content)
+    name = f"langkah-{step_no}.pdf"
     async with db.uow() as uow:
         document = Document(
             id=uuid.uuid4().hex,
             org_id=run.org_id,
-            name=f"langkah-{step_no}.pdf",
+            name=name,
             mime_type="application/pdf",
             size=stored.size,
             sha256=stored.sha256,
@@ -151,7 +152,7 @@ async def upload(
             uploaded_at=datetime.now(UTC),
             run_id=run.id,
             step_no=step_no,
-            version=await uow.documents.next_version(run.id, step_no),
+            version=await uow.documents.next_version(run.id, step_no, person.id, name),
         )
         await uow.documents.add(document)
         await uow.commit()

@@ -59,7 +59,8 @@ async def test_a_full_run_with_one_return_at_step_9_is_stored_step_by_step(
         for other in run.active_assignments():  # every open part is due `minutes` after start
             assert other.due_at == other.activated_at + timedelta(minutes=step.minutes)
         if step.requires_document:
-            content = f"{run.title} langkah {step.no} oleh {actor.name}".encode()
+            round_no = run.step_instance(a.step_instance_id).round
+            content = f"{run.title} langkah {step.no} oleh {actor.name} ({round_no})".encode()
             document = await upload(db, files, run, step.no, actor, content)
             async with db.uow() as uow:
                 await service.attach_document(AttachDocument(a.id, actor.id, document.id), uow)
@@ -77,10 +78,10 @@ async def test_a_full_run_with_one_return_at_step_9_is_stored_step_by_step(
     async with db.uow() as uow:
         history = await uow.runs.history(run_id)
     assert run.status is RunStatus.COMPLETED and run.finished_at is not None
-    # Steps 1-14 once each, plus the second round of 8 and 9 after the return.
+    # Steps 1-14 once each, plus the second round of 7 (the data), 8 and 9 after the return.
     rounds = Counter(s.step_no for s in run.steps)
-    assert rounds == Counter({**{n: 1 for n in range(1, 15)}, 8: 2, 9: 2})
-    assert [s.step_no for s in run.steps] == [*range(1, 10), 8, 9, *range(10, 15)]
+    assert rounds == Counter({**{n: 1 for n in range(1, 15)}, 7: 2, 8: 2, 9: 2})
+    assert [s.step_no for s in run.steps] == [*range(1, 10), 7, 8, 9, *range(10, 15)]
     first_9, second_9 = (s for s in run.steps if s.step_no == 9)
     assert (first_9.outcome, first_9.note) == (StepOutcome.RETURNED, RETURN_NOTE)
     assert second_9.outcome is StepOutcome.APPROVED and second_9.round == 2
@@ -93,4 +94,7 @@ async def test_a_full_run_with_one_return_at_step_9_is_stored_step_by_step(
     assert replace(Run.from_events(history), lock_version=run.lock_version) == run
     async with db.uow() as uow:
         assert await uow.runs.list_active(org.id) == []
-        assert await uow.documents.next_version(run_id, 6) == 3
+        # Versions count per person and document: each Anggota's step-7 file is at version 2.
+        for person in (org.people["Dewi"], org.people["Rina"]):
+            assert await uow.documents.next_version(run_id, 6, person.id, "langkah-6.pdf") == 2
+            assert await uow.documents.next_version(run_id, 7, person.id, "langkah-7.pdf") == 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import itertools
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -190,7 +191,7 @@ def add_document(store: FakeStore, doc_id: str, org_id: str = "org1") -> Documen
         name=f"{doc_id}.pdf",
         mime_type="application/pdf",
         size=10,
-        sha256="0" * 64,
+        sha256=hashlib.sha256(doc_id.encode()).hexdigest(),
         storage_path=f"00/00/{doc_id}",
         uploaded_by="p-sts",
         uploaded_at=datetime(2026, 11, 23, tzinfo=UTC),

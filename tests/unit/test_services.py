@@ -234,7 +234,7 @@ async def test_return_without_a_note_is_refused(svc: WorkflowService, store: Fak
     assert store.runs[out.run.id].assignment(a.id).is_active  # type: ignore[union-attr]
 
 
-async def test_return_for_revision_reopens_step_8_and_keeps_history(
+async def test_return_for_revision_reopens_step_7_and_keeps_history(
     svc: WorkflowService, store: FakeStore
 ) -> None:
     out = await start(svc, store)
@@ -246,15 +246,17 @@ async def test_return_for_revision_reopens_step_8_and_keeps_history(
         Decide(review.id, "p-camat", approve=False, note="Tabel capaian belum lengkap"),
         FakeUnitOfWork(store),
     )
-    assert sorted(a.step_no for a in back.activated) == [8, 8, 8]
+    # The SOP's first return step is 7 (the data), for every Anggota.
+    assert sorted(a.step_no for a in back.activated) == [7, 7, 7]
     run = store.runs[run_id]
-    rounds = [s.round for s in run.steps if s.step_no == 8]
+    rounds = [s.round for s in run.steps if s.step_no == 7]
     assert rounds == [1, 2]
     first_review = run.latest_instance(9)
     assert first_review is not None and first_review.outcome is StepOutcome.RETURNED
     assert first_review.note == "Tabel capaian belum lengkap"
-    # The first round of step 8 stays completed in the history.
-    assert run.steps[[s.step_no for s in run.steps].index(8)].outcome is StepOutcome.DONE
+    # The first round of step 7 stays completed in the history.
+    assert run.steps[[s.step_no for s in run.steps].index(7)].outcome is StepOutcome.DONE
+    await finish_step(svc, store, run_id)  # step 7 again, with new versions
     await finish_step(svc, store, run_id)  # step 8 again
     assert active_step_nos(store.runs[run_id]) == [9]
     assert store.runs[run_id].latest_instance(9).round == 2  # type: ignore[union-attr]

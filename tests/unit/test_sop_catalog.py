@@ -90,7 +90,7 @@ def test_shipped_incoming_mail_sop_is_valid(capsys: pytest.CaptureFixture[str]) 
     spec = SopCatalog().load("pengelolaan-surat-masuk").spec
     assert [s.no for s in spec.steps if s.disposition] == [3]
     review = [s for s in spec.steps if s.decision is not None]
-    assert [(s.no, s.decision.return_to) for s in review if s.decision] == [(6, 5)]
+    assert [(s.no, s.decision.return_to) for s in review if s.decision] == [(6, [5])]
     assert spec.step(5).requires_document and spec.step(5).actors == ["kasi"]
 
 

@@ -28,10 +28,21 @@ def test_shipped_sop_has_14_steps_and_795_minutes() -> None:
     spec = resolve_definition("pengukuran-kinerja").spec
     assert [s.no for s in spec.steps] == list(range(1, 15))
     assert spec.total_minutes == 795
-    assert spec.step(9).decision is not None and spec.step(9).decision.return_to == 8
+    assert spec.step(9).decision is not None and spec.step(9).decision.return_to == [7, 2]
     assert [spec.step(n).mode.value for n in (6, 7, 8)] == ["each"] * 3
     assert spec.step(5).mode.value == "meeting"
     assert len(spec.identity.dasar_hukum) == 5
+
+
+def test_a_step_names_who_receives_its_documents_and_a_review_several_return_steps() -> None:
+    spec = resolve_definition("pengukuran-kinerja").spec
+    delivering = {s.no: s.delivers for s in spec.steps if s.delivers is not None}
+    assert {no: (d.documents_of, d.to) for no, d in delivering.items()} == {
+        3: ([2], ["anggota_tim_sakip"]),
+        8: ([7], ["sekretaris_tim_sakip"]),
+    }
+    one = parse_definition(GOOD).spec.step(3).decision
+    assert one is not None and one.return_to == [2]  # a single number is a list of one
 
 
 def test_version_is_the_content_hash() -> None:
@@ -46,6 +57,30 @@ def test_version_is_the_content_hash() -> None:
         (("actors: [staf]", "actors: [tamu]"), "", "step 2: actors: unknown role 'tamu'"),
         (("minutes: 30", "minutes: 0"), "step 2: minutes", "greater than 0"),
         (("return_to: 2", "return_to: 3"), "", "step 3: decision.return_to: 3 is not an earlier"),
+        (("return_to: 2", "return_to: [2, 3]"), "", "step 3: decision.return_to: 3 is not an"),
+        (("return_to: 2", "return_to: [2, 2]"), "", "step 3: decision.return_to: a step is named"),
+        (("return_to: 2", "return_to: []"), "step 3: decision.return_to", "at least 1"),
+        (
+            (
+                "output: Disposisi}",
+                "output: Disposisi, delivers: {documents_of: [2], to: [staf]}}",
+            ),
+            "",
+            "step 1: delivers.documents_of: 2 is not this or an earlier step",
+        ),
+        (
+            (
+                "output: Disposisi}",
+                "output: Disposisi, delivers: {documents_of: [1], to: [tamu]}}",
+            ),
+            "",
+            "step 1: delivers.to: unknown role 'tamu'",
+        ),
+        (
+            ("output: Disposisi}", "output: Disposisi, delivers: {to: [staf]}}"),
+            "step 1: delivers.documents_of",
+            "required field",
+        ),
         (("output: Laporan,\n", "outptu: Laporan,\n"), "step 2: outptu", "unknown field"),
         (("{no: 2,", "{no: 5,"), "", "numbered 1, 2, 3"),
         (("mode: each", "mode: sometimes"), "step 2: mode", "Input should be"),

@@ -42,11 +42,20 @@ TASK = {
     "meeting_start": None,
     "meeting_end": None,
     "note": "Dipimpin oleh Camat",
+    "changed": [{"name": "data-kasi.pdf", "version": 2, "step_no": 7, "by": "Rina"}],
+    "new_version": False,
+    "delivers_to": "Anggota Tim SAKIP",
+    "delivers_steps": "2",
 }
 SAMPLES: dict[str, dict[str, Any]] = {
     "task_assigned": TASK,
     "ack_done": {"step_no": 2, "step_title": "Format", "name": "Budi", "waiting": 2},
-    "ack_decision": {"approved": False, "return_to": 8, "return_title": "Serahkan data"},
+    "ack_decision": {
+        "approved": False,
+        "return_to": 7,
+        "return_title": "Himpun data",
+        "return_person": "Rina",
+    },
     "ack_disposition": {"sifat": "Segera", "next_actor": "Sekretaris Tim SAKIP"},
     "upload_prompt": {"step_no": 2, "output": "Draf", "max_mb": 20},
     "upload_saved": {
@@ -57,7 +66,25 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "can_finish": True,
     },
     "upload_refused": {"reason": "wrong_type", "max_mb": 20, "detected": "exe"},
-    "note_prompt": {"kind": "return_note", "return_to": 8, "return_title": "Serahkan"},
+    "note_prompt": {
+        "kind": "return_note",
+        "return_to": 7,
+        "return_title": "Himpun data",
+        "return_person": "Rina",
+    },
+    "documents_delivered": {
+        "run_title": "R",
+        "step_no": 3,
+        "step_title": "Sampaikan format",
+        "by": "Budi",
+        "note": None,
+        "docs_count": 1,
+    },
+    "return_button": {"kind": "step", "step_no": 2, "step_title": "Membuat format " * 6},
+    "return_choose": {
+        "kind": "step",
+        "steps": [{"no": 7, "title": "Data"}, {"no": 2, "title": "Format"}],
+    },
     "arahan_saved": {},
     "step_ended_notice": {
         "run_title": "R",
@@ -311,6 +338,7 @@ def test_every_refusal_code_has_its_own_sentence(code: str, lang: str) -> None:
         "limit": 10,
         "length": 20,
         "days": 366,
+        "allowed": "7, 2",
     }
     text = render("refusal", lang, code=code, params=params)
     generic = render("refusal", lang, code="no-such-code", params={})

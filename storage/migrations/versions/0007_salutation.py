@@ -1,10 +1,9 @@
 """How an official is addressed: "Bapak" or "Ibu", from the organisation file (optional).
 
-Written from `storage.tables.PersonRow.salutation`. Until the lead re-chains the branches this
-revision follows 0005; it is meant to follow 0006_document_flow.
+Written from `storage.tables.PersonRow.salutation`.
 
 Revision ID: 0007_salutation
-Revises: 0005
+Revises: 0006_document_flow
 Create Date: 2026-11-27 10:00:00
 """
 
@@ -16,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007_salutation"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006_document_flow"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
