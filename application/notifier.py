@@ -244,7 +244,7 @@ class _Batch:
                         "name": doc.name,
                         "version": doc.version,
                         "step_no": doc.step_no or 0,
-                        "by": self.name(doc.uploaded_by),
+                        "by": self.name(doc.uploaded_by, lang),
                     }
                 )
         new_version = inst.is_revision and bool(

@@ -201,7 +201,7 @@ async def test_a_return_to_one_member_asks_her_for_a_new_version_and_shows_it_to
     review_task = [t for to, t in messages if to == "Putri"]
     assert len(review_task) == 1
     assert "Baru sejak pemeriksaan sebelumnya" in review_task[0]
-    assert "data-rina.pdf (versi 3, langkah 3, dari Rina)" in review_task[0]
+    assert "data-rina.pdf (versi 3, langkah 3, dari Bapak/Ibu Rina)" in review_task[0]
     assert "data-dewi.pdf" not in review_task[0].split("Baru sejak")[1]
 
 

@@ -217,7 +217,9 @@ async def test_an_upload_is_checked_by_content_then_attached_to_the_open_step(
 async def test_officials_are_named_with_their_salutation_and_the_step_note_is_in_the_task(
     tmp_path: Path,
 ) -> None:
-    async with _office(tmp_path, REVIEW, REVIEW_ORG_WITH_GROUP, "uji-periksa", "Putri") as office:
+    async with open_office(
+        tmp_path, REVIEW, REVIEW_ORG_WITH_GROUP, "uji-periksa", "Putri"
+    ) as office:
         putri, rudi = office.people["Putri"], office.people["Rudi"]
         assert (putri.salutation, rudi.salutation, office.people["Tono"].salutation) == (
             "Ibu",
@@ -240,7 +242,9 @@ async def test_officials_are_named_with_their_salutation_and_the_step_note_is_in
 async def test_a_return_goes_to_the_people_concerned_not_to_the_office_group(
     tmp_path: Path,
 ) -> None:
-    async with _office(tmp_path, REVIEW, REVIEW_ORG_WITH_GROUP, "uji-periksa", "Putri") as office:
+    async with open_office(
+        tmp_path, REVIEW, REVIEW_ORG_WITH_GROUP, "uji-periksa", "Putri"
+    ) as office:
         putri, rudi = office.people["Putri"], office.people["Rudi"]
         await runs.dispose(office.ctx, putri, await office.assignment_of("Putri"), "biasa")
         await runs.complete(office.ctx, rudi, await office.assignment_of("Rudi"))

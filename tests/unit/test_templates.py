@@ -478,6 +478,7 @@ PARAMS = {
     "limit": 10,
     "length": 20,
     "days": 366,
+    "allowed": "7, 2",
 }
 # A sentence that tells the reader what to do: an instruction, a command or a button to use.
 WHAT_TO_DO = {
