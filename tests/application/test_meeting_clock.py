@@ -18,7 +18,12 @@ from scheduler.meetings import MeetingSweep
 from scheduler.planner import TimerPlanner
 from scheduler.sweep import ReminderSweep
 from tests.application.conftest import Office
-from tests.application.test_meeting_use_cases import outbox, schedule, waiting
+from tests.application.test_meeting_use_cases import (
+    outbox,
+    schedule,
+    upload_minutes_and_draft,
+    waiting,
+)
 from workflow.meetings import Meeting
 from workflow.model import Assignment
 from workflow.spec import LoadedDefinition
@@ -157,20 +162,3 @@ async def test_a_cancelled_meeting_stops_the_clock_until_a_new_time_is_set(
     again = await meeting_assignment(office, meeting)
     assert again.id == a.id and again.due_at == wib("2026-11-27 11:00")
     assert again.clock_from == wib("2026-11-27 09:00")
-
-
-async def upload_minutes_and_draft(office: Office) -> None:
-    """The organiser sends the minutes, then the draft: the meeting step completes."""
-    budi = office.people["Budi"]
-    for part in ("minutes", "draft"):
-        upload = await waiting(office, "Budi")
-        stored = await office.ctx.files.put(f"%PDF-1.4 {part}".encode())
-        await holding.minutes_uploaded(
-            office.ctx,
-            budi,
-            assignment_id=upload.assignment_id or "",
-            meeting_id=upload.data["meeting"],
-            part=part,
-            minutes_document_id=upload.data.get("minutes"),
-            upload=holding.MeetingFile(stored, f"{part}.pdf", "application/pdf", f"tg-{part}"),
-        )
