@@ -11,7 +11,7 @@ from application.context import AppContext
 from application.texts import named, step_title
 from storage.bot_uow import BotUnitOfWork
 from storage.org_import import UnheldRole, unheld_roles
-from workflow.model import EventKind, Person, Run
+from workflow.model import Assignment, EventKind, Person, Run
 from workflow.office_calendar import OfficeCalendar
 from workflow.spec import LoadedDefinition, SopDefinition
 
@@ -40,7 +40,7 @@ class DeskItem:
     run_title: str
     step_no: int
     step_title: str
-    due: datetime
+    due: datetime | None  # None: a meeting step waiting for its meeting time
     overdue_minutes: int
     assignee: str
 
@@ -80,7 +80,11 @@ async def desk(
         )
         for a in run.active_assignments():
             step = spec.step(a.step_no)
-            late = calendar.office_minutes_between(a.due_at, now) if now > a.due_at else 0
+            late = (
+                calendar.office_minutes_between(a.due_at, now)
+                if a.due_at is not None and now > a.due_at
+                else 0
+            )
             entry = DeskItem(
                 run_title=run.title,
                 step_no=step.no,
@@ -95,7 +99,8 @@ async def desk(
                 result.mine.append(entry)
             elif late and (top or person.is_admin):
                 result.overdue.append(entry)
-    result.mine.sort(key=lambda e: e.due)
+    # A meeting step waiting for its meeting time has no due time yet: it comes last.
+    result.mine.sort(key=lambda e: (e.due is None, e.due or now))
     result.overdue.sort(key=lambda e: -e.overdue_minutes)
     return result
 
@@ -121,6 +126,13 @@ class RunStatusView:
     overdue: bool
 
 
+def _used_minutes(ctx: AppContext, active: list[Assignment], now: datetime) -> int:
+    """Office minutes used of the step's budget: since its clock started (a meeting step's at
+    the meeting's start; none while it waits for a meeting time)."""
+    starts = [a.clock_from for a in active if a.clock_from is not None]
+    return ctx.calendar_minutes(min(starts), now) if starts else 0
+
+
 async def run_status(
     ctx: AppContext, person: Person, chat_id: int | None, private: bool
 ) -> list[RunStatusView] | None:
@@ -140,7 +152,6 @@ async def run_status(
             if not active:
                 continue
             step = spec.step(active[0].step_no)
-            inst = run.step_instance(active[0].step_instance_id)
             views.append(
                 RunStatusView(
                     title=run.title,
@@ -149,9 +160,9 @@ async def run_status(
                     total_steps=len(spec.steps),
                     step_title=step_title(step, person.language),
                     who=[people.get(a.person_id, "?") for a in active],
-                    used_minutes=ctx.calendar_minutes(inst.activated_at, now),
+                    used_minutes=_used_minutes(ctx, active, now),
                     budget_minutes=step.minutes,
-                    overdue=any(now > a.due_at for a in active),
+                    overdue=any(a.is_late(now) for a in active),
                 )
             )
     return views

@@ -112,8 +112,10 @@ class Reminders:
     ) -> bool:
         run = await look.run(timer.run_id)
         a = run.assignment(timer.assignment_id) if run else None
-        if run is None or a is None or not a.is_active:
-            return False  # done, reassigned or cancelled meanwhile: nothing to say
+        if run is None or a is None or not a.is_active or a.due_at is None:
+            # Done, reassigned or cancelled meanwhile, or its clock waits for a meeting time
+            # (such timers are dropped when the clock stops): nothing to say.
+            return False
         spec = await look.specs.of(run)
         people = await look.org_people(run.org_id)
         assignee = people.get(a.person_id)
@@ -121,7 +123,8 @@ class Reminders:
             return False
         step = spec.step(a.step_no)
         kind = TimerKind(timer.kind)
-        overdue = self.calendar.office_minutes_between(a.due_at, now) if now > a.due_at else 0
+        due = a.due_at
+        overdue = self.calendar.office_minutes_between(due, now) if now > due else 0
 
         def item(reader: Person, what: str, **extra: Any) -> dict[str, Any]:
             return {
@@ -129,7 +132,7 @@ class Reminders:
                 "run_title": run.title,
                 "step_no": step.no,
                 "step_title": step_title(step, reader.language),
-                "due": a.due_at,
+                "due": due,
                 "overdue_minutes": overdue,
                 "budget_minutes": step.minutes,
                 **extra,

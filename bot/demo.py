@@ -79,14 +79,44 @@ class SimClock:
     def __call__(self) -> datetime:
         return self.now
 
-    def pass_office_minutes(self, minutes: int) -> None:
-        """Let `minutes` of office time go by (nights and holidays are skipped)."""
-        now = self.now
-        self._skipped += self.calendar.due(now, minutes) - now
-
     def jump_to(self, when: datetime) -> None:
         """Move straight to an instant (never backwards)."""
         self._skipped += max(timedelta(), when - self.now)
+
+
+async def _advance(
+    emu: EmulatorServer,
+    clock: SimClock,
+    runtime: Runtime,
+    to: datetime,
+    say: Callable[[str], None],
+    timeout: float,
+) -> int:
+    """Let time run to `to` as it would pass: stop at every pending reminder timer and meeting
+    alarm on the way (and at `to`), and run the reminder sweep and the meeting sweep at each
+    stop — so whatever the bot would say meanwhile, right or wrong, shows in the transcript.
+    Returns how many reminder timers fell due."""
+    assert runtime.meetings is not None
+    claimed = 0
+    while True:
+        async with runtime.ctx.uow_factory() as uow:
+            stops = [
+                await uow.timers.next_fire_at(after=clock.now),
+                await uow.meetings.next_alarm_at(),
+            ]
+        stop = min([t for t in stops if t is not None and t < to], default=to)
+        await _drained(runtime, timeout)  # no send in flight while time jumps
+        clock.jump_to(stop)
+        mark = emu.mark()
+        reminders = await runtime.reminders.sweep()
+        meetings = await runtime.meetings.run_once()
+        claimed += reminders.claimed
+        if reminders.messages or meetings.messages:
+            now = format_wib(clock.now, clock.calendar.config.timezone)
+            say(f"⏰ {now}: {reminders.messages} pengingat, {meetings.messages} pesan rapat")
+            await emu.wait_for(partial(emu.sent_messages, since=mark), timeout=timeout)
+        if clock.now >= to:
+            return claimed
 
 
 async def _late_official(
@@ -106,12 +136,11 @@ async def _late_official(
         ("+1 jam", 60),
         ("+2 jam: eskalasi", 60),
     ):
-        await _drained(runtime, timeout)  # no send in flight while time jumps
-        clock.pass_office_minutes(office_minutes)
         mark = emu.mark()
-        report = await runtime.reminders.sweep()
+        to = clock.calendar.due(clock.now, office_minutes)
+        claimed = await _advance(emu, clock, runtime, to, say, timeout)
         now = format_wib(clock.now, clock.calendar.config.timezone)
-        say(f"⏰ {now} ({label}): {report.claimed} pengingat jatuh tempo")
+        say(f"⏰ {now} ({label}): {claimed} pengingat jatuh tempo")
         for who in {late.user_id, *({supervisor.user_id} if "eskalasi" in label else set())}:
             await emu.wait_for_message(who, since=mark, timeout=timeout)
 
@@ -123,21 +152,14 @@ async def _meeting_time(
     say: Callable[[str], None],
     timeout: float,
 ) -> None:
-    """Let time run to each pending meeting alarm and sweep (reminders, then the start)."""
-    assert runtime.meetings is not None
+    """Let time run to each pending meeting alarm (reminders, then the start), sweeping all the
+    way."""
     while True:
         async with runtime.ctx.uow_factory() as uow:
             nearest = await uow.meetings.next_alarm_at()
         if nearest is None:
             return
-        await _drained(runtime, timeout)  # no send in flight while time jumps
-        clock.jump_to(nearest)
-        mark = emu.mark()
-        report = await runtime.meetings.run_once()
-        now = format_wib(clock.now, clock.calendar.config.timezone)
-        say(f"⏰ {now}: {report.messages} pesan rapat (pengingat / mulai)")
-        if report.messages:
-            await emu.wait_for(partial(emu.sent_messages, since=mark), timeout=timeout)
+        await _advance(emu, clock, runtime, nearest, say, timeout)
 
 
 async def _meeting_files(runtime: Runtime, out: Path | None) -> bool:
@@ -273,8 +295,8 @@ async def play_demo(
             async def before_task(user: int, step_no: int) -> None:
                 """A few office minutes per action; with --fast-clock Dewi is late at the scripted
                 step; with --faults the bot is killed there and started again."""
-                await _drained(current[0], timeout)  # no send in flight while time jumps
-                clock.pass_office_minutes(5)
+                soon = clock.calendar.due(clock.now, 5)
+                await _advance(emu, clock, current[0], soon, say, timeout)
                 if faults and step_no == SCRIPTED_STEP and not restarts:
                     await _drained(current[0], timeout)
                     await _kill(current[0])

@@ -90,8 +90,11 @@ def zone_label(dt: datetime, tz: str = _DEFAULT_TZ) -> str:
     return _to_local(dt, tz)[1]
 
 
-def format_wib(dt: datetime, tz: str = _DEFAULT_TZ) -> str:
-    """Short form of an instant in office time: ``"2026-11-30 10:00 WIB"``."""
+def format_wib(dt: datetime | None, tz: str = _DEFAULT_TZ) -> str:
+    """Short form of an instant in office time: ``"2026-11-30 10:00 WIB"``; ``"—"`` for no
+    instant (a meeting step's due time before its meeting is scheduled)."""
+    if dt is None:
+        return "—"
     local, label = _to_local(dt, tz)
     return f"{local:%Y-%m-%d %H:%M} {label}"
 

@@ -1,7 +1,9 @@
 """Scheduling timers for new assignments, inside the transaction that created them.
 
 A publisher for `WorkflowService` (beside the notifier): each activated assignment gets its
-heads-up, due and escalation timers; an assignment that ended has its pending timers dropped.
+heads-up, due and escalation timers; an assignment whose clock was set again (a meeting step's
+meeting rescheduled or cancelled) has them planned afresh (or none while it waits); an
+assignment that ended has its pending timers dropped.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from workflow.reminders import initial_timers
 from workflow.services import Outcome
 
 _ENDED = {EventKind.ASSIGNMENT_COMPLETED, EventKind.ASSIGNMENT_REASSIGNED}
+_CLOCKED = {EventKind.ASSIGNMENT_ACTIVATED, EventKind.ASSIGNMENT_CLOCK_SET}
 
 
 class TimerPlanner:
@@ -31,7 +34,9 @@ class TimerPlanner:
         run, spec = outcome.run, outcome.spec
         now = self.clock()
         for event in outcome.events:
-            if event.kind is EventKind.ASSIGNMENT_ACTIVATED and event.assignment_id:
+            if event.kind in _CLOCKED and event.assignment_id:
+                if event.kind is EventKind.ASSIGNMENT_CLOCK_SET:
+                    await uow.timers.cancel_for(event.assignment_id)
                 a = run.assignment(event.assignment_id)
                 if a is None or not a.is_active:
                     continue

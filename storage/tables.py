@@ -206,7 +206,10 @@ class AssignmentRow(Base):
     role: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(16))
     activated_at: Mapped[datetime]
-    due_at: Mapped[datetime]
+    # When its time budget started and when it is due; both None while a meeting step waits
+    # for its meeting time.
+    clock_from: Mapped[datetime | None]
+    due_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     note: Mapped[str | None] = mapped_column(Text)
     document_ids: Mapped[list[str]] = mapped_column(default=list)

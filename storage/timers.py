@@ -63,11 +63,13 @@ class TimerRepository:
             )
         )
 
-    async def next_fire_at(self) -> datetime | None:
-        """The earliest pending instant (for the one-shot wake-up job)."""
-        row = await self.session.execute(
-            select(func.min(TimerRow.fire_at)).where(TimerRow.status == "pending")
-        )
+    async def next_fire_at(self, after: datetime | None = None) -> datetime | None:
+        """The earliest pending instant (for the one-shot wake-up job); with `after`, the
+        earliest one later than that (a timer due at night stays pending until the opening)."""
+        query = select(func.min(TimerRow.fire_at)).where(TimerRow.status == "pending")
+        if after is not None:
+            query = query.where(TimerRow.fire_at > after)
+        row = await self.session.execute(query)
         return row.scalar_one_or_none()
 
     async def claim_due(self, now: datetime, limit: int = 5000) -> list[DueTimer]:

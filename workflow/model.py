@@ -58,6 +58,7 @@ class EventKind(StrEnum):
     ASSIGNMENT_COMPLETED = "assignment_completed"
     STEP_COMPLETED = "step_completed"
     ASSIGNMENT_REASSIGNED = "assignment_reassigned"
+    ASSIGNMENT_CLOCK_SET = "assignment_clock_set"  # a meeting step's clock set or stopped
     RUN_COMPLETED = "run_completed"
     RUN_CANCELLED = "run_cancelled"
 
@@ -82,7 +83,13 @@ class Event:
 
 @dataclass
 class Assignment:
-    """One person's part of a step instance, with its due instant (office time)."""
+    """One person's part of a step instance, with its due instant (office time).
+
+    Its time budget runs from `clock_from`: the activation for most steps, the meeting's start
+    for a meeting step. While a meeting step has no meeting time (none scheduled yet, or the
+    meeting was cancelled) its clock waits: `clock_from` and `due_at` are None, and nothing
+    reminds, escalates or counts it late.
+    """
 
     id: str
     run_id: str
@@ -92,16 +99,25 @@ class Assignment:
     role: str
     status: AssignmentStatus
     activated_at: datetime
-    due_at: datetime
+    due_at: datetime | None
     completed_at: datetime | None = None
     note: str | None = None
     document_ids: list[str] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
+    clock_from: datetime | None = None  # with a due time but no start given: the activation
+
+    def __post_init__(self) -> None:
+        if self.clock_from is None and self.due_at is not None:
+            self.clock_from = self.activated_at
 
     @property
     def is_active(self) -> bool:
         """True while the assignee still has to act."""
         return self.status is AssignmentStatus.ACTIVE
+
+    def is_late(self, now: datetime) -> bool:
+        """True once its due time has passed (never while its clock waits)."""
+        return self.due_at is not None and now > self.due_at
 
 
 @dataclass
@@ -270,7 +286,9 @@ class Run:
                         role=str(e.data["role"]),
                         status=AssignmentStatus.ACTIVE,
                         activated_at=e.at,
-                        due_at=datetime.fromisoformat(str(e.data["due_at"])),
+                        due_at=_instant(e.data.get("due_at")),
+                        # Events written before meeting clocks: the budget ran from activation.
+                        clock_from=_instant(e.data.get("clock_from", e.at.isoformat())),
                     )
                 )
             case EventKind.DOCUMENT_ATTACHED:
@@ -290,6 +308,10 @@ class Run:
                 inst.completed_at = e.at
                 inst.outcome = StepOutcome(str(e.data["outcome"]))
                 inst.note = e.note
+            case EventKind.ASSIGNMENT_CLOCK_SET:
+                a = self._assignment(e)
+                a.clock_from = _instant(e.data.get("clock_from"))
+                a.due_at = _instant(e.data.get("due_at"))
             case EventKind.ASSIGNMENT_REASSIGNED:
                 a = self._assignment(e)
                 a.status = AssignmentStatus.REASSIGNED
@@ -314,6 +336,11 @@ class Run:
         if a is None:
             raise ValueError(f"event {e.seq} names unknown assignment {e.assignment_id}")
         return a
+
+
+def _instant(value: Any) -> datetime | None:
+    """An instant kept in an event's data (ISO text), or None."""
+    return None if value is None else datetime.fromisoformat(str(value))
 
 
 @dataclass(frozen=True)

@@ -38,12 +38,15 @@ class TimerPlan:
 def initial_timers(
     a: Assignment, policy: ReminderPolicy, minutes: int, cal: Calendar
 ) -> list[TimerPlan]:
-    """The timers an assignment gets when it becomes active."""
+    """The timers an assignment gets when its clock starts (at activation, or for a meeting
+    step at the meeting's start); none while its clock waits for a meeting time."""
+    if a.clock_from is None or a.due_at is None:
+        return []
     plans: list[TimerPlan] = []
     if policy.heads_up_share is not None:
         share = int(minutes * policy.heads_up_share)
         if 0 < share < minutes:
-            plans.append(TimerPlan(TimerKind.HEADS_UP, cal.due(a.activated_at, share)))
+            plans.append(TimerPlan(TimerKind.HEADS_UP, cal.due(a.clock_from, share)))
     plans.append(TimerPlan(TimerKind.DUE, a.due_at))
     if policy.escalate_after_minutes is not None:
         plans.append(

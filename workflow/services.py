@@ -1,4 +1,5 @@
-"""The workflow commands: start, attach a document, complete, decide, reassign, cancel.
+"""The workflow commands: start, attach a document, complete, decide, reassign, cancel, and
+set a meeting step's clock.
 
 Each service function loads what it needs through the unit of work, checks who may do it and
 whether it applies now, records events on the run, lets the publisher add outgoing messages to
@@ -53,13 +54,18 @@ class AttachDocument:
 
 @dataclass(frozen=True)
 class CompleteAssignment:
-    """Mark one's assignment done, with an optional note, documents and step data."""
+    """Mark one's assignment done, with an optional note, documents and step data.
+
+    `meeting_start`: for a step that invites to a meeting step, when the meeting starts — the
+    meeting step's time budget runs from then, not from this step's completion.
+    """
 
     assignment_id: str
     actor_id: str
     note: str | None = None
     document_ids: tuple[str, ...] = ()
     data: dict[str, Any] = field(default_factory=dict)
+    meeting_start: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,17 @@ class Reassign:
     assignment_id: str
     actor_id: str | None
     to_person_id: str
+
+
+@dataclass(frozen=True)
+class SetMeetingTime:
+    """A meeting step's meeting was (re)scheduled for `start`, or cancelled (`start` None):
+    its open assignments' time budget runs from the meeting's start, or waits."""
+
+    run_id: str
+    step_no: int
+    actor_id: str | None
+    start: datetime | None
 
 
 @dataclass(frozen=True)
@@ -243,7 +260,15 @@ class WorkflowService:
             data={**cmd.data, **self._time_spent(a, now)},
         )
         activated = await self._advance(
-            run, spec, a, StepOutcome.DONE, None, cmd.actor_id, uow, now
+            run,
+            spec,
+            a,
+            StepOutcome.DONE,
+            None,
+            cmd.actor_id,
+            uow,
+            now,
+            meeting_start=cmd.meeting_start,
         )
         await uow.runs.save(run)
         return await self._finish(run, spec, activated, uow)
@@ -274,7 +299,7 @@ class WorkflowService:
             data={"decision": outcome.value, **returned, **self._time_spent(a, now)},
         )
         activated = await self._advance(
-            run, spec, a, outcome, note, cmd.actor_id, uow, now, returned
+            run, spec, a, outcome, note, cmd.actor_id, uow, now, returned=returned
         )
         await uow.runs.save(run)
         return await self._finish(run, spec, activated, uow)
@@ -317,6 +342,7 @@ class WorkflowService:
             data={"to_person_id": target.id, "new_assignment_id": new_id},
         )
         role = next(r for r in step.actors if r in target.roles)
+        clock_from, due = self._clock(step, now, a.clock_from)
         self._next_event(
             run,
             EventKind.ASSIGNMENT_ACTIVATED,
@@ -326,12 +352,43 @@ class WorkflowService:
             step_instance_id=a.step_instance_id,
             assignment_id=new_id,
             person_id=target.id,
-            data={"role": role, "due_at": self.calendar.due(now, step.minutes).isoformat()},
+            data={"role": role, **_clock_data(clock_from, due)},
         )
         await uow.runs.save(run)
         new = run.assignment(new_id)
         assert new is not None
         return await self._finish(run, spec, [new], uow)
+
+    async def set_meeting_time(self, cmd: SetMeetingTime, uow: UnitOfWork) -> Outcome:
+        """Run a meeting step's clock from its meeting's start, or stop it (no meeting time).
+
+        The caller (the meeting use cases) has checked that the actor organises the meeting.
+        """
+        run = await uow.runs.get(cmd.run_id)
+        if run is None:
+            raise Refused("run_not_found")
+        spec = await pinned_spec(uow, run)
+        step = spec.step(cmd.step_no)
+        if step.mode is not StepMode.MEETING:
+            raise ValueError(f"step {step.no} of {spec.name} is not a meeting step")
+        if cmd.actor_id is not None:
+            await self._member(uow, cmd.actor_id, run.org_id)
+        if run.status is not RunStatus.ACTIVE:
+            raise Refused("run_not_active", title=run.title)
+        now = self.clock()
+        clock_from, due = self._clock(step, now, cmd.start)
+        for a in run.active_assignments():
+            if a.step_no == step.no and (a.clock_from, a.due_at) != (clock_from, due):
+                self._record(
+                    run,
+                    EventKind.ASSIGNMENT_CLOCK_SET,
+                    cmd.actor_id,
+                    a,
+                    now,
+                    data=_clock_data(clock_from, due),
+                )
+        await uow.runs.save(run)
+        return await self._finish(run, spec, [], uow)
 
     async def cancel(self, cmd: CancelRun, uow: UnitOfWork) -> Outcome:
         """Cancel an active run with a reason; its open assignments end."""
@@ -401,11 +458,22 @@ class WorkflowService:
         raise Refused("new_version_unchanged", step_no=step.no)
 
     def _time_spent(self, a: Assignment, now: datetime) -> dict[str, Any]:
-        """Office minutes used and whether it was on time (kept in the audit trail)."""
-        return {
-            "office_minutes": self.calendar.office_minutes_between(a.activated_at, now),
-            "on_time": now <= a.due_at,
-        }
+        """Office minutes used since its clock started and whether it was on time (kept in the
+        audit trail); a meeting step counts from the meeting's start (none while it waited)."""
+        used = (
+            0 if a.clock_from is None else self.calendar.office_minutes_between(a.clock_from, now)
+        )
+        return {"office_minutes": used, "on_time": not a.is_late(now)}
+
+    def _clock(
+        self, step: Step, now: datetime, meeting_start: datetime | None
+    ) -> tuple[datetime | None, datetime | None]:
+        """When a step's time budget starts and when it is due: from `now` for most steps; a
+        meeting step's from its meeting's start, and none while it has no meeting time."""
+        start = meeting_start if step.mode is StepMode.MEETING else now
+        if start is None:
+            return None, None
+        return start, self.calendar.due(start, step.minutes)
 
     async def _member(self, uow: UnitOfWork, person_id: str, org_id: str) -> Person:
         person = await uow.people.get(person_id)
@@ -470,6 +538,7 @@ class WorkflowService:
         actor_id: str | None,
         returned_from: int | None = None,
         only_people: Sequence[str] = (),
+        meeting_start: datetime | None = None,
     ) -> list[Assignment]:
         step = spec.step(step_no)
         holders = _assignees(step, people)
@@ -493,7 +562,7 @@ class WorkflowService:
             step_instance_id=instance_id,
             data=data,
         )
-        due = self.calendar.due(now, step.minutes).isoformat()
+        clock = _clock_data(*self._clock(step, now, meeting_start))
         activated: list[Assignment] = []
         for person, role in holders:
             assignment_id = self.new_id()
@@ -506,7 +575,7 @@ class WorkflowService:
                 step_instance_id=instance_id,
                 assignment_id=assignment_id,
                 person_id=person.id,
-                data={"role": role, "due_at": due},
+                data={"role": role, **clock},
             )
             made = run.assignment(assignment_id)
             assert made is not None
@@ -524,12 +593,14 @@ class WorkflowService:
         uow: UnitOfWork,
         now: datetime,
         returned: dict[str, Any] | None = None,
+        meeting_start: datetime | None = None,
     ) -> list[Assignment]:
         """After an assignment ended: close its step if all parts are in, then go on.
 
         A return opens the chosen step afresh (for one holder, or all); a round redone by some
         holders only is followed by the next `each` step of the same role for them only, so
-        the others are not asked to hand over again what did not change.
+        the others are not asked to hand over again what did not change. A meeting step this
+        step invites to gets its clock from `meeting_start`.
         """
         instance = run.step_instance(done.step_instance_id)
         if instance.status is not StepStatus.ACTIVE:
@@ -569,7 +640,18 @@ class WorkflowService:
             self._next_event(run, EventKind.RUN_COMPLETED, actor_id, now)
             return []
         people = await uow.people.of_org(run.org_id)
-        return self._activate(run, spec, next_no, people, now, actor_id, returned_from, only)
+        start = meeting_start if step.invites_to == next_no else None
+        return self._activate(
+            run,
+            spec,
+            next_no,
+            people,
+            now,
+            actor_id,
+            returned_from=returned_from,
+            only_people=only,
+            meeting_start=start,
+        )
 
     async def _finish(
         self, run: Run, spec: SopDefinition, activated: list[Assignment], uow: UnitOfWork
@@ -580,6 +662,14 @@ class WorkflowService:
         await uow.commit()
         run.events.clear()
         return outcome
+
+
+def _clock_data(clock_from: datetime | None, due: datetime | None) -> dict[str, Any]:
+    """An assignment's clock as event data (ISO instants, None while it waits)."""
+    return {
+        "clock_from": clock_from.isoformat() if clock_from is not None else None,
+        "due_at": due.isoformat() if due is not None else None,
+    }
 
 
 def following_step(spec: SopDefinition, step: Step) -> Step | None:

@@ -1,13 +1,13 @@
 """Cancelling a meeting: the organiser is asked for the reason; then the meeting is marked
 cancelled, its alarms dropped, the group post and each invitee told (with a cancelling .ics).
-The meeting step stays open: the organiser may schedule a new meeting.
+The meeting step stays open, its clock stopped: the organiser may schedule a new meeting.
 """
 
 from __future__ import annotations
 
 from application.context import PROMPT_TTL, AppContext
 from application.meetings.access import must_be_open, organised
-from application.meetings.invitations import ics_document, post_to_group
+from application.meetings.invitations import ics_document, meeting_clock, post_to_group
 from application.meetings.outbox import button, send, send_files
 from application.texts import named
 from messages.render import label
@@ -90,6 +90,7 @@ async def cancel_meeting(
                 assignment_id=assignment_id,
             )
             await send(uow, person, "meeting_dialog_cancelled", now, [[again]])
-        await uow.commit()
+        # The meeting step's clock waits (no reminders, not late) until a new time is set.
+        await meeting_clock(ctx, uow, meeting)  # commits
 
     await ctx.execute(act)

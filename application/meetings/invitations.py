@@ -41,7 +41,7 @@ from workflow.meetings import (
     letter_number,
 )
 from workflow.model import Document, Organisation, Person, Run
-from workflow.services import CompleteAssignment, Outcome
+from workflow.services import CompleteAssignment, Outcome, SetMeetingTime
 from workflow.spec import SopDefinition
 
 
@@ -87,7 +87,7 @@ async def send_invitations(ctx: AppContext, person: Person, outside_ok: bool) ->
             await uow.meetings.cancel_alarms(meeting.id)
             await plan_alarms(uow, ctx, spec, meeting)
             await invite(uow, ctx, org, meeting, run, people, "rescheduled", files, old_start)
-            await uow.commit()
+            await meeting_clock(ctx, uow, meeting)  # commits
             return None
         step_no = meeting_step_no(spec, a.step_no)
         serial = await uow.meetings.count_in_org(org.id) + 1
@@ -116,7 +116,7 @@ async def send_invitations(ctx: AppContext, person: Person, outside_ok: bool) ->
         await plan_alarms(uow, ctx, spec, meeting)
         await invite(uow, ctx, org, meeting, run, people, "new", files)
         if a.step_no == step_no:  # a new meeting after a cancelled one
-            await uow.commit()
+            await meeting_clock(ctx, uow, meeting)  # commits
             return None
         step = spec.step(a.step_no)
 
@@ -133,11 +133,23 @@ async def send_invitations(ctx: AppContext, person: Person, outside_ok: bool) ->
             ]
 
         cmd = CompleteAssignment(
-            a.id, person.id, document_ids=(letter.id,), data={"meeting_id": meeting.id}
+            a.id,
+            person.id,
+            document_ids=(letter.id,),
+            data={"meeting_id": meeting.id},
+            meeting_start=meeting.start_at,  # the meeting step's clock starts at the meeting
         )
         return await ctx.service(ack).complete(cmd, uow)
 
     return await ctx.execute(act)
+
+
+async def meeting_clock(ctx: AppContext, uow: BotUnitOfWork, meeting: Meeting) -> None:
+    """The meeting step's time budget runs from the meeting's start (or waits while it is
+    cancelled): its due time and reminders move with it. Commits the unit of work."""
+    start = meeting.start_at if meeting.status.is_open else None
+    cmd = SetMeetingTime(meeting.run_id, meeting.step_no, meeting.organiser_id, start)
+    await ctx.service().set_meeting_time(cmd, uow)
 
 
 async def store_letter(

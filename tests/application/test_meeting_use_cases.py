@@ -66,6 +66,24 @@ async def schedule(office: Office) -> Meeting:
     return meetings[0]
 
 
+async def upload_minutes_and_draft(office: Office) -> None:
+    """The organiser sends the minutes, then the draft: the meeting step completes."""
+    budi = office.people["Budi"]
+    for part in ("minutes", "draft"):
+        upload = await waiting(office, "Budi")
+        assert upload.kind == holding.AWAIT_UPLOAD and upload.data["part"] == part
+        stored = await office.ctx.files.put(f"%PDF-1.4 {part}".encode())
+        await holding.minutes_uploaded(
+            office.ctx,
+            budi,
+            assignment_id=upload.assignment_id or "",
+            meeting_id=upload.data["meeting"],
+            part=part,
+            minutes_document_id=upload.data.get("minutes"),
+            upload=holding.MeetingFile(stored, f"{part}.pdf", "application/pdf", f"tg-{part}"),
+        )
+
+
 async def test_sending_invitations_posts_to_the_group_invites_each_invitee_and_ends_the_step(
     office: Office,
 ) -> None:
@@ -163,19 +181,7 @@ async def test_start_attendance_and_the_minutes_complete_the_meeting_step(
     )
     assert sum("✅" in row[0]["text"] for row in rows[:-1]) == 3  # Budi, Rina, and now Siti
     await holding.save_attendance(office.ctx, budi, meeting.id, None)
-    for part in ("minutes", "draft"):
-        upload = await waiting(office, "Budi")
-        assert upload.kind == holding.AWAIT_UPLOAD and upload.data["part"] == part
-        stored = await office.ctx.files.put(f"%PDF-1.4 {part}".encode())
-        await holding.minutes_uploaded(
-            office.ctx,
-            budi,
-            assignment_id=upload.assignment_id or "",
-            meeting_id=upload.data["meeting"],
-            part=part,
-            minutes_document_id=upload.data.get("minutes"),
-            upload=holding.MeetingFile(stored, f"{part}.pdf", "application/pdf", f"tg-{part}"),
-        )
+    await upload_minutes_and_draft(office)
 
     run = await office.run()
     (step,) = [s for s in run.steps if s.step_no == meeting.step_no]

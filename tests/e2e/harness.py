@@ -1,20 +1,26 @@
-"""The bot as a separate process (`kinerja-bot run`) polling an emulator in this process.
+"""The bot as a separate process (`kinerja-bot run`) polling an emulator in this process,
+and the one wait of the end-to-end tests.
 
 Shared by the end-to-end tests: `bot_process` imports an organisation with `kinerja-bot org
 import`, starts the bot with the given environment, waits until it is ready, and stops it
-afterwards (checking that the token never reached its log).
+afterwards (checking that the token never reached its log). `eventually` waits for a condition
+(in the emulator, the database, or both) with a deadline: tests wait for what they expect to
+happen, never for a while.
 """
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Sequence
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bot.emulator import EmulatorServer
 from bot.simulation import Official
@@ -22,7 +28,27 @@ from storage.database import make_engine, make_session_factory
 from storage.uow import SqlUnitOfWork
 from workflow.model import Run
 
-TIMEOUT = 20.0
+TIMEOUT = 20.0  # a deadline for things that take milliseconds, generous for a loaded machine
+POLL = 0.02  # between two looks at a condition
+
+
+async def eventually(
+    condition: Callable[[], Any],
+    what: str,
+    timeout: float = TIMEOUT,
+) -> Any:
+    """Wait until `condition()` (plain or async) gives something truthy, and return it; fail
+    with `what` (what was expected) at the deadline. The one wait of the end-to-end tests."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = condition()
+        if inspect.isawaitable(found):
+            found = await found
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        await asyncio.sleep(POLL)
 
 
 @dataclass

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from bot.demo import play_demo
+
+# A task reminder or an escalation (its heading, or any line of it), in either language; the
+# meeting's own reminder is "Pengingat rapat" / "Meeting reminder".
+SWEEP = re.compile(r"⏰ .*: (?P<reminders>\d+) pengingat, (?P<meeting>\d+) pesan rapat$")
+LATENESS = re.compile(r": ⏰ (Pengingat|Reminder)$|terlambat|sudah habis|overdue|is up\b")
 
 
 async def test_fast_clock_demo_shows_reminders_and_the_escalation(tmp_path: Path) -> None:
@@ -15,6 +21,13 @@ async def test_fast_clock_demo_shows_reminders_and_the_escalation(tmp_path: Path
     assert "bot → Dewi Lestari: ⏰ Reminder" in transcript
     assert "bot → Siti Rahmawati: ⏰ Pengingat" in transcript
     assert "(+2 jam: eskalasi)" in transcript
+    # Every sweep ran across every jump of the clock, and before the meeting starts nobody is
+    # reminded of, or escalated about, the meeting step (only the meeting's own reminders go).
+    before_meeting = transcript.split(": [Mulai rapat]")[0].splitlines()
+    sweeps = [m for m in map(SWEEP.match, before_meeting) if m]
+    assert sum(int(m["meeting"]) for m in sweeps) >= 3  # the meeting's reminders and start
+    assert [m.group(0) for m in sweeps if m["reminders"] != "0"] == []
+    assert not [line for line in before_meeting if LATENESS.search(line)]
     # --out keeps the database and the documents.
     assert (tmp_path / "kinerja.sqlite3").exists()
     assert any((tmp_path / "documents").rglob("*"))

@@ -23,7 +23,7 @@ from workflow.services import (
     StartRun,
     WorkflowService,
 )
-from workflow.spec import LoadedDefinition
+from workflow.spec import LoadedDefinition, StepMode
 
 RETURN_NOTE = "Capaian indikator 2 belum sesuai, mohon diperbaiki"
 
@@ -45,6 +45,7 @@ async def test_a_full_run_with_one_return_at_step_9_is_stored_step_by_step(
     run_id = outcome.run.id
     returned = False
     commands = 0
+    meeting_start = None
     while True:
         async with db.uow() as uow:
             run = await uow.runs.get(run_id)
@@ -56,8 +57,13 @@ async def test_a_full_run_with_one_return_at_step_9_is_stored_step_by_step(
         a = run.active_assignments()[0]
         step = sop.spec.step(a.step_no)
         actor = people[a.person_id]
-        for other in run.active_assignments():  # every open part is due `minutes` after start
-            assert other.due_at == other.activated_at + timedelta(minutes=step.minutes)
+        # Every open part is due `minutes` after its clock starts: at activation, or for the
+        # meeting step at the meeting's start (given when the invitation step completes).
+        clock_from = meeting_start if step.mode is StepMode.MEETING else None
+        for other in run.active_assignments():
+            started = clock_from or other.activated_at
+            assert other.clock_from == started
+            assert other.due_at == started + timedelta(minutes=step.minutes)
         if step.requires_document:
             round_no = run.step_instance(a.step_instance_id).round
             content = f"{run.title} langkah {step.no} oleh {actor.name} ({round_no})".encode()
@@ -72,7 +78,15 @@ async def test_a_full_run_with_one_return_at_step_9_is_stored_step_by_step(
                 note = None if approve else RETURN_NOTE
                 await service.decide(Decide(a.id, actor.id, approve=approve, note=note), uow)
             else:
-                await service.complete(CompleteAssignment(a.id, actor.id, note="selesai"), uow)
+                if step.invites_to is not None:
+                    meeting_start = clock.now + timedelta(days=1)
+                done = CompleteAssignment(
+                    a.id,
+                    actor.id,
+                    note="selesai",
+                    meeting_start=meeting_start if step.invites_to is not None else None,
+                )
+                await service.complete(done, uow)
         commands += 1
 
     async with db.uow() as uow:

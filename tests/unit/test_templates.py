@@ -125,7 +125,15 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "help": {"is_admin": True, "can_start": True},
     "tasks": {
         "items": [
-            {"run_title": "R", "step_no": 2, "step_title": "S", "due": WHEN, "overdue_minutes": 75}
+            {
+                "run_title": "R",
+                "step_no": 2,
+                "step_title": "S",
+                "due": WHEN,
+                "overdue_minutes": 75,
+            },
+            # A meeting step waiting for its meeting time: no due time yet.
+            {"run_title": "R", "step_no": 5, "step_title": "S", "due": None, "overdue_minutes": 0},
         ]
     },
     "status": {
@@ -216,7 +224,15 @@ SAMPLES: dict[str, dict[str, Any]] = {
                 "due": WHEN,
                 "overdue_minutes": 30,
                 "assignee": "Dewi",
-            }
+            },
+            {
+                "run_title": "R",
+                "step_no": 5,
+                "step_title": "S",
+                "due": None,
+                "overdue_minutes": 0,
+                "assignee": "Budi",
+            },
         ],
         "overdue": [
             {
