@@ -536,3 +536,13 @@ def test_every_upload_refusal_is_a_sentence_that_says_what_to_do(reason: str, la
     if reason != "failed":  # "failed" is the template's last branch
         assert text != render("upload_refused", lang, reason="failed", **ctx)
     assert WHAT_TO_DO[lang].search(text), text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("due", [WHEN, None])
+def test_every_line_of_a_task_stands_on_its_own(lang: str, due: Any) -> None:
+    text = render("task_assigned", lang, **{**TASK, "due": due, "is_each": True, "parts": 3})
+    lines = text.splitlines()
+    deadline = next(line for line in lines if line.startswith(("Batas waktu", "Due")))
+    assert "Arahan" not in deadline and "Directions" not in deadline and "(3 " not in deadline
+    assert any(line.startswith(("Setiap anggota", "Every member")) for line in lines)
