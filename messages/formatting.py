@@ -9,6 +9,7 @@ span, "pukul 09.00–11.00 WIB"). Standard library only.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 __all__ = [
@@ -152,3 +153,13 @@ def format_duration(minutes: int, lang: str = "id") -> str:
     if rest or not hours:
         parts.append(f"{rest} {minute_unit}")
     return " ".join(parts)
+
+
+def format_number(value: Decimal | float | int, places: int = 2) -> str:
+    """A number written the Indonesian way: "95,5", "1.234", "1.234,56" (trailing zeros cut)."""
+    quantum = Decimal(1).scaleb(-places)
+    text = f"{Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP):,.{places}f}"
+    whole, _, decimals = text.partition(".")
+    decimals = decimals.rstrip("0")
+    whole = whole.replace(",", ".")
+    return f"{whole},{decimals}" if decimals else whole

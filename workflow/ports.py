@@ -12,6 +12,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from workflow.indicators import IndicatorSet, Realisation
 from workflow.model import Document, Organisation, Person, Run
 from workflow.spec import LoadedDefinition
 
@@ -90,6 +91,26 @@ class DocumentRepository(ABC):
     @abstractmethod
     async def add(self, document: Document) -> None:
         """Register a stored document."""
+
+
+class IndicatorRepository(ABC):
+    """An organisation's indicator sets per year, and the realisations reported in runs."""
+
+    @abstractmethod
+    async def get_set(self, org_id: str, year: int) -> IndicatorSet | None:
+        """The organisation's sasaran, indicators and programmes of that year, if imported."""
+
+    @abstractmethod
+    async def save_set(self, indicator_set: IndicatorSet) -> None:
+        """Add or update by code (never duplicates); indicators left out are kept as retired."""
+
+    @abstractmethod
+    async def realisations(self, run_id: str) -> Sequence[Realisation]:
+        """The latest realisation of each indicator reported in a run."""
+
+    @abstractmethod
+    async def record(self, realisation: Realisation) -> None:
+        """Keep a reported value (a correction is a newer row; the history stays)."""
 
 
 class UnitOfWork(ABC):
