@@ -1,0 +1,35 @@
+"""The TrueType font our drawn documents use (the formulir PDF, the capaian chart).
+
+DejaVu Sans covers every Indonesian and typographic character ("–", "≥", "…"), where the PDF
+core fonts know Latin-1 only. It comes from the operating system — Debian's
+`fonts-dejavu-core`, present on our machines (`apt-get install fonts-dejavu-core` elsewhere) —
+so nothing is downloaded at run time and no font file ships in the package. Without it the
+producers fall back: core Helvetica in the PDF (text reduced to Latin-1), Pillow's own font in
+the chart.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+FONT_DIRS: tuple[Path, ...] = (
+    Path("/usr/share/fonts/truetype/dejavu"),  # Debian, Ubuntu
+    Path("/usr/share/fonts/dejavu"),  # Fedora, Arch
+    Path("/usr/share/fonts/TTF"),
+    Path("/usr/local/share/fonts"),
+    Path("/Library/Fonts"),  # macOS, when installed by hand
+)
+REGULAR = "DejaVuSans.ttf"
+BOLD = "DejaVuSans-Bold.ttf"
+
+
+@cache
+def dejavu(bold: bool = False) -> Path | None:
+    """The path of DejaVu Sans (bold or regular), or None when the system has none."""
+    name = BOLD if bold else REGULAR
+    for folder in FONT_DIRS:
+        candidate = folder / name
+        if candidate.is_file():
+            return candidate
+    return None
