@@ -33,3 +33,14 @@ def dejavu(bold: bool = False) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
+
+
+# The PDF core fonts know Latin-1 only; typographic marks are replaced by their plain forms.
+_PLAIN = str.maketrans(
+    {"–": "-", "—": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "…": "...", "≥": ">=", "≤": "<="}
+)
+
+
+def latin1(text: str) -> str:
+    """Text the PDF core fonts can draw: typographic marks made plain, the rest replaced."""
+    return text.translate(_PLAIN).encode("latin-1", "replace").decode("latin-1")

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from fpdf import FPDF
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from application.document_fonts import latin1
 from messages.render import office_tz
 from workflow.meetings import Meeting, MeetingStatus, Rsvp
 from workflow.model import Person
@@ -33,8 +34,6 @@ _PARTSTAT = {
     Rsvp.NOT_ATTENDING: "DECLINED",
     Rsvp.DELEGATED: "DELEGATED",
 }
-# The PDF core fonts know Latin-1 only; typographic marks are replaced by their plain forms.
-_PLAIN = str.maketrans({"–": "-", "—": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "…": "..."})
 
 
 def person_address(person_id: str) -> str:
@@ -123,5 +122,4 @@ def letter_pdf(rendered: str, title: str) -> bytes:
 
 def _plain(text: str) -> str:
     """Template output (HTML-escaped) as plain Latin-1 text for the PDF core fonts."""
-    text = html.unescape(text).translate(_PLAIN)
-    return text.encode("latin-1", "replace").decode("latin-1")
+    return latin1(html.unescape(text))

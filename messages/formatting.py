@@ -14,10 +14,12 @@ from zoneinfo import ZoneInfo
 
 __all__ = [
     "SUPPORTED_LANGUAGES",
+    "format_date",
     "format_date_long",
     "format_datetime_long",
     "format_datetime_range",
     "format_duration",
+    "format_number",
     "format_wib",
     "zone_label",
 ]
@@ -100,12 +102,16 @@ def format_wib(dt: datetime | None, tz: str = _DEFAULT_TZ) -> str:
     return f"{local:%Y-%m-%d %H:%M} {label}"
 
 
+def format_date(d: date, lang: str = "id") -> str:
+    """A day as a letter's date line writes it: ``"1 Desember 2026"`` / ``"1 December 2026"``."""
+    _check_language(lang)
+    return f"{d.day} {_MONTHS[lang][d.month - 1]} {d.year}"
+
+
 def format_date_long(d: date, lang: str = "id") -> str:
     """Long form of a day: ``"Senin, 30 November 2026"`` / ``"Monday, 30 November 2026"``."""
     _check_language(lang)
-    weekday = _WEEKDAYS[lang][d.weekday()]
-    month = _MONTHS[lang][d.month - 1]
-    return f"{weekday}, {d.day} {month} {d.year}"
+    return f"{_WEEKDAYS[lang][d.weekday()]}, {format_date(d, lang)}"
 
 
 def format_datetime_long(dt: datetime, lang: str = "id", tz: str = _DEFAULT_TZ) -> str:

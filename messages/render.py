@@ -21,6 +21,7 @@ from messages.formatting import (
     format_datetime_long,
     format_datetime_range,
     format_duration,
+    format_number,
     format_wib,
     zone_label,
 )
@@ -69,6 +70,7 @@ def environment() -> Environment:
     env.filters["day"] = _day
     env.filters["clock"] = _clock
     env.filters["zone"] = _zone
+    env.filters["number"] = format_number
     return env
 
 
