@@ -155,8 +155,8 @@ def _pct(value: Decimal | None) -> str:
 
 
 def _indicator_head(lang: str) -> list[str]:
-    keys = ("doc_no", "doc_sasaran", "doc_indicator", "doc_unit", "doc_target")
-    keys += ("doc_realisasi", "doc_capaian", "doc_predikat")
+    keys = ["doc_no", "doc_sasaran", "doc_indicator", "doc_unit", "doc_target"]
+    keys += ["doc_realisasi", "doc_capaian", "doc_predikat"]
     return [label(k, lang) for k in keys]
 
 

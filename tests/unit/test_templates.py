@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import re
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -316,6 +317,37 @@ SAMPLES.update(
         "meeting_dialog_cancelled": {},
     }
 )
+# Issue 12: the Camat's summary of the formulir (the fields of application.formulir's
+# FormulirSummary) and the errors of a filled collection format.
+SUMMARY = {
+    "office": "Kecamatan <Cibeunying Kidul>",
+    "period": "Triwulan IV 2026",
+    "measured": 4,
+    "total": 5,
+    "average": Decimal("90.2"),
+    "threshold": Decimal(100),
+    "per_sasaran": [{"code": "S1", "name": "Meningkatnya pelayanan", "average": Decimal("89.23")}],
+    "below": [
+        {"code": "IKU-3", "name": "Waktu izin", "capaian": Decimal("66.67"), "predikat": "Sedang"}
+    ],
+    "missing": ["IKU-5"],
+    "previous_period": "Triwulan III 2026",
+    "changes": [
+        {"code": c, "previous": Decimal(80), "current": Decimal(80) + d, "delta": d}
+        for c, d in (("IKU-1", Decimal("2.5")), ("IKU-2", Decimal(-3)), ("IKU-4", Decimal(0)))
+    ],
+}
+SAMPLES.update(
+    {
+        "formulir_summary": SUMMARY,
+        "indicator_form_error": {
+            "code": "not_number",
+            "row": 7,
+            "column": "Realisasi",
+            "params": {"value": "sembilan puluh"},
+        },
+    }
+)
 
 
 def test_every_template_has_a_sample() -> None:
@@ -546,3 +578,29 @@ def test_every_line_of_a_task_stands_on_its_own(lang: str, due: Any) -> None:
     deadline = next(line for line in lines if line.startswith(("Batas waktu", "Due")))
     assert "Arahan" not in deadline and "Directions" not in deadline and "(3 " not in deadline
     assert any(line.startswith(("Setiap anggota", "Every member")) for line in lines)
+
+
+def test_the_formulir_summary_writes_indonesian_numbers_and_the_changes() -> None:
+    text = render("formulir_summary", "id", **SUMMARY)
+    assert "Rata-rata capaian: <b>90,2 %</b> (4 dari 5 indikator terukur)" in text
+    assert "IKU-3 Waktu izin: 66,67 % (Sedang)" in text
+    assert "IKU-1: 80 % → 82,5 % (naik 2,5)" in text
+    assert "IKU-2: 80 % → 77 % (turun 3)" in text and "(tetap)" in text
+    assert "Kecamatan &lt;Cibeunying Kidul&gt;" in text
+    calm = render("formulir_summary", "en", **{**SUMMARY, "below": [], "changes": []})
+    assert "Every measured indicator reached 100 % or more." in calm
+    assert "Compared with" not in calm
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_form_error_code_has_its_own_sentence(lang: str) -> None:
+    codes = re.findall(
+        r'code == "(\w+)"',
+        (Path(__file__).parents[2] / "messages/templates/id/indicator_form_error.j2").read_text(),
+    )
+    generic = render("indicator_form_error", lang, code="?", row=None, column=None, params={})
+    params = {k: "x" for k in ("sheet", "found", "expected", "range", "value", "code", "unit")}
+    params.update(year="2026", first_row="7")
+    for code in codes:
+        text = render("indicator_form_error", lang, code=code, row=7, column="G", params=params)
+        assert text != generic and text.startswith(("Baris 7, kolom G: ", "Row 7, column G: "))
