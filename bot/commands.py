@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from application.context import INVITE_TTL
-from bot import cli_views
+from bot import cli_indicators, cli_views
 from bot.cli_db import find_org, open_db
 from bot.cli_errors import CliError, run_async
 from bot.logs import configure_logging
@@ -352,3 +352,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.set_defaults(func=cmd_runs_start)
     cli_views.register(runs, org)
+    indikator = sub.add_parser("indikator", help="performance indicators").add_subparsers(
+        dest="indikator_cmd", required=True
+    )
+    cli_indicators.register(indikator)

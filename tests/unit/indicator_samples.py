@@ -4,7 +4,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from io import BytesIO
+from typing import Any
 
+from openpyxl import load_workbook
+
+from application.indicator_forms import COL, FIRST_ROW, SHEET
 from workflow.indicators import (
     Indicator,
     IndicatorKind,
@@ -19,6 +24,7 @@ D = Decimal
 TW4 = Period(2026, 4)
 KASI_PELAYANAN = "kasi_pelayanan"
 KASI_PEMERINTAHAN = "kasi_pemerintahan"
+SECTION = "Seksi Pelayanan Umum"
 
 
 def _quarters(*values: str, year: str | None = None) -> dict[str, Decimal]:
@@ -90,3 +96,26 @@ def indicator_set(org_id: str = "org-1") -> IndicatorSet:
             Programme("P2", "Program Pemberdayaan Masyarakat Desa dan Kelurahan", D("400000000")),
         ),
     )
+
+
+def fill(data: bytes, values: dict[str, tuple[Any, ...]]) -> bytes:
+    """Write realisasi (and keterangan, bukti dukung) into the rows of the given codes."""
+    wb = load_workbook(BytesIO(data))
+    ws = wb[SHEET]
+    for row in range(FIRST_ROW, ws.max_row + 1):
+        code = ws[f"{COL['code']}{row}"].value
+        for key, value in zip(
+            ("realisasi", "keterangan", "bukti"), values.get(code, ()), strict=False
+        ):
+            ws[f"{COL[key]}{row}"] = value
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# A correct filling of the Seksi Pelayanan format: a numeric cell, "95,5" text, evidence named.
+GOOD = {
+    "IKU-1": (82.4, "Survei 400 responden", None),
+    "IKU-2": ("95,5", None, "rekap-layanan-tw4.pdf"),
+    "IKU-3": ("3", None, None),
+}

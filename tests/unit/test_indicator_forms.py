@@ -22,38 +22,23 @@ from application.indicator_forms import (
     collection_format,
     read_filled_format,
 )
-from tests.unit.indicator_samples import KASI_PELAYANAN, KASI_PEMERINTAHAN, TW4, indicator_set
+from tests.unit.indicator_samples import (
+    GOOD,
+    KASI_PELAYANAN,
+    KASI_PEMERINTAHAN,
+    SECTION,
+    TW4,
+    fill,
+    indicator_set,
+)
 from workflow.indicators import Period
 
 D = Decimal
-SECTION = "Seksi Pelayanan Umum"
 
 
 def pelayanan_format(**kw: Any) -> bytes:
     iset = indicator_set()
     return collection_format(iset, TW4, SECTION, iset.of_responsible([KASI_PELAYANAN]), **kw)
-
-
-def fill(data: bytes, values: dict[str, tuple[Any, ...]]) -> bytes:
-    """Write realisasi (and keterangan, bukti dukung) into the rows of the given codes."""
-    wb = load_workbook(BytesIO(data))
-    ws = wb[SHEET]
-    for row in range(FIRST_ROW, ws.max_row + 1):
-        code = ws[f"{COL['code']}{row}"].value
-        for key, value in zip(
-            ("realisasi", "keterangan", "bukti"), values.get(code, ()), strict=False
-        ):
-            ws[f"{COL[key]}{row}"] = value
-    out = BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
-GOOD = {
-    "IKU-1": (82.4, "Survei 400 responden", None),
-    "IKU-2": ("95,5", None, "rekap-layanan-tw4.pdf"),
-    "IKU-3": ("3", None, None),
-}
 
 
 def read(data: bytes, **kw: Any) -> FilledFormat:
