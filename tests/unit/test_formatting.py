@@ -149,3 +149,12 @@ def test_a_span_over_two_days_names_both_in_full() -> None:
     assert format_datetime_range(start, end) == (
         "Senin, 30 November 2026 pukul 15.00 WIB – Selasa, 1 Desember 2026 pukul 09.00 WIB"
     )
+
+
+def test_format_date_is_the_date_line_of_a_letter() -> None:
+    from datetime import date
+
+    from messages.formatting import format_date
+
+    assert format_date(date(2027, 1, 8)) == "8 Januari 2027"
+    assert format_date(date(2027, 1, 8), "en") == "8 January 2027"

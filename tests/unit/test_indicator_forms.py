@@ -4,12 +4,14 @@ row, the column and what to do."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from io import BytesIO
 from typing import Any
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from application.indicator_forms import (
     COL,
@@ -39,6 +41,19 @@ D = Decimal
 def pelayanan_format(**kw: Any) -> bytes:
     iset = indicator_set()
     return collection_format(iset, TW4, SECTION, iset.of_responsible([KASI_PELAYANAN]), **kw)
+
+
+def good_filled_then(change: Callable[[Worksheet], None]) -> bytes:
+    """A correctly filled format, then spoiled on its sheet by `change`."""
+    wb = load_workbook(BytesIO(fill(pelayanan_format(), GOOD)))
+    change(wb[SHEET])
+    return saved(wb)
+
+
+def saved(wb: Workbook) -> bytes:
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
 
 
 def read(data: bytes, **kw: Any) -> FilledFormat:
@@ -178,32 +193,28 @@ def test_required_evidence_must_be_named() -> None:
 
 
 def test_an_unknown_indicator_code_is_refused() -> None:
-    wb = load_workbook(BytesIO(fill(pelayanan_format(), GOOD)))
-    wb[SHEET][f"{COL['code']}{FIRST_ROW}"] = "IKU-99"
-    out = BytesIO()
-    wb.save(out)
-    filled = read(out.getvalue())
+    filled = read(
+        good_filled_then(lambda ws: ws.__setitem__(f"{COL['code']}{FIRST_ROW}", "IKU-99"))
+    )
     code, message = only_error(filled)
     assert code == "unknown_code" and "'IKU-99'" in message and "2026" in message
 
 
 def test_merged_cells_in_the_data_area_are_refused() -> None:
-    wb = load_workbook(BytesIO(fill(pelayanan_format(), GOOD)))
-    wb[SHEET].merge_cells(f"{COL['realisasi']}{FIRST_ROW}:{COL['realisasi']}{FIRST_ROW + 1}")
-    out = BytesIO()
-    wb.save(out)
-    filled = read(out.getvalue())
+    filled = read(
+        good_filled_then(
+            lambda ws: ws.merge_cells(
+                f"{COL['realisasi']}{FIRST_ROW}:{COL['realisasi']}{FIRST_ROW + 1}"
+            )
+        )
+    )
     assert [e.code for e in filled.errors] == ["merged"]
     assert "Unmerge" in filled.errors[0].message
     assert filled.errors[0].row == FIRST_ROW
 
 
 def test_a_wrong_sheet_is_refused() -> None:
-    wb = load_workbook(BytesIO(fill(pelayanan_format(), GOOD)))
-    wb[SHEET].title = "Sheet1"
-    out = BytesIO()
-    wb.save(out)
-    code, message = only_error(read(out.getvalue()))
+    code, message = only_error(read(good_filled_then(lambda ws: setattr(ws, "title", "Sheet1"))))
     assert code == "no_sheet" and '"Format"' in message
 
 
@@ -211,9 +222,7 @@ def test_a_workbook_that_is_not_ours_is_refused() -> None:
     wb = Workbook()
     assert wb.active is not None
     wb.active.title = SHEET
-    out = BytesIO()
-    wb.save(out)
-    assert only_error(read(out.getvalue()))[0] == "not_our_format"
+    assert only_error(read(saved(wb)))[0] == "not_our_format"
 
 
 def test_not_an_xlsx_at_all() -> None:
@@ -231,11 +240,9 @@ def test_the_format_of_another_period_or_section_is_refused() -> None:
 
 
 def test_a_moved_column_is_refused() -> None:
-    wb = load_workbook(BytesIO(fill(pelayanan_format(), GOOD)))
-    wb[SHEET][f"{COL['realisasi']}{HEADER_ROW}"] = "Capaian"
-    out = BytesIO()
-    wb.save(out)
-    filled = read(out.getvalue())
+    filled = read(
+        good_filled_then(lambda ws: ws.__setitem__(f"{COL['realisasi']}{HEADER_ROW}", "Capaian"))
+    )
     assert only_error(filled)[0] == "bad_header" and filled.errors[0].column == "G"
 
 
