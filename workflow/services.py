@@ -148,6 +148,24 @@ def _new_id() -> str:
     return uuid.uuid4().hex
 
 
+async def check_period_free(
+    uow: UnitOfWork, org_id: str, spec: SopDefinition, period: Period
+) -> None:
+    """A period is measured once: refuse when an active or completed run of the SOP has it
+    (a cancelled one does not count), or when the SOP does not measure periods."""
+    if spec.measures != "period":
+        raise Refused("period_not_measured", sop=spec.title)
+    for run in await uow.runs.of_period(org_id, spec.name, period.label("id")):
+        if run.status is not RunStatus.CANCELLED:
+            raise Refused(
+                "period_already_run",
+                sop=spec.title,
+                period=period.label("id"),
+                title=run.title,
+                status=run.status.value,
+            )
+
+
 def _clean(text: str | None, limit: int) -> str | None:
     if text is None:
         return None
@@ -188,7 +206,7 @@ class WorkflowService:
             if not (actor.is_admin or actor.roles & set(spec.starters)):
                 raise Refused("not_allowed_to_start", sop=spec.title, roles=starter_names(spec))
         if cmd.period is not None:
-            await self._check_period(uow, org.id, spec, cmd.period)
+            await check_period_free(uow, org.id, spec, cmd.period)
             title: str | None = f"{spec.title} {cmd.period.label('id')}"
         else:
             title = _clean(cmd.title, MAX_TITLE)
@@ -230,23 +248,6 @@ class WorkflowService:
         activated = self._activate(run, spec, 1, people, now, cmd.actor_id)
         await uow.runs.add(run)
         return await self._finish(run, spec, activated, uow)
-
-    @staticmethod
-    async def _check_period(
-        uow: UnitOfWork, org_id: str, spec: SopDefinition, period: Period
-    ) -> None:
-        """A period is measured once: refuse when an active or completed run has it."""
-        if spec.measures != "period":
-            raise Refused("period_not_measured", sop=spec.title)
-        for run in await uow.runs.of_period(org_id, spec.name, period.label("id")):
-            if run.status is not RunStatus.CANCELLED:
-                raise Refused(
-                    "period_already_run",
-                    sop=spec.title,
-                    period=period.label("id"),
-                    title=run.title,
-                    status=run.status.value,
-                )
 
     async def attach_document(self, cmd: AttachDocument, uow: UnitOfWork) -> Outcome:
         """Attach an uploaded document to the actor's open assignment."""
