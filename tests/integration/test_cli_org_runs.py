@@ -130,11 +130,16 @@ def test_runs_list_and_show_the_whole_trail(
     assert main(["runs", "list"]) == 0
     listed = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in listed] == ["1", "2"]
-    assert "Triwulan III 2026" in listed[0] and "active, step 1 with Drs. Ahmad Suryana" in listed[0]
+    assert (
+        "Triwulan III 2026" in listed[0] and "active, step 1 with Drs. Ahmad Suryana" in listed[0]
+    )
 
     assert main(["runs", "show", "2"]) == 0
     shown = capsys.readouterr().out
-    assert "History 2: Pengukuran Kinerja Triwulan IV 2026" in shown and "started the process" in shown
+    assert (
+        "History 2: Pengukuran Kinerja Triwulan IV 2026" in shown
+        and "started the process" in shown
+    )
     assert "step 1 assigned to Drs. Ahmad Suryana" in shown and "<b>" not in shown
     assert main(["runs", "show", "9"]) == 1
     assert "runs list" in capsys.readouterr().err
