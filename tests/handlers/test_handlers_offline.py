@@ -106,3 +106,44 @@ async def test_status_is_refused_in_a_group_that_is_not_the_office_group(office:
     await office.say(CAMAT, "/status", chat=group)
 
     assert await office.last_text(-500) == render("only_private", "id")
+
+
+async def test_mulai_offers_this_years_periods_and_the_last_quarter_of_the_previous_year(
+    office: Office,
+) -> None:
+    await office.say(CAMAT, "/mulai")
+    await office.tap(CAMAT, await office.button(CAMAT, "Pengukuran Kinerja"))
+
+    offered = (await office.outbox(telegram_id=CAMAT))[-1]
+    labels = [row[0]["text"] for row in offered["buttons"]]
+    assert labels == [
+        "Triwulan IV 2025",
+        "Triwulan I 2026",
+        "Triwulan II 2026",
+        "Triwulan III 2026",
+        "Triwulan IV 2026",
+        "Tahunan 2026",
+    ]
+
+
+async def test_a_period_already_running_is_refused_with_what_to_do(office: Office) -> None:
+    await start_run(office, "Triwulan IV 2026")
+    await office.say(CAMAT, "/mulai")
+    await office.tap(CAMAT, await office.button(CAMAT, "Pengukuran Kinerja"))
+    before = await office.outbox()
+
+    await office.tap(CAMAT, await office.button(CAMAT, "Triwulan IV 2026"))
+
+    alert = office.request.named("answerCallbackQuery")[-1]
+    assert alert["show_alert"] is True
+    full = render(
+        "refusal",
+        "id",
+        code="period_already_run",
+        params={"sop": "Pengukuran Kinerja", "period": "Triwulan IV 2026", "status": "active"},
+    )
+    assert alert["text"] == full and len(full) <= 200  # an alert shows 200 characters
+    assert "sedang berjalan" in full and "Pilih periode lain" in full
+    assert await office.outbox() == before  # no confirmation offered
+    await office.tap(CAMAT, await office.button(CAMAT, "Triwulan III 2026"))
+    assert "Triwulan III 2026" in await office.last_text(CAMAT)  # another period is offered

@@ -176,8 +176,8 @@ def test_runs_start_of_a_period_run_before_is_refused_even_forced(
     for again in (["--period", "tw4 2026"], ["--period", "Triwulan IV 2026", "--force"]):
         assert main([*start[:-2], *again]) == 1
         err = capsys.readouterr().err
-        assert "Pengukuran Kinerja Triwulan IV 2026 has already been started" in err
-        assert "a period is run once" in err and "period_already_run" not in err
+        assert "Pengukuran Kinerja Triwulan IV 2026 is already running" in err
+        assert "a period is measured once" in err and "period_already_run" not in err
     assert main([*start[:-2], "--period", "Triwulan I 2027"]) == 0  # another period
     assert "Pengukuran Kinerja Triwulan I 2027" in capsys.readouterr().out
 
