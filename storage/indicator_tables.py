@@ -68,10 +68,9 @@ class IndicatorSetRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class SasaranRow(Base):
-    """A strategic objective of a set."""
-
-    __tablename__ = "indicator_sasaran"
+class _OfSet:
+    """The columns of everything a set holds by code: its place in the file, its name, and
+    whether a later import left it out (`retired`)."""
 
     set_id: Mapped[str] = mapped_column(ID, ForeignKey("indicator_sets.id"), primary_key=True)
     code: Mapped[str] = mapped_column(CODE, primary_key=True)
@@ -80,15 +79,17 @@ class SasaranRow(Base):
     retired: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
-class IndicatorRow(Base):
+class SasaranRow(_OfSet, Base):
+    """A strategic objective of a set."""
+
+    __tablename__ = "indicator_sasaran"
+
+
+class IndicatorRow(_OfSet, Base):
     """One indicator of a set, its targets by period key ("tw1" … "tw4", "tahunan")."""
 
     __tablename__ = "indicators"
 
-    set_id: Mapped[str] = mapped_column(ID, ForeignKey("indicator_sets.id"), primary_key=True)
-    code: Mapped[str] = mapped_column(CODE, primary_key=True)
-    position: Mapped[int] = mapped_column(Integer)
-    name: Mapped[str] = mapped_column(Text)
     unit: Mapped[str] = mapped_column(String(40))
     sasaran_code: Mapped[str] = mapped_column(CODE)
     responsible: Mapped[str] = mapped_column(String(200))
@@ -98,21 +99,15 @@ class IndicatorRow(Base):
     # Decimal text per period key, so targets round-trip exactly.
     targets: Mapped[dict[str, Any]] = mapped_column(JSON)
     evidence_required: Mapped[bool] = mapped_column(Boolean)
-    retired: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
-class ProgrammeRow(Base):
+class ProgrammeRow(_OfSet, Base):
     """A programme of a set with its budget (anggaran)."""
 
     __tablename__ = "indicator_programmes"
 
-    set_id: Mapped[str] = mapped_column(ID, ForeignKey("indicator_sets.id"), primary_key=True)
-    code: Mapped[str] = mapped_column(CODE, primary_key=True)
-    position: Mapped[int] = mapped_column(Integer)
-    name: Mapped[str] = mapped_column(Text)
     budget: Mapped[Decimal] = mapped_column(DecimalText)
     sasaran_code: Mapped[str | None] = mapped_column(CODE)
-    retired: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class RealisationRow(Base):

@@ -9,20 +9,18 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.cli import main
-from bot.demo import sample_org_text
+from tests.integration import test_cli_org_runs
 
 SAMPLE = resources.files("bot") / "samples" / "indikator-contoh.yaml"
 
+# The data folder of the org commands' tests, reused by name (with the sample org file).
+data_dir = test_cli_org_runs.data_dir
 
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("KINERJA_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.delenv("BOT_TOKEN", raising=False)
-    org = tmp_path / "org.yaml"
-    org.write_text(sample_org_text(), encoding="utf-8")
-    assert main(["org", "import", str(org)]) == 0
-    return tmp_path
+
+@pytest.fixture(autouse=True)
+def _office(data_dir: Path) -> None:
+    """The sample Kecamatan imported."""
+    assert main(["org", "import", str(data_dir / "org.yaml")]) == 0
 
 
 def test_import_twice_updates_by_code_and_lists_the_set(
