@@ -1,6 +1,7 @@
 """Use cases of a run, from the buttons on task messages and the answers typed to them.
 
-Start a run (choose the SOP, type the title, confirm or cancel), the disposition (hold the
+Start a run (choose the SOP, type the title — or choose the period, for an SOP that measures
+one — confirm or cancel), the disposition (hold the
 directions, dispose with a sifat), Selesai, approve or return with a note, ask for a file or a
 note, and send a task's message again. Each takes plain values, runs in one unit of work and
 either returns what the adapter needs to answer or raises `Refused` with nothing changed. Who
@@ -11,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from application.context import PROMPT_TTL, AppContext
 from application.notifier import Ack, Notifier, next_actor
@@ -21,17 +23,19 @@ from messages.render import label, render
 from storage.bot_uow import BotUnitOfWork
 from storage.messaging import ButtonToken, Outgoing, PendingInput
 from workflow.errors import Refused
+from workflow.indicators import Period
 from workflow.model import Event, EventKind, Person
 from workflow.services import (
     CompleteAssignment,
     Decide,
     Outcome,
     StartRun,
+    check_period_free,
     following_step,
     open_assignment,
     starter_names,
 )
-from workflow.spec import SopDefinition, StepMode
+from workflow.spec import LoadedDefinition, SopDefinition, StepMode
 
 # Pending input kinds (what the bot waits for from a person).
 AWAIT_UPLOAD = "upload"
@@ -131,8 +135,31 @@ def can_start(ctx: AppContext, person: Person) -> bool:
     return bool(_startable(ctx, person)[0])
 
 
+def offered_periods(today: date) -> list[Period]:
+    """The periods a run can be started for: the last quarter of the previous year (its
+    report is made early in the new year), then this year's quarters and the year."""
+    return [Period(today.year - 1, 4), *Period.of_year(today.year)]
+
+
+async def _offer_periods(
+    uow: BotUnitOfWork, ctx: AppContext, person: Person, spec: SopDefinition
+) -> None:
+    """Send the periods of an SOP that measures one, as buttons."""
+    now = ctx.clock()
+    today = now.astimezone(ZoneInfo(ctx.calendar.config.timezone)).date()
+    rows = []
+    for period in offered_periods(today):
+        token = await uow.messaging.new_token(
+            person.id, "choose_period", now, data={"sop": spec.name, "period": period.label()}
+        )
+        rows.append([{"text": period.label(person.language), "data": token}])
+    body = render("mulai_choose_period", person.language, sop_title=spec.title)
+    await _send(uow, person, now, body, rows)
+
+
 async def ask_for_sop(ctx: AppContext, person: Person) -> None:
-    """/mulai: ask for the title (one SOP allowed) or which SOP (several)."""
+    """/mulai: ask which SOP (several allowed), or for the one SOP its period (an SOP that
+    measures one) or its title."""
     allowed, refusal = _startable(ctx, person)
     if not allowed:
         raise refusal
@@ -140,6 +167,10 @@ async def ask_for_sop(ctx: AppContext, person: Person) -> None:
     async def act(uow: BotUnitOfWork) -> None:
         now = ctx.clock()
         buttons = None
+        if len(allowed) == 1 and allowed[0].measures == "period":
+            await _offer_periods(uow, ctx, person, allowed[0])
+            await uow.commit()
+            return
         if len(allowed) == 1:
             await uow.messaging.set_pending(
                 person.id, AWAIT_TITLE, now, PROMPT_TTL, data={"sop": allowed[0].name}
@@ -163,27 +194,69 @@ async def ask_for_sop(ctx: AppContext, person: Person) -> None:
     await ctx.execute(act)
 
 
-async def choose_sop(ctx: AppContext, person: Person, sop: str) -> str:
-    """The SOP was chosen: wait for the title; returns the SOP's title."""
+@dataclass(frozen=True)
+class SopChoice:
+    """The SOP chosen in /mulai: its title, and whether its periods were offered (sent as
+    buttons) rather than a title asked for."""
 
-    async def act(uow: BotUnitOfWork) -> str:
+    sop_title: str
+    periods_offered: bool
+
+
+async def choose_sop(ctx: AppContext, person: Person, sop: str) -> SopChoice:
+    """The SOP was chosen: offer its periods, or wait for the title."""
+
+    async def act(uow: BotUnitOfWork) -> SopChoice:
         loaded = await uow.definitions.current(sop)
         if loaded is None:
             raise Refused("unknown_sop", sop=sop)
-        await uow.messaging.set_pending(
-            person.id, AWAIT_TITLE, ctx.clock(), PROMPT_TTL, data={"sop": sop}
-        )
+        if loaded.spec.measures == "period":
+            await _offer_periods(uow, ctx, person, loaded.spec)
+        else:
+            await uow.messaging.set_pending(
+                person.id, AWAIT_TITLE, ctx.clock(), PROMPT_TTL, data={"sop": sop}
+            )
         await uow.commit()
-        return loaded.spec.title
+        return SopChoice(loaded.spec.title, loaded.spec.measures == "period")
 
     return await ctx.execute(act)
+
+
+async def _offer_start(
+    uow: BotUnitOfWork,
+    ctx: AppContext,
+    person: Person,
+    loaded: LoadedDefinition,
+    title: str,
+    period: Period | None = None,
+) -> None:
+    """Ask to confirm starting the SOP with this title (or for this period)."""
+    now = ctx.clock()
+    data: dict[str, Any] = {"sop": loaded.spec.name, "title": title}
+    if period is not None:
+        data["period"] = period.label()
+    yes = await uow.messaging.new_token(person.id, "start_confirm", now, data=data)
+    no = await uow.messaging.new_token(person.id, "start_cancel", now)
+    buttons = [
+        [
+            {"text": label("confirm_start", person.language), "data": yes},
+            {"text": label("cancel", person.language), "data": no},
+        ]
+    ]
+    body_text = render(
+        "mulai_confirm",
+        person.language,
+        sop_title=loaded.spec.title,
+        title=title,
+        period=period.label(person.language) if period is not None else "",
+    )
+    await _send(uow, person, now, body_text, buttons)
 
 
 async def confirm_title(ctx: AppContext, person: Person, sop: str, body: str) -> None:
     """The title was typed: ask to confirm starting the SOP with it."""
 
     async def act(uow: BotUnitOfWork) -> None:
-        now = ctx.clock()
         loaded = await uow.definitions.current(sop)
         if loaded is None:
             raise Refused("unknown_sop", sop=sop)
@@ -193,34 +266,39 @@ async def confirm_title(ctx: AppContext, person: Person, sop: str, body: str) ->
         if len(title) > MAX_TITLE:
             raise Refused("text_too_long", limit=MAX_TITLE, length=len(title))
         await uow.messaging.clear_pending(person.id)
-        yes = await uow.messaging.new_token(
-            person.id, "start_confirm", now, data={"sop": sop, "title": title}
-        )
-        no = await uow.messaging.new_token(person.id, "start_cancel", now)
-        buttons = [
-            [
-                {"text": label("confirm_start", person.language), "data": yes},
-                {"text": label("cancel", person.language), "data": no},
-            ]
-        ]
-        body_text = render(
-            "mulai_confirm", person.language, sop_title=loaded.spec.title, title=title
-        )
-        await uow.messaging.enqueue(
-            Outgoing("text", text(body_text, buttons), person_id=person.id, org_id=person.org_id),
-            now,
-        )
+        await _offer_start(uow, ctx, person, loaded, title)
         await uow.commit()
 
     await ctx.execute(act)
 
 
-async def start_run(ctx: AppContext, person: Person, sop: str, title: str) -> Outcome:
-    """Confirmed: start the run (its first tasks go out through the notifier)."""
+async def choose_period(ctx: AppContext, person: Person, sop: str, period_label: str) -> None:
+    """A period was chosen: refuse one already run (not cancelled), else ask to confirm."""
+
+    async def act(uow: BotUnitOfWork) -> None:
+        loaded = await uow.definitions.current(sop)
+        if loaded is None:
+            raise Refused("unknown_sop", sop=sop)
+        period = Period.parse(period_label)
+        await check_period_free(uow, person.org_id, loaded.spec, period)
+        title = f"{loaded.spec.title} {period.label()}"
+        await _offer_start(uow, ctx, person, loaded, title, period)
+        await uow.commit()
+
+    await ctx.execute(act)
+
+
+async def start_run(
+    ctx: AppContext, person: Person, sop: str, title: str, period: str | None = None
+) -> Outcome:
+    """Confirmed: start the run (its first tasks go out through the notifier); `period` is
+    the label of the period chosen, for an SOP that measures one."""
 
     async def act(uow: BotUnitOfWork) -> Outcome:
         await uow.messaging.delete_tokens_of(person.id, "start_confirm")
-        return await ctx.service().start_run(StartRun(person.org_id, sop, title, person.id), uow)
+        chosen = Period.parse(period) if period else None
+        cmd = StartRun(person.org_id, sop, title, person.id, period=chosen)
+        return await ctx.service().start_run(cmd, uow)
 
     return await ctx.execute(act)
 

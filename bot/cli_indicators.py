@@ -1,98 +1,157 @@
-"""The `kinerja-bot indikator` sub-commands of this module: `check`, which validates a filled
-collection format against the organisation's imported indicators without a run.
-
-The work is the application's (`read_filled_format`, `check_report`); this module reads the
-file, loads the indicator set through the repository port and prints the report — one JSON
-object with `--json`, else one line per problem and per indicator. Exit status 1 when the
-format has errors.
-"""
+"""The `kinerja-bot indikator` sub-commands: import an organisation's indicators for a year
+(YAML or XLSX), write the empty XLSX template, list what is imported."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from zoneinfo import ZoneInfo
 
-from application.indicator_forms import check_report, read_filled_format
+from application.indicator_import import (
+    QUALITATIVE_UNIT,
+    TARGET_KEYS,
+    import_indicator_file,
+    template_workbook,
+)
+from bot import cli_indicator_check
 from bot.cli_db import find_org, open_db
 from bot.cli_errors import CliError, run_async
 from bot.settings import Settings
 from messages.formatting import format_number
-from workflow.indicators import IndicatorSet, Period
-from workflow.ports import IndicatorRepository
+from workflow.indicators import IndicatorKind
 
 
-def _period(text: str) -> Period:
+def year_arg(text: str) -> int:
+    """An argparse type: a year such as 2026."""
+    if not text.isdigit() or not 2000 <= int(text) <= 2100:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a year (e.g. 2026)")
+    return int(text)
+
+
+def _read_bytes(path: str) -> bytes:
+    """The file's bytes, or a one-line error."""
     try:
-        return Period.parse(text)
-    except ValueError as exc:
-        raise CliError(f"--period: {exc}") from None
-
-
-def check_lines(report: dict[str, Any]) -> list[str]:
-    """The report as lines for a terminal: the problems first, then each indicator read."""
-    lines = [str(e["message"]) for e in report["errors"]]
-    for item in report["indicators"]:
-        capaian = item["capaian"]
-        shown = "—" if capaian is None else f"{format_number(capaian)} %"
-        band = f" ({item['predikat']})" if item["predikat"] else ""
-        lines.append(
-            f"{item['code']}: target {_num(item['target'])}, realisasi {_num(item['realisasi'])}"
-            f", capaian {shown}{band}"
-        )
-    state = f"{len(report['errors'])} error(s)" if report["errors"] else "ok"
-    lines.append(f"{report['period']}: {len(report['indicators'])} indicator(s) read, {state}")
-    return lines
-
-
-def _num(value: float | int | None) -> str:
-    return "—" if value is None else format_number(value)
-
-
-def cmd_indikator_check(args: argparse.Namespace, settings: Settings) -> int:
-    """Validate a filled format; print the report; exit 1 when it has errors."""
-    period = _period(args.period)
-    try:
-        data = Path(args.file).read_bytes()
+        return Path(path).read_bytes()
     except OSError as exc:
-        raise CliError(f"cannot read {args.file}: {exc.strerror or exc}") from None
+        raise CliError(f"{path}: {exc.strerror}") from None
 
-    async def main() -> tuple[str, IndicatorSet | None]:
+
+def cmd_indicator_import(args: argparse.Namespace, settings: Settings) -> int:
+    """Import (or update by code) an organisation's indicators of a year; every problem is
+    one line naming the row and the column, and then nothing is written."""
+    content = _read_bytes(args.file)
+    sops = [loaded.spec for loaded in settings.sops().all()]
+
+    async def main() -> int:
         engine, factory = await open_db(settings)
         try:
             async with factory() as uow:
                 org = await find_org(uow, args.org)
-                # The repository comes with the storage of issue 12 (check after the merge).
-                repository: IndicatorRepository = uow.indicators  # type: ignore[attr-defined]
-                return org.name, await repository.get_set(org.id, period.year)
+            result = await import_indicator_file(
+                factory, sops, org.id, args.year, Path(args.file).name, content
+            )
         finally:
             await engine.dispose()
+        if isinstance(result, list):
+            for problem in result:
+                sys.stderr.write(f"{args.file}: {problem}\n")
+            sys.stderr.write(f"{args.file}: nothing imported; correct the file and try again\n")
+            return 1
+        print(
+            f"{org.name} {args.year}: {len(result.created)} new, {len(result.updated)} updated, "
+            f"{len(result.unchanged)} unchanged indicators; {result.sasaran} sasaran, "
+            f"{result.programmes} programmes"
+        )
+        if result.retired:
+            print(f"retired (not in the file, kept for history): {', '.join(result.retired)}")
+        return 0
 
-    async def status() -> int:
-        name, found = await main()
-        if found is None:
-            raise CliError(
-                f"{name} has no indicators for {period.year}: "
-                "run `kinerja-bot indikator import FILE --org ORG --year YYYY` first"
-            )
-        report = check_report(read_filled_format(data, found, period), found, period)
-        if args.json:
-            sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
-        else:
-            for line in check_lines(report):
-                sys.stdout.write(line + "\n")
-        return 1 if report["errors"] else 0
-
-    return run_async(status)
+    return run_async(main)
 
 
-def register(indikator: argparse._SubParsersAction) -> None:
-    """Add `indikator check` to the `indikator` sub-command group."""
-    p = indikator.add_parser("check", help="validate a filled collection format (no run)")
-    p.add_argument("file", help="the filled format, .xlsx")
+def cmd_indicator_template(args: argparse.Namespace, settings: Settings) -> int:
+    """Write the empty import template (one example row, lists on the choice columns)."""
+    out = Path(args.out)
+    if out.suffix.casefold() != ".xlsx":
+        raise CliError(f"--out {out}: name an .xlsx file")
+    try:
+        out.write_bytes(template_workbook())
+    except OSError as exc:
+        raise CliError(f"--out {out}: {exc.strerror}") from None
+    print(f"wrote {out}: fill one row per indicator, then `kinerja-bot indikator import`")
+    return 0
+
+
+def cmd_indicator_list(args: argparse.Namespace, settings: Settings) -> int:
+    """The imported sasaran, indicators (targets, responsible) and programmes of a year."""
+    tz = settings.office().calendar.timezone
+    year = args.year or datetime.now(ZoneInfo(tz)).year
+
+    async def main() -> int:
+        engine, factory = await open_db(settings)
+        try:
+            async with factory() as uow:
+                org = await find_org(uow, args.org)
+                found = await uow.indicators.get_set(org.id, year)
+        finally:
+            await engine.dispose()
+        if found is None or not found.indicators:
+            print(f"no indicators for {org.name} in {year}: run `kinerja-bot indikator import`")
+            return 0
+        print(f"{org.name} {year}: {len(found.indicators)} indicators")
+        for sasaran in found.sasaran:
+            print(f"{sasaran.code}  {sasaran.name}")
+            for i in found.indicators:
+                if i.sasaran != sasaran.code:
+                    continue
+                unit = "" if i.unit == QUALITATIVE_UNIT else f" {i.unit}"
+                targets = ", ".join(
+                    f"{key} {_shown(i.kind, i.targets[key])}{unit}"
+                    for key in TARGET_KEYS
+                    if key in i.targets
+                )
+                marks = [
+                    m
+                    for m, on in (
+                        (i.polarity.value, True),
+                        ("cumulative", i.cumulative),
+                        ("evidence required", i.evidence_required),
+                    )
+                    if on
+                ]
+                print(f"  {i.code}  {i.name} — {targets}; {i.responsible}; {', '.join(marks)}")
+        for p in found.programmes:
+            print(f"programme {p.code}  {p.name}: Rp {format_number(p.budget)}")
+        return 0
+
+    return run_async(main)
+
+
+def _shown(kind: IndicatorKind, value: Decimal) -> str:
+    """A target as the office writes it ("95,5"; "ada" for a qualitative one)."""
+    if kind is IndicatorKind.QUALITATIVE:
+        return "ada" if value > 0 else "tidak"
+    return format_number(value)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """`indikator import`, `indikator template`, `indikator list` and `indikator check`."""
+    ind = sub.add_parser("indikator", help="performance indicators (IKU) per year").add_subparsers(
+        dest="indikator_cmd", required=True
+    )
+    p = ind.add_parser("import", help="load or update a year's indicators from YAML or XLSX")
+    p.add_argument("file")
     p.add_argument("--org", help="organisation name (needed when there are several)")
-    p.add_argument("--period", required=True, help='e.g. "Triwulan IV 2026"')
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.set_defaults(func=cmd_indikator_check)
+    p.add_argument("--year", required=True, type=year_arg, help="e.g. 2026")
+    p.set_defaults(func=cmd_indicator_import)
+    p = ind.add_parser("template", help="write the empty XLSX template for `indikator import`")
+    p.add_argument("--out", required=True, help="the .xlsx file to write")
+    p.set_defaults(func=cmd_indicator_template)
+    p = ind.add_parser("list", help="the indicators imported for a year")
+    p.add_argument("--org", help="organisation name (needed when there are several)")
+    p.add_argument("--year", type=year_arg, help="default: this year")
+    p.set_defaults(func=cmd_indicator_list)
+    cli_indicator_check.register(ind)

@@ -1,4 +1,5 @@
-"""Runtime sub-commands of `kinerja-bot`: the bot, the demo, the emulator, org and runs."""
+"""Runtime sub-commands of `kinerja-bot`: the bot, the demo, the emulator, org, runs and
+indikator (`bot.cli_indicators`)."""
 
 from __future__ import annotations
 
@@ -242,15 +243,40 @@ def cmd_org_invite(args: argparse.Namespace, settings: Settings) -> int:
     return run_async(main)
 
 
+def _run_title(args: argparse.Namespace, spec: Any) -> tuple[str, Any]:
+    """The (title, period) a run is started with: an SOP that measures a period needs
+    --period (its title is made from it); another SOP needs --title."""
+    from workflow.indicators import Period
+
+    if spec.measures == "period":
+        if args.period is None:
+            raise CliError(
+                f"{args.sop} is run for a period: give --period, e.g. "
+                '--period "Triwulan IV 2026" (the title is made from it)'
+            )
+        try:
+            return "", Period.parse(args.period)
+        except ValueError as exc:
+            raise CliError(f"--period: {exc}") from None
+    if args.period is not None:
+        raise CliError(f"{args.sop} is not run per period: give --title instead of --period")
+    if args.title is None:
+        raise CliError(f'{args.sop} needs --title, e.g. --title "Surat Bupati 005/812"')
+    return args.title, None
+
+
 def cmd_runs_start(args: argparse.Namespace, settings: Settings) -> int:
     """Start a run from the server console; the running bot notifies the first actor.
 
-    A second active run of the same SOP with the same title is refused unless `--force`.
+    An SOP that measures a period takes --period, and a period run before (not cancelled) is
+    refused; otherwise a second active run of the same SOP with the same title is refused
+    unless `--force`.
     """
     sops = settings.sops()
     if args.sop not in sops.names():
         known = ", ".join(sops.names())
         raise CliError(f"unknown SOP {args.sop!r}; known: {known} (see `kinerja-bot sop list`)")
+    title, period = _run_title(args, sops.load(args.sop).spec)
 
     async def main() -> int:
         from application.notifier import Notifier
@@ -266,7 +292,7 @@ def cmd_runs_start(args: argparse.Namespace, settings: Settings) -> int:
         try:
             async with factory() as uow:
                 org = await find_org(uow, args.org)
-                twin = await same_active_run(uow, org.id, args.sop, args.title)
+                twin = None if period else await same_active_run(uow, org.id, args.sop, title)
                 if twin is not None and not args.force:
                     raise CliError(
                         f"{org.name} already has an active run {twin.title!r} of {args.sop} "
@@ -278,7 +304,8 @@ def cmd_runs_start(args: argparse.Namespace, settings: Settings) -> int:
                     publish=combine(Notifier(_utcnow), TimerPlanner(calendar, _utcnow)),
                 )
                 try:
-                    out = await svc.start_run(StartRun(org.id, args.sop, args.title, None), uow)
+                    cmd = StartRun(org.id, args.sop, title, None, period=period)
+                    out = await svc.start_run(cmd, uow)
                 except Refused as refusal:
                     sentence = refusal_sentence(refusal.code, refusal.params)
                     raise CliError(f"refused: {sentence}") from None
@@ -346,13 +373,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = runs.add_parser("start", help="start a run of an SOP for an organisation")
     p.add_argument("--org", help="organisation name (needed when there are several)")
     p.add_argument("--sop", required=True, help="SOP name, e.g. pengukuran-kinerja")
-    p.add_argument("--title", required=True, help='e.g. "Pengukuran Kinerja Triwulan IV 2026"')
+    p.add_argument("--title", help="the run's title (an SOP not run per period)")
     p.add_argument(
-        "--force", action="store_true", help="start even if the same run is already active"
+        "--period", help='the period, for an SOP run per period: e.g. "Triwulan IV 2026"'
+    )
+    p.add_argument(
+        "--force", action="store_true", help="start even if the same title is already active"
     )
     p.set_defaults(func=cmd_runs_start)
     cli_views.register(runs, org)
-    indikator = sub.add_parser("indikator", help="performance indicators").add_subparsers(
-        dest="indikator_cmd", required=True
-    )
-    cli_indicators.register(indikator)
+    cli_indicators.register(sub)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from application.indicator_import import import_indicator_file
 from bot.app import Runtime, build_runtime, start, stop
 from bot.delivery_audit import count_delivery, outbox_entries, unsent, unsent_due
 from bot.emulator import EmulatorServer
@@ -33,8 +34,10 @@ from messages.formatting import format_wib
 from storage.org_import import import_organisation
 from storage.uow import SqlUnitOfWork
 from workflow.office_calendar import OfficeCalendar
+from workflow.spec import LoadedDefinition
 
 SAMPLE_ORG = "kecamatan-contoh.yaml"
+SAMPLE_INDICATORS = "indikator-contoh.yaml"  # the Kecamatan's IKU, imported for the demo's year
 GROUP_TITLE = "Kecamatan Contoh — Kantor"
 OFFICIALS = [
     Official(1001, "Drs. Ahmad Suryana"),
@@ -52,6 +55,17 @@ SCRIPTED_STEP = 7
 def sample_org_text() -> str:
     """The sample organisation shipped with the bot."""
     return (resources.files("bot") / "samples" / SAMPLE_ORG).read_text(encoding="utf-8")
+
+
+async def _import_indicators(
+    uow: Callable[[], SqlUnitOfWork], sops: list[LoadedDefinition], org_id: str, year: int
+) -> None:
+    """The sample indicator set for the demo's year (the shipped file: it must import)."""
+    content = (resources.files("bot") / "samples" / SAMPLE_INDICATORS).read_bytes()
+    specs = [loaded.spec for loaded in sops]
+    result = await import_indicator_file(uow, specs, org_id, year, SAMPLE_INDICATORS, content)
+    if isinstance(result, list):
+        raise RuntimeError(f"{SAMPLE_INDICATORS}: {result[0]}")
 
 
 class SimClock:
@@ -278,6 +292,7 @@ async def play_demo(
                 return current[0].ctx.uow_factory()
 
             report = await import_organisation(uow, sample_org_text(), sops.all())
+            await _import_indicators(uow, sops.all(), report.org_id, clock.now.year)
             say(
                 f"== Kinerja Bot demo: {loaded.spec.title}, {len(loaded.spec.steps)} langkah, "
                 f"{loaded.spec.total_minutes} menit kerja"

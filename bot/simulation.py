@@ -66,6 +66,8 @@ class Script:
     return_to: str = "all"
     arahan: str = "Selesaikan sebelum akhir bulan; gunakan format tahun lalu."
     title: str = "Pengukuran Kinerja Triwulan IV 2026"
+    # The period to tap (as on the button) when the SOP is run per period.
+    period: str = "Triwulan IV 2026"
     # The SOP to pick (its title, as on the button) when /mulai offers several.
     sop: str = "Pengukuran Kinerja"
     # The meeting (steps 4-5): typed date and time, or None to pick them on the calendar.
@@ -145,20 +147,22 @@ class Officials:
         )
 
     async def start_run(self, starter: int, script: Script) -> None:
-        """The starter types /mulai, picks the SOP (when offered several), types the title, and
-        confirms."""
+        """The starter types /mulai, picks the SOP (when offered several), taps the period (an
+        SOP run per period) or types the title, and confirms."""
         mark = self.emu.mark()
         self.say(f"{self._name(starter)}: /mulai")
         self.emu.send_command(starter, "mulai")
-        first = await self._next_from_bot(starter, "", mark)  # the title prompt or the SOPs
-        if first.buttons:
-            mark = await self._tap(starter, first, (script.sop,), script.sop)
-            await self._next_from_bot(starter, "✍️", mark)  # the prompt for the title
+        prompt = await self._next_from_bot(starter, "", mark)  # the SOPs, periods or title
+        if _has_button(prompt, script.sop):
+            mark = await self._tap(starter, prompt, (script.sop,), script.sop)
+            prompt = await self._next_from_bot(starter, "", mark)  # the periods or the title
+        if prompt.buttons:
+            mark = await self._tap(starter, prompt, (script.period,), script.period)
         else:
-            assert "✍️" in (first.text or ""), first.text
-        mark = self.emu.mark()
-        self.say(f"{self._name(starter)}: «{script.title}»")
-        self.emu.send_text(starter, script.title)
+            assert "✍️" in (prompt.text or ""), prompt.text
+            mark = self.emu.mark()
+            self.say(f"{self._name(starter)}: «{script.title}»")
+            self.emu.send_text(starter, script.title)
         confirm = await self.emu.wait_for(
             lambda: self._find(starter, START, mark), timeout=self.timeout
         )

@@ -1,4 +1,5 @@
-"""Buttons on task messages and the typed answers they ask for (notes, directions, titles).
+"""Buttons on task messages and the typed answers they ask for (notes, directions, titles),
+and the choices of /mulai (the SOP, its period).
 
 Callback data is an opaque random token; its meaning (action, assignment, person) is in the
 database, so a button can't be altered to act on another run, step or person. Every tap goes
@@ -199,9 +200,10 @@ async def _detail(
 async def _start_confirm(
     update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
 ) -> None:
-    """Mulai: start the run with the confirmed title."""
+    """Mulai: start the run with the confirmed title (and period)."""
     sop, title = str(tok.data["sop"]), str(tok.data["title"])
-    await _command(update, query, person, lambda: runs.start_run(ctx, person, sop, title))
+    period = str(tok.data["period"]) if tok.data.get("period") else None
+    await _command(update, query, person, lambda: runs.start_run(ctx, person, sop, title, period))
 
 
 async def _start_cancel(
@@ -215,12 +217,20 @@ async def _start_cancel(
 async def _choose_sop(
     update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
 ) -> None:
-    """One SOP of the /mulai list: ask for the title."""
+    """One SOP of the /mulai list: its periods (sent as buttons), or ask for the title."""
     sop = str(tok.data["sop"])
-    sop_title = await _answered(update, person, lambda: runs.choose_sop(ctx, person, sop))
-    if sop_title is None:
+    choice = await _answered(update, person, lambda: runs.choose_sop(ctx, person, sop))
+    if choice is None or choice.periods_offered:
         return
-    await say(update, "note_prompt", person.language, kind=AWAIT_TITLE, sop_title=sop_title)
+    await say(update, "note_prompt", person.language, kind=AWAIT_TITLE, sop_title=choice.sop_title)
+
+
+async def _choose_period(
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
+) -> None:
+    """A period of the /mulai list: ask to confirm (or say it was already run)."""
+    sop, period = str(tok.data["sop"]), str(tok.data["period"])
+    await _answered(update, person, lambda: runs.choose_period(ctx, person, sop, period))
 
 
 _ACTIONS: dict[str, Action] = {
@@ -235,6 +245,7 @@ _ACTIONS: dict[str, Action] = {
     "start_confirm": _start_confirm,
     "start_cancel": _start_cancel,
     "choose_sop": _choose_sop,
+    "choose_period": _choose_period,
     **meetings.ACTIONS,  # scheduling, answers, holding a meeting
 }
 

@@ -99,6 +99,7 @@ def _run_row(run: Run) -> RowDict:
         "started_at": run.started_at,
         "finished_at": run.finished_at,
         "cancel_reason": run.cancel_reason,
+        "period": run.period,
         "last_seq": run.last_seq,
         "lock_version": run.lock_version,
     }
@@ -222,6 +223,7 @@ def _run_from(row: Row[Any], steps: list[StepInstance], assignments: list[Assign
         started_at=row.started_at,
         finished_at=row.finished_at,
         cancel_reason=row.cancel_reason,
+        period=row.period,
         steps=steps,
         assignments=assignments,
         last_seq=row.last_seq,
@@ -298,6 +300,12 @@ class SqlRunRepository(RunRepository):
         """The organisation's active runs, oldest first."""
         return await self._load(
             (RUNS.c.org_id == org_id) & (RUNS.c.status == RunStatus.ACTIVE.value)
+        )
+
+    async def of_period(self, org_id: str, sop_name: str, period: str) -> Sequence[Run]:
+        """The organisation's runs of an SOP for a period, any status, oldest first."""
+        return await self._load(
+            (RUNS.c.org_id == org_id) & (RUNS.c.sop_name == sop_name) & (RUNS.c.period == period)
         )
 
     async def of_org(self, org_id: str) -> Sequence[Run]:

@@ -151,6 +151,7 @@ class RunRow(Base):
             ["sop_name", "sop_version"], ["sop_versions.name", "sop_versions.version"]
         ),
         Index("ix_runs_org_id_status", "org_id", "status"),
+        Index("ix_runs_org_id_sop_name_period", "org_id", "sop_name", "period"),
     )
 
     id: Mapped[str] = mapped_column(ID, primary_key=True)
@@ -163,6 +164,7 @@ class RunRow(Base):
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    period: Mapped[str | None] = mapped_column(String(32))  # "Triwulan IV 2026"; also in events
     last_seq: Mapped[int] = mapped_column(Integer)
     lock_version: Mapped[int] = mapped_column(Integer, default=0)
 

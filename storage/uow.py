@@ -1,4 +1,4 @@
-"""The SQL unit of work: one session, one transaction, the four repositories over it.
+"""The SQL unit of work: one session, one transaction, the workflow repositories over it.
 
 Use it as an async context manager; `commit()` makes the changes durable and leaving the block
 without a commit rolls them back:
@@ -20,6 +20,7 @@ from typing import Self, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.errors import ConcurrentUpdate
+from storage.indicators import SqlIndicatorRepository
 from storage.repositories import (
     SqlDefinitionRepository,
     SqlDocumentRepository,
@@ -43,6 +44,7 @@ class SqlUnitOfWork(UnitOfWork):
     people: SqlPeopleRepository
     definitions: SqlDefinitionRepository
     documents: SqlDocumentRepository
+    indicators: SqlIndicatorRepository
 
     def __init__(
         self,
@@ -56,6 +58,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.people = SqlPeopleRepository(self.session)
         self.definitions = SqlDefinitionRepository(self.session, definition_sources, sops)
         self.documents = SqlDocumentRepository(self.session)
+        self.indicators = SqlIndicatorRepository(self.session)
 
     async def __aenter__(self) -> Self:
         return self

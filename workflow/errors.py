@@ -49,6 +49,9 @@ REFUSAL_CODES = frozenset(
         "reason_required",
         "not_allowed_to_cancel",
         "text_too_long",
+        # runs per period
+        "period_already_run",
+        "period_not_measured",
         # meetings
         "meeting_not_found",
         "meeting_closed",

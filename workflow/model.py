@@ -156,6 +156,7 @@ class Run:
     started_at: datetime
     finished_at: datetime | None = None
     cancel_reason: str | None = None
+    period: str | None = None  # the period measured ("Triwulan IV 2026"), if the SOP has one
     steps: list[StepInstance] = field(default_factory=list)
     assignments: list[Assignment] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)  # recorded, not yet persisted
@@ -241,6 +242,7 @@ class Run:
             status=RunStatus.ACTIVE,
             started_by=first.actor_id,
             started_at=first.at,
+            period=first.data.get("period"),
         )
         run.last_seq = first.seq
         for event in events[1:]:

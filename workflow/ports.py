@@ -52,6 +52,10 @@ class RunRepository(ABC):
     async def list_active(self, org_id: str) -> Sequence[Run]:
         """The organisation's active runs, oldest first."""
 
+    @abstractmethod
+    async def of_period(self, org_id: str, sop_name: str, period: str) -> Sequence[Run]:
+        """The organisation's runs of an SOP for a period ("Triwulan IV 2026"), any status."""
+
 
 class PeopleRepository(ABC):
     """Organisations and their people."""
@@ -120,6 +124,7 @@ class UnitOfWork(ABC):
     people: PeopleRepository
     definitions: DefinitionRepository
     documents: DocumentRepository
+    indicators: IndicatorRepository
 
     async def __aenter__(self) -> Self:
         return self

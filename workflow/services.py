@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from workflow.errors import Refused
+from workflow.indicators import Period
 from workflow.model import (
     Assignment,
     Event,
@@ -41,6 +42,8 @@ class StartRun:
     sop_name: str
     title: str
     actor_id: str | None
+    # The period an SOP that `measures: period` is run for; the title is then made from it.
+    period: Period | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,24 @@ def _new_id() -> str:
     return uuid.uuid4().hex
 
 
+async def check_period_free(
+    uow: UnitOfWork, org_id: str, spec: SopDefinition, period: Period
+) -> None:
+    """A period is measured once: refuse when an active or completed run of the SOP has it
+    (a cancelled one does not count), or when the SOP does not measure periods."""
+    if spec.measures != "period":
+        raise Refused("period_not_measured", sop=spec.title)
+    for run in await uow.runs.of_period(org_id, spec.name, period.label("id")):
+        if run.status is not RunStatus.CANCELLED:
+            raise Refused(
+                "period_already_run",
+                sop=spec.title,
+                period=period.label("id"),
+                title=run.title,
+                status=run.status.value,
+            )
+
+
 def _clean(text: str | None, limit: int) -> str | None:
     if text is None:
         return None
@@ -184,7 +205,11 @@ class WorkflowService:
             actor = await self._member(uow, cmd.actor_id, org.id)
             if not (actor.is_admin or actor.roles & set(spec.starters)):
                 raise Refused("not_allowed_to_start", sop=spec.title, roles=starter_names(spec))
-        title = _clean(cmd.title, MAX_TITLE)
+        if cmd.period is not None:
+            await check_period_free(uow, org.id, spec, cmd.period)
+            title: str | None = f"{spec.title} {cmd.period.label('id')}"
+        else:
+            title = _clean(cmd.title, MAX_TITLE)
         if not title:
             raise Refused("title_required", sop=spec.title)
         people = await uow.people.of_org(org.id)
@@ -202,6 +227,7 @@ class WorkflowService:
             status=RunStatus.ACTIVE,
             started_by=cmd.actor_id,
             started_at=now,
+            period=cmd.period.label("id") if cmd.period is not None else None,
         )
         start = Event(
             run_id=run.id,
@@ -214,6 +240,7 @@ class WorkflowService:
                 "sop_name": spec.name,
                 "sop_version": loaded.version,
                 "title": title,
+                **({"period": cmd.period.label("id")} if cmd.period is not None else {}),
             },
         )
         run.last_seq = 1

@@ -11,7 +11,7 @@ import hashlib
 import re
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 import yaml
 from pydantic import (
@@ -170,6 +170,10 @@ class SopDefinition(_Strict):
     roles: list[Role] = Field(min_length=1)
     starters: list[RoleId] = Field(default_factory=list)
     reminders: ReminderPolicy = Field(default_factory=ReminderPolicy)
+    # `period`: a run measures a reporting period (Triwulan I-IV, Tahunan), chosen from a
+    # list when it starts; its title is the SOP's title and the period, and a period is run
+    # once (unless cancelled). Without it a run has a typed title.
+    measures: Literal["period"] | None = None
     steps: list[Step] = Field(min_length=1)
 
     @model_validator(mode="after")

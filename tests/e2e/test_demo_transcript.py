@@ -25,8 +25,9 @@ async def test_transcript_shows_whole_messages_in_order_and_a_summary(tmp_path: 
     sent = first("Budi Santoso: [file] langkah-02-budi.pdf")
     receipt = first("bot → Budi Santoso: 📄 langkah-02-budi.pdf tersimpan")
     assert prompt < sent < receipt
-    # The title prompt before the typed title.
-    assert first("bot → Drs. Ahmad Suryana: ✍️ Tulis judul") < first("Drs. Ahmad Suryana: «")
+    # The periods offered before the one tapped (Pengukuran Kinerja is run per period).
+    periods = first("bot → Drs. Ahmad Suryana: Pilih periode")
+    assert periods < first("Drs. Ahmad Suryana: [Triwulan IV 2026]")
     # The summary: steps and returns, then messages, documents, reminders.
     end = first("== demo selesai: langkah 1–14 (14 langkah), 1 pengembalian")
     summary = "\n".join(lines[end:])

@@ -9,21 +9,21 @@ CAMAT, SEKRETARIS, SEKRETARIS_TIM, ANGGOTA = 1001, 1002, 1003, 1004
 STRANGER = 4242
 
 
-async def start_run(office: Office, title: str = "Pengukuran Kinerja Triwulan IV") -> None:
-    """The Camat starts a run of Pengukuran Kinerja through /mulai."""
+async def start_run(office: Office, period: str = "Triwulan IV 2026") -> None:
+    """The Camat starts a run of Pengukuran Kinerja through /mulai, for a period."""
     await office.say(CAMAT, "/mulai")  # both shipped SOPs are offered
     await office.button(CAMAT, "Pengelolaan Surat Masuk")
     await office.tap(CAMAT, await office.button(CAMAT, "Pengukuran Kinerja"))
-    assert "judul" in (await office.last_text(CAMAT)).lower()
-    await office.say(CAMAT, title)
-    assert title in await office.last_text(CAMAT)
+    assert "periode" in (await office.last_text(CAMAT)).lower()
+    await office.tap(CAMAT, await office.button(CAMAT, period))
+    assert period in await office.last_text(CAMAT)
     await office.tap(CAMAT, await office.button(CAMAT, "Mulai"))
 
 
-async def test_mulai_asks_title_then_confirmation_and_gives_the_camat_the_disposition(
+async def test_mulai_offers_the_periods_then_confirmation_and_gives_the_camat_the_disposition(
     office: Office,
 ) -> None:
-    await start_run(office, "Pengukuran Kinerja Triwulan IV 2026")
+    await start_run(office, "Triwulan IV 2026")
 
     task = await office.last_text(CAMAT)
     assert "Pengukuran Kinerja Triwulan IV 2026" in task
@@ -106,3 +106,44 @@ async def test_status_is_refused_in_a_group_that_is_not_the_office_group(office:
     await office.say(CAMAT, "/status", chat=group)
 
     assert await office.last_text(-500) == render("only_private", "id")
+
+
+async def test_mulai_offers_this_years_periods_and_the_last_quarter_of_the_previous_year(
+    office: Office,
+) -> None:
+    await office.say(CAMAT, "/mulai")
+    await office.tap(CAMAT, await office.button(CAMAT, "Pengukuran Kinerja"))
+
+    offered = (await office.outbox(telegram_id=CAMAT))[-1]
+    labels = [row[0]["text"] for row in offered["buttons"]]
+    assert labels == [
+        "Triwulan IV 2025",
+        "Triwulan I 2026",
+        "Triwulan II 2026",
+        "Triwulan III 2026",
+        "Triwulan IV 2026",
+        "Tahunan 2026",
+    ]
+
+
+async def test_a_period_already_running_is_refused_with_what_to_do(office: Office) -> None:
+    await start_run(office, "Triwulan IV 2026")
+    await office.say(CAMAT, "/mulai")
+    await office.tap(CAMAT, await office.button(CAMAT, "Pengukuran Kinerja"))
+    before = await office.outbox()
+
+    await office.tap(CAMAT, await office.button(CAMAT, "Triwulan IV 2026"))
+
+    alert = office.request.named("answerCallbackQuery")[-1]
+    assert alert["show_alert"] is True
+    full = render(
+        "refusal",
+        "id",
+        code="period_already_run",
+        params={"sop": "Pengukuran Kinerja", "period": "Triwulan IV 2026", "status": "active"},
+    )
+    assert alert["text"] == full and len(full) <= 200  # an alert shows 200 characters
+    assert "sedang berjalan" in full and "Pilih periode lain" in full
+    assert await office.outbox() == before  # no confirmation offered
+    await office.tap(CAMAT, await office.button(CAMAT, "Triwulan III 2026"))
+    assert "Triwulan III 2026" in await office.last_text(CAMAT)  # another period is offered

@@ -66,16 +66,18 @@ async def test_several_runs_are_listed_and_an_earlier_one_can_be_read(office: Of
     await office.say(CAMAT, "/riwayat")
     listing = await _last_reply(office, CAMAT)
     text = str(listing["text"])
-    assert "1. Triwulan III 2026" in text and "2. Triwulan IV 2026" in text
+    # The title of a run per period is the SOP and the period chosen.
+    assert "1. Pengukuran Kinerja Triwulan III 2026" in text
+    assert "2. Pengukuran Kinerja Triwulan IV 2026" in text
     choices = _buttons(listing)
     earlier = next(data for name, data in choices.items() if "Triwulan III" in name)
 
     await office.tap(CAMAT, earlier)
     shown = office.request.named("editMessageText")[-1]["text"]
-    assert "Riwayat 1: Triwulan III 2026" in shown
+    assert "Riwayat 1: Pengukuran Kinerja Triwulan III 2026" in shown
 
     await office.say(CAMAT, "/riwayat 2")
-    assert "Riwayat 2: Triwulan IV 2026" in await office.last_text(CAMAT)
+    assert "Riwayat 2: Pengukuran Kinerja Triwulan IV 2026" in await office.last_text(CAMAT)
 
     await office.say(CAMAT, "/riwayat 9")
     assert "Tidak ada proses nomor 9" in await office.last_text(CAMAT)

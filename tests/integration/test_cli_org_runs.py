@@ -52,10 +52,10 @@ def test_invite_prints_a_single_use_link(
 def test_runs_start_from_the_console(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["org", "import", str(data_dir / "org.yaml")]) == 0
     capsys.readouterr()
-    args = ["runs", "start", "--sop", "pengukuran-kinerja", "--title", "Triwulan IV 2026"]
+    args = ["runs", "start", "--sop", "pengukuran-kinerja", "--period", "Triwulan IV 2026"]
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "Triwulan IV 2026" in out and "Drs. Ahmad Suryana" in out
+    assert "Pengukuran Kinerja Triwulan IV 2026" in out and "Drs. Ahmad Suryana" in out
     assert main(["runs", "start", "--sop", "tidak-ada", "--title", "x"]) == 1
     err = capsys.readouterr().err
     assert "unknown SOP 'tidak-ada'" in err and "pengukuran-kinerja" in err  # no internal code
@@ -69,7 +69,7 @@ def test_a_refused_start_says_what_to_do_not_an_internal_code(
     org.write_text("\n".join(without_camat) + "\n", encoding="utf-8")
     assert main(["org", "import", str(org)]) == 0
     capsys.readouterr()
-    args = ["runs", "start", "--sop", "pengukuran-kinerja", "--title", "Triwulan IV 2026"]
+    args = ["runs", "start", "--sop", "pengukuran-kinerja", "--period", "Triwulan IV 2026"]
     assert main(args) == 1
     err = capsys.readouterr().err
     assert "Nobody holds the role Camat yet" in err and "kinerja-bot org import" in err
@@ -122,18 +122,24 @@ def test_runs_list_and_show_the_whole_trail(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["org", "import", str(data_dir / "org.yaml")]) == 0
-    assert main(["runs", "start", "--sop", "pengukuran-kinerja", "--title", "TW III"]) == 0
-    assert main(["runs", "start", "--sop", "pengukuran-kinerja", "--title", "TW IV"]) == 0
+    start = ["runs", "start", "--sop", "pengukuran-kinerja", "--period"]
+    assert main([*start, "Triwulan III 2026"]) == 0
+    assert main([*start, "TW IV 2026"]) == 0
     capsys.readouterr()
 
     assert main(["runs", "list"]) == 0
     listed = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in listed] == ["1", "2"]
-    assert "TW III" in listed[0] and "active, step 1 with Drs. Ahmad Suryana" in listed[0]
+    assert (
+        "Triwulan III 2026" in listed[0] and "active, step 1 with Drs. Ahmad Suryana" in listed[0]
+    )
 
     assert main(["runs", "show", "2"]) == 0
     shown = capsys.readouterr().out
-    assert "History 2: TW IV" in shown and "started the process" in shown
+    assert (
+        "History 2: Pengukuran Kinerja Triwulan IV 2026" in shown
+        and "started the process" in shown
+    )
     assert "step 1 assigned to Drs. Ahmad Suryana" in shown and "<b>" not in shown
     assert main(["runs", "show", "9"]) == 1
     assert "runs list" in capsys.readouterr().err
@@ -142,15 +148,48 @@ def test_runs_list_and_show_the_whole_trail(
 def test_runs_start_refuses_the_same_active_run_twice_unless_forced(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["org", "import", str(data_dir / "org.yaml")]) == 0
-    start = ["runs", "start", "--sop", "pengukuran-kinerja", "--title", "Triwulan IV 2026"]
+    org = data_dir / "org.yaml"
+    clerks = '  - {name: "Agus", roles: [pengadministrasi_umum, kasubag_umum, kasi]}\n'
+    org.write_text(sample_org_text() + clerks, encoding="utf-8")
+    assert main(["org", "import", str(org)]) == 0
+    start = ["runs", "start", "--sop", "pengelolaan-surat-masuk", "--title", "Surat 005/812"]
     assert main(start) == 0
     capsys.readouterr()
 
-    assert main([*start[:-1], "triwulan  IV 2026"]) == 1
+    assert main([*start[:-1], "surat  005/812"]) == 1
     err = capsys.readouterr().err
-    assert "already has an active run 'Triwulan IV 2026'" in err and "--force" in err
+    assert "already has an active run 'Surat 005/812'" in err and "--force" in err
     assert main([*start, "--force"]) == 0
     capsys.readouterr()
     assert main(["runs", "list"]) == 0
     assert len(capsys.readouterr().out.strip().splitlines()) == 2
+
+
+def test_runs_start_of_a_period_run_before_is_refused_even_forced(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["org", "import", str(data_dir / "org.yaml")]) == 0
+    start = ["runs", "start", "--sop", "pengukuran-kinerja", "--period", "Triwulan IV 2026"]
+    assert main(start) == 0
+    capsys.readouterr()
+
+    for again in (["--period", "tw4 2026"], ["--period", "Triwulan IV 2026", "--force"]):
+        assert main([*start[:-2], *again]) == 1
+        err = capsys.readouterr().err
+        assert "Pengukuran Kinerja Triwulan IV 2026 is already running" in err
+        assert "a period is measured once" in err and "period_already_run" not in err
+    assert main([*start[:-2], "--period", "Triwulan I 2027"]) == 0  # another period
+    assert "Pengukuran Kinerja Triwulan I 2027" in capsys.readouterr().out
+
+
+def test_runs_start_of_a_period_sop_needs_the_period_not_a_title(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["org", "import", str(data_dir / "org.yaml")]) == 0
+    capsys.readouterr()
+    title = ["runs", "start", "--sop", "pengukuran-kinerja", "--title", "Triwulan IV 2026"]
+    assert main(title) == 1
+    assert '--period "Triwulan IV 2026"' in capsys.readouterr().err
+    bad = ["runs", "start", "--sop", "pengukuran-kinerja", "--period", "Triwulan V 2026"]
+    assert main(bad) == 1
+    assert "--period: no quarter" in capsys.readouterr().err

@@ -157,12 +157,13 @@ async def test_odd_input_in_a_run_changes_nothing_and_failed_uploads_attach_noth
         await answer(emu, office.id, mark, "grup kantor")
         emu.remove_bot_from_group(office.id, by_user_id=CAMAT)
         # A title far too long is refused with its length; odd Unicode and HTML go through
-        # literally (escaped, or Telegram would refuse the message).
+        # literally (escaped, or Telegram would refuse the message). The SOP with a typed
+        # title is Pengelolaan Surat Masuk (Pengukuran Kinerja is run per period).
         mark = emu.mark()
         emu.send_command(CAMAT, "mulai")
         offer = await answer(emu, CAMAT, mark, "SOP")  # two SOPs are shipped: pick one
         mark = emu.mark()
-        emu.tap_button(CAMAT, CAMAT, offer.message_id, button_text="Pengukuran Kinerja")
+        emu.tap_button(CAMAT, CAMAT, offer.message_id, button_text="Pengelolaan Surat Masuk")
         await answer(emu, CAMAT, mark, "✍️")
         mark = emu.mark()
         emu.send_text(CAMAT, "Ꭺ" * 5000)
@@ -170,7 +171,21 @@ async def test_odd_input_in_a_run_changes_nothing_and_failed_uploads_attach_noth
         odd = "Rapat <b>kinerja</b> & \u202eRTL\u202c \u200bnol\u200b 🧾👩🏽‍💼 ﷽ 𝕂𝕖𝕔 a\u0301"
         mark = emu.mark()
         emu.send_text(CAMAT, odd)
-        confirm = await answer(emu, CAMAT, mark, odd)
+        titled = await answer(emu, CAMAT, mark, odd)
+        assert titled.buttons
+        mark = emu.mark()
+        emu.tap_button(CAMAT, CAMAT, titled.message_id, button_text=titled.buttons[1]["text"])
+        await answer(emu, CAMAT, mark)  # not started
+        # Pengukuran Kinerja: the period is tapped, then confirmed.
+        mark = emu.mark()
+        emu.send_command(CAMAT, "mulai")
+        offer = await answer(emu, CAMAT, mark, "SOP")
+        mark = emu.mark()
+        emu.tap_button(CAMAT, CAMAT, offer.message_id, button_text="Pengukuran Kinerja")
+        periods = await answer(emu, CAMAT, mark, "periode")
+        mark = emu.mark()
+        emu.tap_button(CAMAT, CAMAT, periods.message_id, button_text="Triwulan IV 2026")
+        confirm = await answer(emu, CAMAT, mark, "Triwulan IV 2026")
         assert confirm.buttons
         # A forwarded message is not a command or an answer: the bot says what it expects.
         mark = emu.mark()

@@ -179,7 +179,8 @@ async def test_two_instances_behind_a_balancer_run_one_sop_without_doubles(
             # so both sweeps race for them while the other run is played.
             officials = Officials(emu, OFFICIALS, timeout=TIMEOUT)
             mark = emu.mark()
-            await officials.start_run(CAMAT, Script(title="Surat yang menunggu"))
+            # Another period than the played run's: a period is run once.
+            await officials.start_run(CAMAT, Script(period="Triwulan III 2026"))
             idle = await emu.wait_for_message(CAMAT, "Langkah 1/14", since=mark, timeout=TIMEOUT)
             officials.handled.add((idle.chat_id, idle.message_id))  # nobody acts on it
             async with uow_factory() as uow:

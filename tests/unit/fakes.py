@@ -86,6 +86,13 @@ class FakeRuns(RunRepository):
     async def list_active(self, org_id: str) -> Sequence[Run]:
         return [r for r in self.uow.store.runs.values() if r.org_id == org_id]
 
+    async def of_period(self, org_id: str, sop_name: str, period: str) -> Sequence[Run]:
+        return [
+            r
+            for r in self.uow.store.runs.values()
+            if (r.org_id, r.sop_name, r.period) == (org_id, sop_name, period)
+        ]
+
 
 class FakePeople(PeopleRepository):
     def __init__(self, store: FakeStore) -> None:

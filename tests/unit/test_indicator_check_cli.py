@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from application.indicator_forms import collection_format
-from bot import cli_indicators
+from bot import cli_indicator_check
 from bot.cli import main
 from tests.unit.indicator_samples import GOOD, KASI_PELAYANAN, SECTION, TW4, fill, indicator_set
 from workflow.indicators import IndicatorSet
@@ -61,7 +61,7 @@ def database(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Any]:
     async def open_db(settings: object) -> tuple[_Engine, Any]:
         return _Engine(), lambda: _Uow(state["set"])
 
-    monkeypatch.setattr(cli_indicators, "open_db", open_db)
+    monkeypatch.setattr(cli_indicator_check, "open_db", open_db)
     return state
 
 

@@ -181,8 +181,9 @@ SAMPLES: dict[str, dict[str, Any]] = {
             ],
         },
     },
-    "mulai_confirm": {"sop_title": "Pengukuran Kinerja", "title": "T"},
+    "mulai_confirm": {"sop_title": "Pengukuran Kinerja", "title": "T", "period": "Triwulan IV"},
     "mulai_choose_sop": {},
+    "mulai_choose_period": {"sop_title": "Pengukuran Kinerja"},
     "mulai_cancelled": {},
     "invite_created": {"name": "Rina", "link": "https://t.me/bot?start=abc", "expires": WHEN},
     "invite_usage": {"names": ["Rina"]},
@@ -387,6 +388,8 @@ def test_every_refusal_code_has_its_own_sentence(code: str, lang: str) -> None:
         "length": 20,
         "days": 366,
         "allowed": "7, 2",
+        "period": "Triwulan IV 2026",
+        "status": "completed",
     }
     text = render("refusal", lang, code=code, params=params)
     generic = render("refusal", lang, code="no-such-code", params={})
@@ -527,6 +530,8 @@ PARAMS = {
     "length": 20,
     "days": 366,
     "allowed": "7, 2",
+    "period": "Triwulan IV 2026",
+    "status": "active",
 }
 # A sentence that tells the reader what to do: an instruction, a command or a button to use.
 WHAT_TO_DO = {
