@@ -87,3 +87,52 @@ def test_the_template_is_written_and_imports_with_its_example_row(
         main(["indikator", "import", str(out), "--year", "26"])
     assert usage.value.code == 2
     assert "'26' is not a year" in capsys.readouterr().err
+
+
+def test_check_reads_a_filled_format_against_the_imported_indicators(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The imported set (database) + the section's format (application) + `indikator check`."""
+    import asyncio
+    import json
+
+    from application.indicator_forms import collection_format
+    from bot.cli_db import find_org, open_db
+    from bot.settings import Settings
+    from tests.unit.indicator_samples import fill
+    from workflow.indicators import Period
+
+    args = ["indikator", "import", str(SAMPLE), "--org", "Kecamatan Contoh", "--year", "2026"]
+    assert main(args) == 0
+    period = Period(2026, 4)
+
+    async def dewi_format() -> bytes:
+        engine, factory = await open_db(Settings())
+        try:
+            async with factory() as uow:
+                org = await find_org(uow, None)
+                iset = await uow.indicators.get_set(org.id, 2026)
+        finally:
+            await engine.dispose()
+        assert iset is not None
+        mine = iset.of_responsible(["Dewi Lestari"])
+        return collection_format(iset, period, "Dewi Lestari", mine, office=org.name)
+
+    blank = asyncio.run(dewi_format())
+    filled = tmp_path / "dewi.xlsx"
+    values = {
+        "IKU-01": ("82,4", None, "survei-ikm.pdf"),  # both require evidence (bukti dukung)
+        "IKU-02": (95, None, "rekap-paten.pdf"),
+        "IKU-03": ("lima", None, None),
+    }
+    filled.write_bytes(fill(blank, values))
+    capsys.readouterr()
+
+    check = ["indikator", "check", str(filled), "--period", "Triwulan IV 2026", "--json"]
+    assert main(check) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [(e["column"], "'lima' bukan angka" in e["message"]) for e in report["errors"]] == [
+        ("Realisasi", True)
+    ]
+    by_code = {i["code"]: i for i in report["indicators"]}
+    assert by_code["IKU-02"]["realisasi"] == 95 and by_code["IKU-02"]["capaian"] is not None
