@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from application.context import PROMPT_TTL, AppContext
+from application.context import MAX_UPLOAD_BYTES, PROMPT_TTL, AppContext
 from application.notifier import Ack, Notifier, next_actor
 from application.texts import named, reply, role_names, step_output, step_title, text
 from messages.render import label, render
@@ -216,6 +216,8 @@ async def choose_sop(ctx: AppContext, person: Person, sop: str) -> SopChoice:
             await uow.messaging.set_pending(
                 person.id, AWAIT_TITLE, ctx.clock(), PROMPT_TTL, data={"sop": sop}
             )
+            ask = reply(person, "note_prompt", kind=AWAIT_TITLE, sop_title=loaded.spec.title)
+            await uow.messaging.enqueue(ask, ctx.clock())
         await uow.commit()
         return SopChoice(loaded.spec.title, loaded.spec.measures == "period")
 
@@ -308,6 +310,7 @@ async def cancel_start(ctx: AppContext, person: Person) -> None:
 
     async def act(uow: BotUnitOfWork) -> None:
         await uow.messaging.delete_tokens_of(person.id, "start_confirm")
+        await uow.messaging.enqueue(reply(person, "mulai_cancelled"), ctx.clock())
         await uow.commit()
 
     await ctx.execute(act)
@@ -525,8 +528,7 @@ async def ask_return(
             assignment_id=a.id,
             data={"return_to": target, "to": one.id if one else None},
         )
-        await uow.commit()
-        return InputPrompt(
+        prompt = InputPrompt(
             kind=AWAIT_RETURN_NOTE,
             step_no=step.no,
             output=step_output(step, lang),
@@ -534,6 +536,9 @@ async def ask_return(
             return_title=step_title(back, lang),
             return_person=one.name if one else "",
         )
+        await uow.messaging.enqueue(prompt_message(person, prompt), now)
+        await uow.commit()
+        return prompt
 
     return await ctx.execute(act)
 
@@ -571,7 +576,7 @@ async def _send(
 
 @dataclass(frozen=True)
 class InputPrompt:
-    """What the bot now waits for at a step (the adapter says so in the person's language)."""
+    """What the bot now waits for at a step (said to the person in the same transaction)."""
 
     kind: str
     step_no: int
@@ -579,6 +584,30 @@ class InputPrompt:
     return_to: int
     return_title: str
     return_person: str = ""  # the one person a return goes to ("" for all, or not a return)
+
+
+def prompt_message(person: Person, prompt: InputPrompt) -> Outgoing:
+    """The message saying what the bot waits for, queued with the state change it follows:
+    a prompt queued after the commit would be lost if the process died in between (the
+    redelivered update is then skipped as done)."""
+    if prompt.kind == AWAIT_UPLOAD:
+        return reply(
+            person,
+            "upload_prompt",
+            step_no=prompt.step_no,
+            output=prompt.output,
+            max_mb=MAX_UPLOAD_BYTES // (1024 * 1024),
+        )
+    return reply(
+        person,
+        "note_prompt",
+        kind=prompt.kind,
+        step_no=prompt.step_no,
+        output=prompt.output,
+        return_to=prompt.return_to,
+        return_title=prompt.return_title,
+        return_person=prompt.return_person,
+    )
 
 
 async def ask_for_input(
@@ -592,15 +621,17 @@ async def ask_for_input(
         await uow.messaging.set_pending(
             person.id, kind, ctx.clock(), PROMPT_TTL, assignment_id=a.id
         )
-        await uow.commit()
         back = spec.step(step.decision.return_to[0]) if step.decision else step
-        return InputPrompt(
+        prompt = InputPrompt(
             kind=kind,
             step_no=step.no,
             output=step_output(step, person.language),
             return_to=back.no,
             return_title=step_title(back, person.language),
         )
+        await uow.messaging.enqueue(prompt_message(person, prompt), ctx.clock())
+        await uow.commit()
+        return prompt
 
     return await ctx.execute(act)
 

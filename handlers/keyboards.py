@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import contextlib
 
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from handlers.context import markup, say
+from handlers.context import markup
 
 Rows = list[list[dict[str, str]]]
 
@@ -36,10 +36,3 @@ async def drop_buttons(query: CallbackQuery) -> None:
     """Remove the buttons of the tapped message (already without, or too old: nothing)."""
     with contextlib.suppress(BadRequest):
         await query.edit_message_reply_markup(reply_markup=None)
-
-
-async def close_dialog(update: Update, query: CallbackQuery, template: str, lang: str) -> None:
-    """Answer the tap, take the buttons away and say `template` (a dialog ended with *Batal*)."""
-    await query.answer()
-    await drop_buttons(query)
-    await say(update, template, lang)

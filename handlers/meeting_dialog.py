@@ -11,8 +11,8 @@ from telegram import CallbackQuery, Update
 from application.context import AppContext
 from application.meetings import cancelling, invitations, scheduling
 from application.values import ButtonToken, PendingInput
-from handlers.context import say, tapped
-from handlers.keyboards import close_dialog, drop_buttons, show_rows
+from handlers.context import tapped
+from handlers.keyboards import drop_buttons, show_rows
 from workflow.model import Person
 
 
@@ -92,7 +92,8 @@ async def _abort(
 ) -> None:
     """*Batal*: the dialog ends without a meeting."""
     await scheduling.abort_dialog(ctx, person)
-    await close_dialog(update, query, "meeting_dialog_cancelled", person.language)
+    await query.answer()
+    await drop_buttons(query)
 
 
 async def _noop(
@@ -124,7 +125,6 @@ async def _cancel(
         update,
         person,
         lambda: cancelling.ask_cancel_reason(ctx, person, assignment_id, meeting_id),
-        then=lambda _: say(update, "note_prompt", person.language, kind="reason"),
     )
 
 

@@ -27,7 +27,7 @@ from application.runs import (
 from application.uploads import MAX_UPLOAD_MB
 from handlers import meetings
 from handlers.context import bot_context, guarded, member, refuse, say, tapper
-from handlers.keyboards import close_dialog, drop_buttons
+from handlers.keyboards import drop_buttons
 from messages.render import render
 from workflow.errors import Refused
 from workflow.model import Person
@@ -116,40 +116,9 @@ async def _dispose(
 async def _prompt(
     update: Update, ctx: AppContext, person: Person, tok: ButtonToken, kind: str
 ) -> None:
-    """Wait for a file or a typed note for this step, and say what to send."""
+    """Wait for a file or a typed note for this step (the use case says what to send)."""
     assignment_id = tok.assignment_id or ""
-    prompt = await _answered(
-        update, person, lambda: runs.ask_for_input(ctx, person, assignment_id, kind)
-    )
-    await _say_prompt(update, person, prompt)
-
-
-async def _say_prompt(update: Update, person: Person, prompt: runs.InputPrompt | None) -> None:
-    """Say what the bot now waits for (nothing when a choice was sent instead)."""
-    if prompt is None:
-        return
-    kind = prompt.kind
-    if kind == AWAIT_UPLOAD:
-        await say(
-            update,
-            "upload_prompt",
-            person.language,
-            step_no=prompt.step_no,
-            output=prompt.output,
-            max_mb=MAX_UPLOAD_MB,
-        )
-    else:
-        await say(
-            update,
-            "note_prompt",
-            person.language,
-            kind=kind,
-            step_no=prompt.step_no,
-            output=prompt.output,
-            return_to=prompt.return_to,
-            return_title=prompt.return_title,
-            return_person=prompt.return_person,
-        )
+    await _answered(update, person, lambda: runs.ask_for_input(ctx, person, assignment_id, kind))
 
 
 async def _upload(
@@ -164,8 +133,7 @@ async def _return(
 ) -> None:
     """Kembalikan: ask where to (and to whom) when the SOP allows a choice, then the note."""
     assignment_id = tok.assignment_id or ""
-    prompt = await _answered(update, person, lambda: runs.ask_return(ctx, person, assignment_id))
-    await _say_prompt(update, person, prompt)
+    await _answered(update, person, lambda: runs.ask_return(ctx, person, assignment_id))
 
 
 async def _return_to(
@@ -175,11 +143,10 @@ async def _return_to(
     assignment_id = tok.assignment_id or ""
     step_no = int(tok.data["step"])
     to = str(tok.data["to"]) if tok.data.get("to") else None
-    prompt = await _answered(
+    await _answered(
         update, person, lambda: runs.ask_return(ctx, person, assignment_id, step_no, to)
     )
     await drop_buttons(query)
-    await _say_prompt(update, person, prompt)
 
 
 async def _arahan(
@@ -210,8 +177,9 @@ async def _start_cancel(
     update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
 ) -> None:
     """Batal: don't start."""
-    await runs.cancel_start(ctx, person)
-    await close_dialog(update, query, "mulai_cancelled", person.language)
+    await runs.cancel_start(ctx, person)  # says so in the same transaction
+    await query.answer()
+    await drop_buttons(query)
 
 
 async def _choose_sop(
@@ -219,10 +187,7 @@ async def _choose_sop(
 ) -> None:
     """One SOP of the /mulai list: its periods (sent as buttons), or ask for the title."""
     sop = str(tok.data["sop"])
-    choice = await _answered(update, person, lambda: runs.choose_sop(ctx, person, sop))
-    if choice is None or choice.periods_offered:
-        return
-    await say(update, "note_prompt", person.language, kind=AWAIT_TITLE, sop_title=choice.sop_title)
+    await _answered(update, person, lambda: runs.choose_sop(ctx, person, sop))
 
 
 async def _choose_period(

@@ -9,7 +9,7 @@ from application.context import PROMPT_TTL, AppContext
 from application.meetings.access import must_be_open, organised
 from application.meetings.invitations import ics_document, meeting_clock, post_to_group
 from application.meetings.outbox import button, send, send_files
-from application.texts import named
+from application.texts import named, reply
 from messages.render import label
 from storage.bot_uow import BotUnitOfWork
 from workflow.meetings import MeetingStatus, clean_text
@@ -35,6 +35,8 @@ async def ask_cancel_reason(
             assignment_id=assignment_id,
             data={"meeting": meeting.id},
         )
+        # Asked in the same transaction: a prompt queued after the commit could be lost.
+        await uow.messaging.enqueue(reply(person, "note_prompt", kind=AWAIT_CANCEL_REASON), now)
         await uow.commit()
 
     await ctx.execute(act)

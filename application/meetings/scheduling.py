@@ -24,6 +24,7 @@ from application.meetings.access import (
     spec_of,
 )
 from application.meetings.outbox import Rows, button, send
+from application.texts import reply
 from messages.formatting import format_date_long
 from messages.render import label
 from storage.bot_uow import BotUnitOfWork
@@ -409,6 +410,7 @@ async def abort_dialog(ctx: AppContext, person: Person) -> None:
         pending = await uow.messaging.pending(person.id, ctx.clock())
         if pending is not None and pending.kind == DIALOG:
             await uow.messaging.clear_pending(person.id)
+        await uow.messaging.enqueue(reply(person, "meeting_dialog_cancelled"), ctx.clock())
         await uow.commit()
 
     await ctx.execute(act)

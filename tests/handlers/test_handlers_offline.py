@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from application.context import AppContext
 from messages.render import render
 from tests.handlers.conftest import Office
 
@@ -147,3 +150,44 @@ async def test_a_period_already_running_is_refused_with_what_to_do(office: Offic
     assert await office.outbox() == before  # no confirmation offered
     await office.tap(CAMAT, await office.button(CAMAT, "Triwulan III 2026"))
     assert "Triwulan III 2026" in await office.last_text(CAMAT)  # another period is offered
+
+
+@pytest.fixture
+def replies_after_commit_are_lost(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The process dies right after a tap's state change is committed: a reply queued in a
+    transaction of its own afterwards never happens (the redelivered update is then skipped
+    as done). What the person must be told has to travel with the state change."""
+    lost: list[str] = []
+
+    async def dies(self: object, chat_id: int, body: str) -> None:
+        lost.append(body)
+
+    monkeypatch.setattr(AppContext, "queue_reply", dies)
+    return lost
+
+
+async def test_the_upload_prompt_travels_with_the_state_change(
+    office: Office, replies_after_commit_are_lost: list[str]
+) -> None:
+    await start_run(office)
+    await office.tap(CAMAT, await office.button(CAMAT, "Biasa"))
+
+    await office.tap(SEKRETARIS_TIM, await office.button(SEKRETARIS_TIM, "Unggah dokumen"))
+
+    prompt = await office.last_text(SEKRETARIS_TIM)
+    assert prompt.startswith("📎 Kirim dokumen untuk langkah 2"), prompt
+    assert replies_after_commit_are_lost == []
+
+
+async def test_the_title_prompt_and_a_cancelled_start_travel_with_the_state_change(
+    office: Office, replies_after_commit_are_lost: list[str]
+) -> None:
+    await office.say(CAMAT, "/mulai")
+    await office.tap(CAMAT, await office.button(CAMAT, "Pengelolaan Surat Masuk"))
+    assert "judul" in (await office.last_text(CAMAT)).lower()
+    await office.say(CAMAT, "Surat Bupati 12/2026")
+
+    await office.tap(CAMAT, await office.button(CAMAT, "Batal"))
+
+    assert await office.last_text(CAMAT) == render("mulai_cancelled", "id")
+    assert replies_after_commit_are_lost == []
