@@ -1,6 +1,7 @@
 """Use cases of the office itself: joining with an invite code, inviting officials, binding the
 office group (and following it when it becomes a supergroup), the list of messages Telegram
-refused, and the morning-digest switch."""
+refused, and the morning-digest switch. Each queues its answer in the transaction of the
+change it reports, so a crash between the two cannot lose it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from application.context import INVITE_TTL, AppContext
+from application.texts import named, reply
 from messages.render import label
 from storage.bot_uow import BotUnitOfWork
 from workflow.model import Organisation, Person
@@ -60,6 +62,15 @@ async def join(ctx: AppContext, telegram_id: int, code: str) -> Joined:
         await uow.messaging.release_waiting(person.id, now)
         await uow.messaging.forget_wrong_invites(telegram_id)
         org = await uow.people.get_org(person.org_id)
+        assert org is not None
+        welcome = reply(
+            bound,
+            "welcome",
+            name=named(bound, bound.language),
+            roles=describe_roles(ctx, bound),
+            org=org.name,
+        )
+        await uow.messaging.enqueue(welcome, now)
         await uow.commit()
         return Joined("ok", bound, org)
 
@@ -91,9 +102,12 @@ async def invite(ctx: AppContext, admin: Person, wanted_name: str) -> Invitation
         target = match[0]
         now = ctx.clock()
         code = await uow.messaging.new_invite(admin.org_id, target.id, admin.id, now, INVITE_TTL)
-        await uow.commit()
         link = f"https://t.me/{ctx.bot_username}?start={code}"
-        return Invitation(target.name, link, now + INVITE_TTL)
+        made = Invitation(target.name, link, now + INVITE_TTL)
+        told = reply(admin, "invite_created", name=made.name, link=link, expires=made.expires)
+        await uow.messaging.enqueue(told, now)  # the link travels with the code it names
+        await uow.commit()
+        return made
 
     return await ctx.execute(act)
 
@@ -105,6 +119,10 @@ async def link_group(ctx: AppContext, admin: Person, chat_id: int) -> str:
         org = await uow.people.get_org(admin.org_id)
         assert org is not None
         await uow.people.update_org(dataclasses.replace(org, group_chat_id=chat_id))
+        linked = reply(admin, "group_linked", org=org.name)
+        await uow.messaging.enqueue(
+            dataclasses.replace(linked, person_id=None, chat_id=chat_id), ctx.clock()
+        )
         await uow.commit()
         return org.name
 
@@ -172,6 +190,8 @@ async def toggle_digest(ctx: AppContext, person_id: str) -> bool:
         current = await uow.people.get(person_id)
         assert current is not None
         await uow.people.update(dataclasses.replace(current, digest=not current.digest))
+        switched = reply(current, "digest_switched", on=not current.digest, top=current.is_admin)
+        await uow.messaging.enqueue(switched, ctx.clock())
         await uow.commit()
         return not current.digest
 

@@ -30,15 +30,6 @@ async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     made = await office.invite(ctx, person, " ".join(context.args or []))
     if not made.link:
         await say(update, "invite_usage", person.language, names=list(made.unbound))
-        return
-    await say(
-        update,
-        "invite_created",
-        person.language,
-        name=made.name,
-        link=made.link,
-        expires=made.expires,
-    )
 
 
 async def link_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -51,8 +42,7 @@ async def link_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if chat is None or chat.type not in ("group", "supergroup"):
         await say(update, "only_group", person.language)
         return
-    org_name = await office.link_group(ctx, person, chat.id)
-    await say(update, "group_linked", person.language, org=org_name)
+    await office.link_group(ctx, person, chat.id)  # says so in the group, with the change
 
 
 async def group_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -7,7 +7,6 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from application import office, runs
-from application.texts import named
 from handlers.context import bot_context, member, say, whoami
 
 
@@ -30,15 +29,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if joined.person is None or joined.org is None:
         await say(update, "invite_bad", user.language_code, reason=joined.status)
         return
-    person = joined.person
-    await say(
-        update,
-        "welcome",
-        person.language,
-        name=named(person, person.language),
-        roles=office.describe_roles(ctx, person),
-        org=joined.org.name,
-    )
+    # The welcome was queued with the binding (application.office.join).
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

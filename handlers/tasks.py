@@ -113,5 +113,4 @@ async def toggle_digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     person = await member(update, ctx)
     if person is None:
         return
-    on = await office.toggle_digest(ctx, person.id)
-    await say(update, "digest_switched", person.language, on=on, top=person.is_admin)
+    await office.toggle_digest(ctx, person.id)  # says which way, with the change

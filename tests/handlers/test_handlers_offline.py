@@ -191,3 +191,18 @@ async def test_the_title_prompt_and_a_cancelled_start_travel_with_the_state_chan
 
     assert await office.last_text(CAMAT) == render("mulai_cancelled", "id")
     assert replies_after_commit_are_lost == []
+
+
+async def test_office_answers_travel_with_their_changes(
+    office: Office, replies_after_commit_are_lost: list[str]
+) -> None:
+    await office.say(CAMAT, "/undang Dewi")
+    assert "?start=" in await office.last_text(CAMAT)  # the link of the code just made
+
+    await office.say(ANGGOTA, "/pengingat")
+    assert await office.last_text(ANGGOTA) == render("digest_switched", "id", on=True, top=False)
+
+    group = {"id": -700, "type": "group", "title": "Kantor Kecamatan"}
+    await office.say(CAMAT, "/hubungkan", chat=group)
+    assert "Kecamatan Contoh" in await office.last_text(-700)
+    assert replies_after_commit_are_lost == []
