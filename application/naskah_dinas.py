@@ -132,7 +132,7 @@ class NaskahPdf(DocumentPdf):
         self.use(11, bold=bold, underline=underline)
         self.set_x(self.right_column)
         width = self.l_margin + self.width - self.right_column
-        self.multi_cell(width, LINE, self.safe(text), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(width, LINE, self.safe(text), align="L", new_x="LMARGIN", new_y="NEXT")
 
     def pair(self, name: str, value: str, indent: float, name_width: float) -> None:
         """A 'Nomor : 005/...' row: the name, a colon, the value wrapping in its own column."""
@@ -141,7 +141,7 @@ class NaskahPdf(DocumentPdf):
         self.cell(name_width, LINE, self.safe(name))
         self.cell(4, LINE, ":")
         width = self.width - indent - name_width - 4
-        self.multi_cell(width, LINE, self.safe(value), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(width, LINE, self.safe(value), align="L", new_x="LMARGIN", new_y="NEXT")
 
     def grid(self, head: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         """A bordered table with a bold heading row."""
