@@ -38,14 +38,29 @@ letters:
   unit: Kec.Ctn
   city: Purwakarta
   kinds:
-    undangan: {{klasifikasi: "005", pattern: "{{klasifikasi}}/{{nomor:03d}}/{{unit}}/{{tahun}}"{signer}}}
+    undangan:
+      klasifikasi: "005"
+      pattern: "{{klasifikasi}}/{{nomor:03d}}/{{unit}}/{{tahun}}"
+{signer}
 people:
-  - {{name: "Drs. Ahmad", roles: [camat], admin: true, telegram_id: 1001, nip: "197001011990031001", jabatan: Camat Contoh, pangkat: "Pembina Tk. I (IV/b)"}}
-  - {{name: "Siti", salutation: Ibu, roles: [sekretaris], telegram_id: 1002, nip: "197505052000032002", jabatan: Sekretaris Kecamatan, pangkat: "Pembina (IV/a)"}}
+  - name: Drs. Ahmad
+    roles: [camat]
+    admin: true
+    telegram_id: 1001
+    nip: "197001011990031001"
+    jabatan: Camat Contoh
+    pangkat: Pembina Tk. I (IV/b)
+  - name: Siti
+    salutation: Ibu
+    roles: [sekretaris]
+    telegram_id: 1002
+    nip: "197505052000032002"
+    jabatan: Sekretaris Kecamatan
+    pangkat: Pembina (IV/a)
   - {{name: "Budi", roles: [sekretaris_tim_sakip], telegram_id: 1003}}
   - {{name: "Rina", roles: [anggota_tim_sakip], telegram_id: 1004}}
   - {{name: "Dewi", roles: [anggota_tim_sakip], language: en}}
-  - {{name: "Ṣāliḥ Éva", salutation: Bapak, roles: [anggota_tim_sakip], jabatan: Kepala Seksi Ketenteraman}}
+  - {{name: "Ṣāliḥ Éva", salutation: Bapak, roles: [anggota_tim_sakip], jabatan: Kasi Trantib}}
 {more}"""
 MORE = """\
   - {name: "Yusuf", roles: [anggota_tim_sakip]}
@@ -55,7 +70,7 @@ MORE = """\
 
 async def furnish(office: Office, sop: LoadedDefinition, signer: str = "", more: str = "") -> None:
     """Give the office its letterhead, numbering and people's posts."""
-    text = ORG.format(signer=f", signed_by: {signer}" if signer else "", more=more)
+    text = ORG.format(signer=f"      signed_by: {signer}" if signer else "", more=more)
     await import_organisation(office.db.uow, text, sop)
 
 
@@ -91,7 +106,7 @@ async def test_the_invitation_is_numbered_from_the_register_and_signed_by_the_ca
     assert re.search(r"Sifat\s*:\s*Biasa", text)  # the disposition gave no sifat
     assert re.search(r"Lampiran\s*:\s*-", text)
     assert "Purwakarta, 23 November 2026" in text  # the date line, office time
-    assert "Bapak Ṣāliḥ Éva, Kepala Seksi Ketenteraman" in text  # printed as written
+    assert "Bapak Ṣāliḥ Éva, Kasi Trantib" in text  # printed as written
     assert "di Tempat" in text
     # Signed by the Camat himself, on the right, with pangkat and NIP; not addressed to him.
     assert "CAMAT CONTOH, Drs. Ahmad Pembina Tk. I (IV/b) NIP. 197001011990031001" in text

@@ -12,8 +12,8 @@ from pypdf import PdfReader
 
 from application.naskah_dinas import naskah_pdf
 from workflow.letters import (
-    LetterKind,
     Letterhead,
+    LetterKind,
     OfficeIdentity,
     check_pattern,
     render_number,
