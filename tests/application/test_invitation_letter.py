@@ -14,11 +14,11 @@ from pathlib import Path
 from pypdf import PdfReader
 from sqlalchemy import update
 
-from application.meetings import cancelling, invitations, scheduling
+from application.meetings import cancelling
 from storage.org_import import import_organisation
 from storage.tables import AssignmentRow
 from tests.application.conftest import Office
-from tests.application.test_meeting_use_cases import schedule, waiting
+from tests.application.test_meeting_use_cases import schedule, schedule_from
 from workflow.letters import LetterStatus
 from workflow.meetings import Meeting
 from workflow.spec import LoadedDefinition
@@ -150,14 +150,7 @@ async def test_a_cancelled_meeting_keeps_its_number_and_the_next_letter_takes_a_
         office.ctx, budi, meeting_step.id, meeting.id, "Camat dinas luar"
     )
     # A new meeting: a new letter, the next number; the cancelled one stays in the register.
-    await scheduling.open_dialog(office.ctx, budi, meeting_step.id)
-    await scheduling.choose_day(office.ctx, budi, "2026-11-27")
-    await scheduling.choose_time(office.ctx, budi, "09:00")
-    dialog = await waiting(office, "Budi")
-    await scheduling.answer_typed(office.ctx, budi, dialog.data, "Aula Kantor Kecamatan")
-    await scheduling.use_suggestion(office.ctx, budi)
-    await scheduling.invitees_chosen(office.ctx, budi)
-    await invitations.send_invitations(office.ctx, budi, outside_ok=False)
+    await schedule_from(office, meeting_step.id, "2026-11-27")
 
     async with office.ctx.uow_factory() as uow:
         first, second = await uow.letters.of_org(meeting.org_id)
