@@ -1,4 +1,5 @@
-"""The TrueType font our drawn documents use (the formulir PDF, the capaian chart).
+"""The TrueType font our drawn documents use (the formulir PDF, the letters, the capaian
+chart), and the PDF page that uses it.
 
 DejaVu Sans covers every Indonesian and typographic character ("–", "≥", "…"), where the PDF
 core fonts know Latin-1 only. It comes from the operating system — Debian's
@@ -12,6 +13,9 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Literal
+
+from fpdf import FPDF
 
 FONT_DIRS: tuple[Path, ...] = (
     Path("/usr/share/fonts/truetype/dejavu"),  # Debian, Ubuntu
@@ -44,3 +48,25 @@ _PLAIN = str.maketrans(
 def latin1(text: str) -> str:
     """Text the PDF core fonts can draw: typographic marks made plain, the rest replaced."""
     return text.translate(_PLAIN).encode("latin-1", "replace").decode("latin-1")
+
+
+class DocumentPdf(FPDF):
+    """An A4 page with DejaVu Sans when the system has it (core Helvetica, Latin-1, else)."""
+
+    def __init__(self, orientation: Literal["P", "L"] = "P") -> None:
+        super().__init__(orientation=orientation, format="A4")
+        regular, bold = dejavu(), dejavu(bold=True)
+        self.unicode = regular is not None and bold is not None
+        if regular is not None and bold is not None:
+            self.add_font("DejaVu", "", str(regular))
+            self.add_font("DejaVu", "B", str(bold))
+        self.family = "DejaVu" if self.unicode else "Helvetica"
+        self.set_creator("Kinerja Bot")
+
+    def safe(self, value: str) -> str:
+        """Text the current font can draw."""
+        return value if self.unicode else latin1(value)
+
+    def use(self, size: float, bold: bool = False, underline: bool = False) -> None:
+        """Switch to the document font."""
+        self.set_font(self.family, ("B" if bold else "") + ("U" if underline else ""), size)

@@ -23,14 +23,13 @@ from decimal import Decimal
 from io import BytesIO
 from typing import Any
 
-from fpdf import FPDF
 from fpdf.fonts import FontFace
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from PIL import Image, ImageDraw, ImageFont
 
-from application.document_fonts import dejavu, latin1
+from application.document_fonts import DocumentPdf, dejavu
 from application.measurement import Measurement, measure
 from messages.formatting import format_date, format_number
 from messages.render import label
@@ -304,25 +303,11 @@ _PDF_WIDTHS = (10, 62, 93, 20, 20, 22, 22, 28)  # landscape A4: 277 mm between t
 _PDF_ALIGN = ("CENTER", "LEFT", "LEFT", "CENTER", "RIGHT", "RIGHT", "RIGHT", "CENTER")
 
 
-class _Pdf(FPDF):
+class _Pdf(DocumentPdf):
     """An A4 landscape page with DejaVu Sans when the system has it."""
 
     def __init__(self) -> None:
-        super().__init__(orientation="L", format="A4")
-        regular, bold = dejavu(), dejavu(bold=True)
-        self.unicode = regular is not None and bold is not None
-        if regular is not None and bold is not None:
-            self.add_font("DejaVu", "", str(regular))
-            self.add_font("DejaVu", "B", str(bold))
-        self.family = "DejaVu" if self.unicode else "Helvetica"
-
-    def safe(self, value: str) -> str:
-        """Text the current font can draw."""
-        return value if self.unicode else latin1(value)
-
-    def use(self, size: float, bold: bool = False) -> None:
-        """Switch to the document font."""
-        self.set_font(self.family, "B" if bold else "", size)
+        super().__init__(orientation="L")
 
 
 def formulir_pdf(f: Formulir, lang: str = "id") -> bytes:
@@ -330,7 +315,6 @@ def formulir_pdf(f: Formulir, lang: str = "id") -> bytes:
     pdf = _Pdf()
     t = pdf.safe
     pdf.set_title(t(f"{label('doc_formulir_title', lang)} {f.period.label(lang)}"))
-    pdf.set_creator("Kinerja Bot")
     pdf.set_margins(10, 12, 10)
     pdf.set_auto_page_break(auto=True, margin=12)
     pdf.add_page()

@@ -1,8 +1,7 @@
-"""The files of a meeting: the invitation letter (PDF) and the calendar event (.ics).
+"""The calendar file of a meeting (.ics); the invitation letter is laid out by
+`application.naskah_dinas` from the `meeting_letter` template.
 
-The letter's words come from the `meeting_letter` template (one line per line of the letter;
-a line starting with "# " is a centred heading, "## " a bold line); this module only lays
-them out on an A4 page with fpdf2. The `.ics` (RFC 5545, made with icalendar) carries a stable
+The `.ics` (RFC 5545, made with icalendar) carries a stable
 UID and a SEQUENCE, METHOD:REQUEST for an invitation or an update and METHOD:CANCEL for a
 cancellation, so calendar apps replace the same event. Times are in the office zone (the one
 the composition root configured for messages, Asia/Jakarta by default) with its VTIMEZONE.
@@ -10,22 +9,18 @@ the composition root configured for messages, Asia/Jakarta by default) with its 
 
 from __future__ import annotations
 
-import html
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from fpdf import FPDF
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from application.document_fonts import latin1
 from messages.render import office_tz
 from workflow.meetings import Meeting, MeetingStatus, Rsvp
 from workflow.model import Person
 
 ICS_MIME = "text/calendar"
-PDF_MIME = "application/pdf"
 UID_DOMAIN = "kinerja-bot"
 
 _PARTSTAT = {
@@ -89,37 +84,3 @@ def meeting_ics(
     cal.add_component(event)
     cal.add_missing_timezones()
     return cal.to_ical()
-
-
-def letter_pdf(rendered: str, title: str) -> bytes:
-    """Lay out the rendered letter template on an A4 page."""
-    pdf = FPDF(format="A4")
-    pdf.set_title(_plain(title))
-    pdf.set_creator("Kinerja Bot")
-    pdf.set_margins(25, 20, 20)
-    pdf.set_auto_page_break(auto=True, margin=20)
-    pdf.add_page()
-    width = pdf.w - pdf.l_margin - pdf.r_margin
-    for raw in rendered.splitlines():
-        line = _plain(raw)
-        if line.startswith("# "):
-            pdf.set_font("Helvetica", "B", 13)
-            pdf.multi_cell(width, 7, line[2:], align="C", new_x="LMARGIN", new_y="NEXT")
-        elif line.startswith("## "):
-            pdf.set_font("Helvetica", "B", 11)
-            pdf.multi_cell(width, 6, line[3:], new_x="LMARGIN", new_y="NEXT")
-        elif line.strip() == "---":
-            y = pdf.get_y() + 1
-            pdf.line(pdf.l_margin, y, pdf.l_margin + width, y)
-            pdf.ln(3)
-        elif not line.strip():
-            pdf.ln(4)
-        else:
-            pdf.set_font("Helvetica", "", 11)
-            pdf.multi_cell(width, 6, line, new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output())
-
-
-def _plain(text: str) -> str:
-    """Template output (HTML-escaped) as plain Latin-1 text for the PDF core fonts."""
-    return latin1(html.unescape(text))

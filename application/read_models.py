@@ -11,6 +11,7 @@ from application.context import AppContext
 from application.texts import named, step_title
 from storage.bot_uow import BotUnitOfWork
 from storage.org_import import UnheldRole, unheld_roles
+from workflow.letters import OfficeIdentity
 from workflow.model import Assignment, EventKind, Person, Run
 from workflow.office_calendar import OfficeCalendar
 from workflow.spec import LoadedDefinition, SopDefinition
@@ -372,6 +373,9 @@ class MemberLine:
     admin: bool
     linked: bool  # has joined on Telegram
     active: bool
+    jabatan: str | None = None
+    pangkat: str | None = None
+    nip: str | None = None
 
 
 @dataclass(frozen=True)
@@ -382,6 +386,7 @@ class OrgView:
     group_linked: bool
     people: list[MemberLine]
     unheld: list[UnheldRole]
+    identity: OfficeIdentity = field(default_factory=OfficeIdentity)  # letterhead, numbering
 
 
 async def organisations(uow: BotUnitOfWork, sops: list[LoadedDefinition]) -> list[OrgView]:
@@ -397,10 +402,19 @@ async def organisations(uow: BotUnitOfWork, sops: list[LoadedDefinition]) -> lis
                 admin=p.is_admin,
                 linked=p.telegram_id is not None,
                 active=p.active,
+                jabatan=p.jabatan,
+                pangkat=p.pangkat,
+                nip=p.nip,
             )
             for p in sorted(people, key=lambda p: (not p.active, p.name.casefold()))
         ]
         views.append(
-            OrgView(org.name, org.group_chat_id is not None, lines, unheld_roles(people, sops))
+            OrgView(
+                org.name,
+                org.group_chat_id is not None,
+                lines,
+                unheld_roles(people, sops),
+                org.identity,
+            )
         )
     return views

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from pathlib import Path
 
 from application import read_models
 from bot.cli_db import find_org, open_db
@@ -17,6 +18,7 @@ from bot.transcript import plain_text
 from messages.formatting import format_wib
 from messages.render import configure as configure_render
 from messages.render import render
+from workflow.letters import OfficeIdentity
 
 
 def cmd_org_list(args: argparse.Namespace, settings: Settings) -> int:
@@ -38,12 +40,18 @@ def cmd_org_list(args: argparse.Namespace, settings: Settings) -> int:
             active = [p for p in org.people if p.active]
             group = "office group linked" if org.group_linked else "no office group yet"
             print(f"{org.name}: {len(active)} active people, {group}")
+            for line in _identity_lines(org.identity):
+                print(f"  {line}")
             for p in org.people:
                 marks = [m for m, on in (("admin", p.admin), ("inactive", not p.active)) if on]
                 joined = "joined" if p.linked else "not joined yet"
                 roles = ", ".join(p.roles) or "no role"
                 extra = f" [{', '.join(marks)}]" if marks else ""
+                post = "; ".join(x for x in (p.jabatan, p.pangkat) if x)
+                nip = f", NIP {p.nip}" if p.nip else ""
                 print(f"  {p.name} — {roles}; {joined}{extra}")
+                if post or nip:
+                    print(f"    {post or 'no jabatan'}{nip}")
             for missing in org.unheld:
                 steps = ", ".join(str(n) for n in missing.steps)
                 print(
@@ -53,6 +61,34 @@ def cmd_org_list(args: argparse.Namespace, settings: Settings) -> int:
         return 0
 
     return run_async(main)
+
+
+def _identity_lines(identity: OfficeIdentity) -> list[str]:
+    """The office on paper: its letterhead, the unit code and city, how letters are numbered."""
+    head = identity.letterhead
+    kop = " / ".join(x for x in (head.government, head.office) if x) or "no letterhead set"
+    lines = [f"letterhead: {kop}"]
+    contact = ", ".join(
+        x
+        for x in (
+            head.address,
+            head.postcode and f"postcode {head.postcode}",
+            head.telephone and f"tel. {head.telephone}",
+            head.email,
+            head.website,
+        )
+        if x
+    )
+    if contact:
+        lines.append(f"  {contact}")
+    if head.logo:
+        state = "" if Path(head.logo).is_file() else " (missing: letters print without it)"
+        lines.append(f"  logo {head.logo}{state}")
+    lines.append(f"letters: unit {identity.unit}, date line {identity.city or '(no city)'}")
+    for name, kind in identity.kinds:
+        signer = f", signed by {kind.signed_by}" if kind.signed_by else ""
+        lines.append(f"  {name}: {kind.klasifikasi}, {kind.pattern}{signer}")
+    return lines
 
 
 def _runs_table(runs: Sequence[read_models.RunSummary], tz: str) -> list[str]:

@@ -9,7 +9,7 @@ are shown in the office's time zone, which the composition root sets once with `
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from messages.formatting import (
+    format_date,
     format_date_long,
     format_datetime_long,
     format_datetime_range,
@@ -68,6 +69,7 @@ def environment() -> Environment:
     env.filters["span"] = _span
     env.filters["duration"] = _duration
     env.filters["day"] = _day
+    env.filters["date"] = _date
     env.filters["clock"] = _clock
     env.filters["zone"] = _zone
     env.filters["number"] = format_number
@@ -91,6 +93,13 @@ def _span(start: datetime, end: datetime, lang: str = DEFAULT_LANGUAGE) -> str:
 def _day(value: datetime, lang: str = DEFAULT_LANGUAGE) -> str:
     """The day of an instant in office time: "Senin, 30 November 2026"."""
     return format_date_long(value.astimezone(ZoneInfo(_office_tz)).date(), _lang(lang))
+
+
+def _date(value: date | datetime, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A date without its weekday (an instant: its day in office time): "1 Desember 2026"."""
+    if isinstance(value, datetime):
+        value = value.astimezone(ZoneInfo(_office_tz)).date()
+    return format_date(value, _lang(lang))
 
 
 def _clock(value: datetime) -> str:

@@ -6,6 +6,26 @@
       - {name: "Drs. Ahmad", roles: [camat], admin: true, telegram_id: 1001, nip: "1970..."}
       - {name: "Siti", roles: [sekretaris], language: en, salutation: Ibu}
 
+    letterhead:                          # optional: the kop of the office's letters
+      government: Pemerintah Kabupaten Purwakarta
+      office: Kecamatan Contoh             # default: the organisation's name
+      address: Jalan Raya No. 1
+      telephone: "(0264) 200000"
+      email: kec.contoh@purwakartakab.go.id
+      postcode: "41100"
+      logo: /srv/kinerja/logo.png          # optional, PNG or JPEG on the server
+    letters:                             # optional: numbering and signing
+      unit: Kec.Ctn                        # the unit code in letter numbers
+      city: Purwakarta                     # the date line: "Purwakarta, 1 Desember 2026"
+      head_role: camat                     # default: the top of the SOP's supervisor chain
+      kinds:
+        undangan: {klasifikasi: "005", pattern: "{klasifikasi}/{nomor:03d}/{unit}/{tahun}",
+                   signed_by: sekretaris}  # someone not the head signs "a.n." the head
+
+People may carry `jabatan` ("Camat Contoh") and `pangkat` ("Pembina Tk. I (IV/b)"), which
+letters print under their name. The `letterhead` and `letters` sections, when given, replace
+the stored ones; when left out, the stored ones are kept.
+
 Role ids must be roles of the SOP definitions given. Importing again updates: a person is
 matched by NIP when the file gives one, else by name, within the organisation; nobody is
 duplicated. `salutation` (Bapak or Ibu, optional) is how messages address and name the person
@@ -26,6 +46,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from storage.errors import OrgImportError
 from storage.uow import SqlUnitOfWork
+from workflow.letters import Letterhead, LetterKind, OfficeIdentity, check_pattern
 from workflow.model import Organisation, Person
 from workflow.spec import LoadedDefinition
 
@@ -44,6 +65,8 @@ class PersonEntry(_Strict):
     nip: str | None = Field(default=None, max_length=32)
     language: Literal["id", "en"] = "id"
     salutation: Literal["Bapak", "Ibu"] | None = None
+    jabatan: str | None = Field(default=None, max_length=200)
+    pangkat: str | None = Field(default=None, max_length=100)
 
     @field_validator("salutation", mode="before")
     @classmethod
@@ -58,12 +81,81 @@ class PersonEntry(_Strict):
         return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
+class LetterheadEntry(_Strict):
+    """The `letterhead` section."""
+
+    government: str = Field(default="", max_length=200)
+    office: str = Field(default="", max_length=200)
+    address: str = Field(default="", max_length=300)
+    telephone: str = Field(default="", max_length=60)
+    email: str = Field(default="", max_length=120)
+    postcode: str = Field(default="", max_length=12)
+    website: str = Field(default="", max_length=120)
+    logo: str | None = Field(default=None, max_length=500)
+
+    @field_validator("telephone", "postcode", mode="before")
+    @classmethod
+    def _digits_as_text(cls, value: Any) -> Any:
+        # An unquoted postcode is read by YAML as a number; it is text on the letter.
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class LetterKindEntry(_Strict):
+    """One kind of letter: its classification code, number pattern and signer."""
+
+    klasifikasi: str = Field(min_length=1, max_length=20)
+    pattern: str = Field(default=LetterKind.pattern, min_length=1, max_length=100)
+    signed_by: str | None = None
+
+    @field_validator("klasifikasi", mode="before")
+    @classmethod
+    def _code_as_text(cls, value: Any) -> Any:
+        # "005" unquoted is the number 5 to YAML; the code's leading zeros matter.
+        return f"{value:03d}" if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @field_validator("pattern")
+    @classmethod
+    def _known_fields(cls, value: str) -> str:
+        return check_pattern(value)
+
+
+class LettersEntry(_Strict):
+    """The `letters` section."""
+
+    unit: str = Field(default=OfficeIdentity.unit, min_length=1, max_length=40)
+    city: str = Field(default="", max_length=100)
+    head_role: str | None = None
+    kinds: dict[str, LetterKindEntry] = Field(default_factory=dict)
+
+
 class OrganisationFile(_Strict):
     """The whole file."""
 
     organisation: str = Field(min_length=1, max_length=200)
     group_chat_id: int | None = None
+    letterhead: LetterheadEntry | None = None
+    letters: LettersEntry | None = None
     people: list[PersonEntry] = Field(min_length=1)
+
+    def identity(self, old: OfficeIdentity) -> OfficeIdentity:
+        """The office identity the file gives (sections left out keep the stored ones)."""
+        letterhead = (
+            Letterhead(**self.letterhead.model_dump())
+            if self.letterhead is not None
+            else old.letterhead
+        )
+        if self.letters is None:
+            return replace(old, letterhead=letterhead)
+        return OfficeIdentity(
+            letterhead=letterhead,
+            unit=self.letters.unit,
+            city=self.letters.city,
+            head_role=self.letters.head_role,
+            kinds=tuple(
+                (name, LetterKind(**kind.model_dump()))
+                for name, kind in sorted(self.letters.kinds.items())
+            ),
+        )
 
 
 @dataclass(frozen=True)
@@ -147,6 +239,14 @@ def parse_organisation_file(text: str, sops: Sequence[LoadedDefinition]) -> Orga
     known: list[str] = []
     for sop in sops:
         known.extend(r.id for r in sop.spec.roles if r.id not in known)
+    if parsed.letters is not None:
+        named_roles = [("letters: head_role", parsed.letters.head_role)] + [
+            (f"letters: kinds.{name}.signed_by", kind.signed_by)
+            for name, kind in parsed.letters.kinds.items()
+        ]
+        for place, role in named_roles:
+            if role is not None and role not in known:
+                raise OrgImportError(f"{place}: unknown role '{role}' (known: {', '.join(known)})")
     names: set[str] = set()
     nips: set[str] = set()
     telegram_ids: set[int] = set()
@@ -215,12 +315,23 @@ async def import_organisation(
         org_created = org is None
         if org is None:
             org = Organisation(
-                id=uuid.uuid4().hex, name=parsed.organisation, group_chat_id=parsed.group_chat_id
+                id=uuid.uuid4().hex,
+                name=parsed.organisation,
+                group_chat_id=parsed.group_chat_id,
+                identity=parsed.identity(OfficeIdentity()),
             )
             await people_repo.add_org(org)
-        elif parsed.group_chat_id is not None and parsed.group_chat_id != org.group_chat_id:
-            org = replace(org, group_chat_id=parsed.group_chat_id)
-            await people_repo.update_org(org)
+        else:
+            changed = replace(
+                org,
+                group_chat_id=(
+                    parsed.group_chat_id if parsed.group_chat_id is not None else org.group_chat_id
+                ),
+                identity=parsed.identity(org.identity),
+            )
+            if changed != org:
+                org = changed
+                await people_repo.update_org(org)
 
         existing = await people_repo.all_of_org(org.id)
         matches = _match(parsed.people, existing)
@@ -243,6 +354,8 @@ async def import_organisation(
                     ),
                     language=entry.language,
                     salutation=entry.salutation,
+                    jabatan=entry.jabatan,
+                    pangkat=entry.pangkat,
                     active=True,
                     digest=old.digest if old is not None else False,  # the person's own choice
                 )

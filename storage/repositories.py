@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import ConcurrentUpdate
+from storage.letters import identity_from_json, identity_json
 from storage.tables import (
     ASSIGNMENTS,
     DOCUMENTS,
@@ -403,6 +404,8 @@ def _person_row(p: Person) -> RowDict:
         "is_admin": p.is_admin,
         "language": p.language,
         "salutation": p.salutation,
+        "jabatan": p.jabatan,
+        "pangkat": p.pangkat,
         "active": p.active,
         "digest": p.digest,
     }
@@ -419,13 +422,20 @@ def _person_from(row: Row[Any]) -> Person:
         telegram_id=row.telegram_id,
         language=row.language,
         salutation=row.salutation,
+        jabatan=row.jabatan,
+        pangkat=row.pangkat,
         active=row.active,
         digest=row.digest,
     )
 
 
 def _org_from(row: Row[Any]) -> Organisation:
-    return Organisation(id=row.id, name=row.name, group_chat_id=row.group_chat_id)
+    return Organisation(
+        id=row.id,
+        name=row.name,
+        group_chat_id=row.group_chat_id,
+        identity=identity_from_json(row.settings),
+    )
 
 
 class SqlPeopleRepository(PeopleRepository):
@@ -453,7 +463,7 @@ class SqlPeopleRepository(PeopleRepository):
         result = await self.session.execute(select(ORGANISATIONS).order_by(ORGANISATIONS.c.name))
         return [_org_from(row) for row in result]
 
-    async def add_org(self, org: Organisation, settings: Mapping[str, Any] | None = None) -> None:
+    async def add_org(self, org: Organisation) -> None:
         """Register a new organisation."""
         await self.session.execute(
             _insert(self.session, ORGANISATIONS),
@@ -462,17 +472,21 @@ class SqlPeopleRepository(PeopleRepository):
                     "id": org.id,
                     "name": org.name,
                     "group_chat_id": org.group_chat_id,
-                    "settings": dict(settings or {}),
+                    "settings": identity_json(org.identity),
                 }
             ],
         )
 
     async def update_org(self, org: Organisation) -> None:
-        """Write an organisation's name and group chat."""
+        """Write an organisation's name, group chat and identity on paper."""
         await self.session.execute(
             update(ORGANISATIONS)
             .where(ORGANISATIONS.c.id == org.id)
-            .values(name=org.name, group_chat_id=org.group_chat_id)
+            .values(
+                name=org.name,
+                group_chat_id=org.group_chat_id,
+                settings=identity_json(org.identity),
+            )
         )
 
     async def get(self, person_id: str) -> Person | None:

@@ -101,6 +101,7 @@ class OrganisationRow(Base):
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     group_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The office on paper (letterhead, numbering, signers): `storage.letters.identity_json`.
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -126,6 +127,8 @@ class PersonRow(Base):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     language: Mapped[str] = mapped_column(String(8), default="id")
     salutation: Mapped[str | None] = mapped_column(String(16))  # "Bapak" / "Ibu"; None: unknown
+    jabatan: Mapped[str | None] = mapped_column(String(200))  # the post letters print
+    pangkat: Mapped[str | None] = mapped_column(String(100))  # rank and grade
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     digest: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.errors import ConcurrentUpdate
 from storage.indicators import SqlIndicatorRepository
+from storage.letters import LetterRepository
 from storage.repositories import (
     SqlDefinitionRepository,
     SqlDocumentRepository,
@@ -45,6 +46,7 @@ class SqlUnitOfWork(UnitOfWork):
     definitions: SqlDefinitionRepository
     documents: SqlDocumentRepository
     indicators: SqlIndicatorRepository
+    letters: LetterRepository
 
     def __init__(
         self,
@@ -59,6 +61,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.definitions = SqlDefinitionRepository(self.session, definition_sources, sops)
         self.documents = SqlDocumentRepository(self.session)
         self.indicators = SqlIndicatorRepository(self.session)
+        self.letters = LetterRepository(self.session)
 
     async def __aenter__(self) -> Self:
         return self

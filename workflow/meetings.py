@@ -361,14 +361,3 @@ def _previous_office_day_at(start: datetime, wanted: datetime, cal: OfficeCalend
             return opening
         day -= timedelta(days=1)
     return wanted
-
-
-# --- the letter ----------------------------------------------------------------------------
-
-_ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
-
-
-def letter_number(serial: int, on: date, code: str = "005", unit: str = "Kec") -> str:
-    """An Indonesian letter number: classification 005 (invitations) / serial / unit /
-    month in Roman numerals / year, e.g. '005/003/Kec/XI/2026'."""
-    return f"{code}/{serial:03d}/{unit}/{_ROMAN[on.month - 1]}/{on.year}"

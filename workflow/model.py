@@ -14,6 +14,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from workflow.letters import OfficeIdentity
+
 
 class RunStatus(StrEnum):
     """Lifecycle of a run."""
@@ -360,6 +362,8 @@ class Person:
     active: bool = True
     digest: bool = False  # wants the morning digest (/pengingat)
     salutation: str | None = None  # "Bapak" or "Ibu" from the org file; None: not given
+    jabatan: str | None = None  # the post as letters print it: "Camat Cibatu"
+    pangkat: str | None = None  # rank and grade: "Pembina Tk. I (IV/b)"
 
 
 @dataclass(frozen=True)
@@ -369,6 +373,7 @@ class Organisation:
     id: str
     name: str
     group_chat_id: int | None = None
+    identity: OfficeIdentity = field(default_factory=OfficeIdentity)  # letterhead, numbering
 
 
 @dataclass(frozen=True)

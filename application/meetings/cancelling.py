@@ -1,11 +1,13 @@
 """Cancelling a meeting: the organiser is asked for the reason; then the meeting is marked
-cancelled, its alarms dropped, the group post and each invitee told (with a cancelling .ics).
-The meeting step stays open, its clock stopped: the organiser may schedule a new meeting.
+cancelled, its alarms dropped, its invitation letter marked cancelled in the register (it keeps
+its number), the group post and each invitee told (with a cancelling .ics). The meeting step
+stays open, its clock stopped: the organiser may schedule a new meeting.
 """
 
 from __future__ import annotations
 
 from application.context import PROMPT_TTL, AppContext
+from application.letters import cancel_letter_of
 from application.meetings.access import must_be_open, organised
 from application.meetings.invitations import ics_document, meeting_clock, post_to_group
 from application.meetings.outbox import button, send, send_files
@@ -63,6 +65,7 @@ async def cancel_meeting(
         meeting.sequence += 1
         await uow.meetings.save(meeting, now)
         await uow.meetings.cancel_alarms(meeting.id)
+        await cancel_letter_of(uow, meeting.letter_document_id, now, reason)
         await uow.messaging.clear_pending(person.id)
         ics = await ics_document(uow, ctx, run, meeting, people, files)
         await post_to_group(uow, ctx, org, meeting, by_id, [ics.id])

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 
 from application.context import AppContext
 from application.documents import register_document
-from application.meeting_files import ICS_MIME, PDF_MIME, letter_pdf, meeting_ics
+from application.letters import head_role, issue_letter, run_sifat, signature
+from application.meeting_files import ICS_MIME, meeting_ics
 from application.meetings.access import (
     invitation_step_no,
     meeting_step_no,
@@ -22,11 +23,13 @@ from application.meetings.access import (
 )
 from application.meetings.outbox import Rows, button, meeting_title, send, send_files
 from application.meetings.scheduling import current_draft, office_tz, start_of
+from application.naskah_dinas import PDF_MIME, naskah_pdf
 from application.texts import named, reply, role_names, step_title, text
 from messages.render import label, render
 from storage.bot_uow import BotUnitOfWork
 from storage.messaging import Outgoing
 from workflow.errors import Refused
+from workflow.letters import KIND_UNDANGAN
 from workflow.meetings import (
     MAX_AGENDA,
     MAX_PLACE,
@@ -38,11 +41,14 @@ from workflow.meetings import (
     check_invitees,
     check_time,
     clean_text,
-    letter_number,
 )
 from workflow.model import Document, Organisation, Person, Run
 from workflow.services import CompleteAssignment, Outcome, SetMeetingTime
 from workflow.spec import SopDefinition
+
+# More addressees than this go to a lampiran page ("Yth. Bapak/Ibu sebagaimana tercantum dalam
+# lampiran"), as the Tata Naskah Dinas does with a long list.
+MAX_LISTED_ADDRESSEES = 5
 
 
 async def send_invitations(ctx: AppContext, person: Person, outside_ok: bool) -> Outcome | None:
@@ -90,7 +96,6 @@ async def send_invitations(ctx: AppContext, person: Person, outside_ok: bool) ->
             await meeting_clock(ctx, uow, meeting)  # commits
             return None
         step_no = meeting_step_no(spec, a.step_no)
-        serial = await uow.meetings.count_in_org(org.id) + 1
         meeting = Meeting(
             id=uuid.uuid4().hex,
             org_id=org.id,
@@ -104,7 +109,7 @@ async def send_invitations(ctx: AppContext, person: Person, outside_ok: bool) ->
             end_at=end,
             place=place,
             agenda=agenda,
-            letter_number=letter_number(serial, now.astimezone(office_tz(ctx)).date()),
+            letter_number="",  # taken from the register with the letter
             created_at=now,
             invitees=[
                 Invitee(pid, Rsvp.ATTENDING, answered_at=now) if pid == person.id else Invitee(pid)
@@ -163,38 +168,72 @@ async def store_letter(
     organiser: Person,
     files: dict[str, bytes],
 ) -> Document:
-    """Make the invitation letter, store it, register it as a document of the invitation step."""
+    """Make the surat undangan, store it, register it as a document of the invitation step.
+
+    A new meeting's letter takes the next number of the office's register (kind `undangan`);
+    a rescheduled meeting's letter is the same letter revised: it keeps its number, and the
+    register entry points at the new file. Signed by the head of the office, or "a.n." the
+    head by whom the org file names (see `application.letters.signature`)."""
+    now = ctx.clock()
+    issued = now.astimezone(office_tz(ctx)).date()
+    sign = signature(org, spec, people, KIND_UNDANGAN, organiser)
+    head = head_role(org, spec)
     by_id = {p.id: p for p in people}
     recipients = []
     for inv in meeting.invitees:
         p = by_id.get(inv.person_id)
-        if p is not None:
-            roles = [r for r in p.roles if r in {x.id for x in spec.roles}]
-            name = named(p, "id")
-            recipients.append(f"{name} ({role_names(spec, roles, 'id')})" if roles else name)
-    organiser_roles = [r for r in organiser.roles if r in {x.id for x in spec.roles}]
+        # The letter comes from the head of the office: he and the signer are not its addressees.
+        if p is None or p.id == sign.person_id or (sign.on_behalf and head in p.roles):
+            continue
+        roles = [r for r in sorted(p.roles) if r in {x.id for x in spec.roles}]
+        jabatan = p.jabatan or role_names(spec, roles, "id")
+        recipients.append({"name": named(p, "id").replace("|", "/"), "jabatan": jabatan})
+    previous = (
+        await uow.letters.by_document(meeting.letter_document_id)
+        if meeting.letter_document_id
+        else None
+    )
+    entry = previous
+    if entry is None:
+        entry = await issue_letter(
+            uow,
+            org,
+            KIND_UNDANGAN,
+            issued_on=issued,
+            now=now,
+            subject=meeting_title(meeting),
+            addressee="; ".join(r["name"] for r in recipients),
+            signed_by=sign.name,
+            run_id=run.id,
+        )
+        meeting.letter_number = entry.number
     rendered = render(
         "meeting_letter",
         "id",
-        org=org.name,
+        office=org.identity.letterhead.office or org.name,
+        city=org.identity.city,
         number=meeting.letter_number,
+        sifat=run_sifat(run, spec),
+        attached=len(recipients) > MAX_LISTED_ADDRESSEES,
         recipients=recipients,
         purpose=run.title,
         start=meeting.start_at,
         end=meeting.end_at,
         place=meeting.place,
         agenda=meeting.agenda,
-        issued=ctx.clock(),
-        signer_role=role_names(spec, organiser_roles[:1], "id"),
-        signer=organiser.name,
+        issued=issued,
+        signature=sign,
     )
-    data = letter_pdf(rendered, f"Undangan rapat {meeting.letter_number}")
+    data = naskah_pdf(
+        rendered, org.identity.letterhead, org.name, f"Undangan {meeting.letter_number}"
+    )
     files["letter"] = data
     step_no = invitation_step_no(spec, meeting.step_no)
     document = await store_document(
         uow, ctx, run, step_no, organiser, data, "undangan-rapat.pdf", PDF_MIME
     )
     meeting.letter_document_id = document.id
+    await uow.letters.set_document(entry.id, document.id)
     return document
 
 

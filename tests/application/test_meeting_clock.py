@@ -21,8 +21,8 @@ from tests.application.conftest import Office
 from tests.application.test_meeting_use_cases import (
     outbox,
     schedule,
+    schedule_from,
     upload_minutes_and_draft,
-    waiting,
 )
 from workflow.meetings import Meeting
 from workflow.model import Assignment
@@ -151,14 +151,7 @@ async def test_a_cancelled_meeting_stops_the_clock_until_a_new_time_is_set(
     assert "menunggu jadwal rapat" in render("tasks", "id", items=today.mine)
 
     # A new meeting on Friday 09.00: the clock runs from then.
-    await scheduling.open_dialog(office.ctx, budi, a.id)
-    await scheduling.choose_day(office.ctx, budi, "2026-11-27")
-    await scheduling.choose_time(office.ctx, budi, "09:00")
-    dialog = await waiting(office, "Budi")
-    await scheduling.answer_typed(office.ctx, budi, dialog.data, "Aula Kantor Kecamatan")
-    await scheduling.use_suggestion(office.ctx, budi)
-    await scheduling.invitees_chosen(office.ctx, budi)
-    await invitations.send_invitations(office.ctx, budi, outside_ok=False)
+    await schedule_from(office, a.id, "2026-11-27")
     again = await meeting_assignment(office, meeting)
     assert again.id == a.id and again.due_at == wib("2026-11-27 11:00")
     assert again.clock_from == wib("2026-11-27 09:00")

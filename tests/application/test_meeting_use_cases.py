@@ -49,9 +49,19 @@ async def waiting(office: Office, name: str) -> PendingInput:
 
 async def schedule(office: Office) -> Meeting:
     """The organiser answers the dialog and sends the invitations."""
+    await schedule_from(office, office.invitation_assignment, DAY)
+    async with office.ctx.uow_factory() as uow:
+        meetings = await uow.meetings.of_run(office.run_id)
+    assert len(meetings) == 1
+    return meetings[0]
+
+
+async def schedule_from(office: Office, assignment_id: str, day: str) -> None:
+    """Budi schedules a meeting from this assignment (the invitation step, or the meeting
+    step after a cancelled meeting) on `day` at 09.00 and sends the invitations."""
     ctx, budi = office.ctx, office.people["Budi"]
-    await scheduling.open_dialog(ctx, budi, office.invitation_assignment)
-    await scheduling.choose_day(ctx, budi, DAY)
+    await scheduling.open_dialog(ctx, budi, assignment_id)
+    await scheduling.choose_day(ctx, budi, day)
     await scheduling.choose_time(ctx, budi, AT)
     dialog = await waiting(office, "Budi")
     assert dialog.kind == scheduling.DIALOG and dialog.data["stage"] == scheduling.PLACE
@@ -60,10 +70,6 @@ async def schedule(office: Office) -> Meeting:
     await scheduling.invitees_chosen(ctx, budi)
     assert (await waiting(office, "Budi")).data["stage"] == scheduling.CONFIRM
     await invitations.send_invitations(ctx, budi, outside_ok=False)
-    async with ctx.uow_factory() as uow:
-        meetings = await uow.meetings.of_run(office.run_id)
-    assert len(meetings) == 1
-    return meetings[0]
 
 
 async def upload_minutes_and_draft(office: Office) -> None:

@@ -19,7 +19,6 @@ from workflow.meetings import (
     check_invitees,
     check_time,
     default_invitees,
-    letter_number,
     parse_date,
     parse_time,
     parse_when,
@@ -196,7 +195,3 @@ def test_answers_latest_counts_and_who_is_reminded() -> None:
     meeting.status = MeetingStatus.CANCELLED
     with pytest.raises(Refused, match="meeting_closed"):
         answer(meeting, "dewi", Rsvp.ATTENDING, NOW)
-
-
-def test_letter_number() -> None:
-    assert letter_number(3, date(2026, 11, 30)) == "005/003/Kec/XI/2026"

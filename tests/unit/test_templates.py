@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from jinja2 import UndefinedError
 
+from application.letters import Signature
 from messages.render import LANGUAGES, label, render, template_names
 from workflow.errors import REFUSAL_CODES
 
@@ -302,17 +303,24 @@ SAMPLES.update(
         "meeting_unreachable": {"agenda": "Pembahasan", "names": ["Rina"]},
         "meeting_group_failed": {"agenda": "Pembahasan", "reason": "bot was kicked"},
         "meeting_letter": {
-            "org": "Kecamatan Contoh",
+            "office": "Kecamatan Contoh",
+            "city": "Purwakarta",
             "number": "005/001/Kec/XI/2026",
-            "recipients": ["Drs. Ahmad (Camat)", "Siti (Sekretaris Kecamatan)"],
+            "sifat": "Segera",
+            "attached": True,
+            "recipients": [
+                {"name": "Ibu Siti", "jabatan": "Sekretaris Kecamatan"},
+                {"name": "Bapak Ṣāliḥ", "jabatan": ""},
+            ],
             "purpose": "Pengukuran Kinerja Triwulan IV 2026",
             "start": WHEN,
             "end": END,
             "place": "Aula",
             "agenda": "Pembahasan",
-            "issued": WHEN,
-            "signer_role": "Sekretaris Tim SAKIP",
-            "signer": "Budi",
+            "issued": WHEN.date(),
+            "signature": Signature(
+                "p1", "Sekretaris Kecamatan", "Siti", "Pembina (IV/a)", "1975", "Camat Contoh"
+            ),
         },
         "meeting_summary": {"agenda": "Pembahasan"},
         "meeting_dialog_cancelled": {},
