@@ -50,6 +50,7 @@ from application.measurement import Measurement as Measured
 from application.measurement import measure
 from application.measuring import (
     FORMATS_KEY,
+    REPLACED_KEY,
     Measuring,
     earlier_run,
     measuring,
@@ -345,16 +346,20 @@ async def _formats_chosen(
         if d.uploaded_at >= opened and d.mime_type == XLSX_MIME
     ]
     chosen: dict[str, str] = {}
-    for doc in sorted(docs, key=lambda d: d.uploaded_at):
+    seen: list[str] = []
+    # The latest wins; at the same instant a file the actor sent wins over one the bot made.
+    for doc in sorted(docs, key=lambda d: (d.uploaded_at, d.id in a.document_ids)):
         data = await maker.files.read(doc.sha256)
         filled = read_filled_format(data, m.indicator_set, m.period, blank_ok=True)
         if filled.ok and filled.section in m.sections():
             chosen[filled.section] = doc.id
+            seen.append(doc.id)
     missing = [s for s in m.sections() if s not in chosen]
     for section, doc in (await make_formats(uow, maker, m, a.step_no, person, missing)).items():
         chosen[section] = doc.id
     ordered = {s: chosen[s] for s in m.sections()}
-    return Completion(tuple(ordered.values()), {FORMATS_KEY: ordered})
+    replaced = [d for d in seen if d not in ordered.values()]
+    return Completion(tuple(ordered.values()), {FORMATS_KEY: ordered, REPLACED_KEY: replaced})
 
 
 async def missing_of(uow: UnitOfWork, m: Measuring, person: Person) -> tuple[list[str], list[str]]:

@@ -24,6 +24,7 @@ from workflow.ports import UnitOfWork
 from workflow.spec import Measurement, SopDefinition, Step
 
 FORMATS_KEY = "formats"  # in the completion data of a prepare_formats part
+REPLACED_KEY = "replaced_formats"  # formats of the round that another one replaced
 
 
 @dataclass(frozen=True)
@@ -84,25 +85,30 @@ def steps_measuring(spec: SopDefinition, kind: Measurement) -> list[Step]:
     return [s for s in spec.steps if s.measurement is kind]
 
 
-def format_sections(run: Run, spec: SopDefinition) -> dict[str, str]:
-    """The current formats of the run's prepare_formats steps: document id → section."""
-    found: dict[str, str] = {}
+def format_sections(run: Run, spec: SopDefinition) -> dict[str, str | None]:
+    """The formats of the run's prepare_formats steps: document id → section, or None for a
+    format another one of its section replaced (an adjusted upload; it travels no further)."""
+    found: dict[str, str | None] = {}
     for step in steps_measuring(spec, Measurement.PREPARE_FORMATS):
         for part in run.done_parts(step.no):
+            found.update({str(doc): None for doc in part.data.get(REPLACED_KEY) or ()})
             formats = part.data.get(FORMATS_KEY) or {}
             found.update({str(doc): str(section) for section, doc in formats.items()})
     return found
 
 
 def documents_for(
-    person: Person, doc_ids: Sequence[str], sections_by_doc: Mapping[str, str]
+    person: Person, doc_ids: Sequence[str], sections_by_doc: Mapping[str, str | None]
 ) -> list[str]:
     """The documents of `doc_ids` this person receives: each section's format goes to its
-    own people only; whoever belongs to no section (the Camat, the secretary) sees them all."""
-    mine = sections_of(person, sorted(set(sections_by_doc.values())))
+    own people only (whoever belongs to no section, as the Camat, sees them all); a replaced
+    format goes to nobody."""
+    current = [d for d in doc_ids if d not in sections_by_doc or sections_by_doc[d] is not None]
+    sections = sorted({s for s in sections_by_doc.values() if s is not None})
+    mine = sections_of(person, sections)
     if not mine:
-        return list(doc_ids)
-    return [d for d in doc_ids if d not in sections_by_doc or sections_by_doc[d] in mine]
+        return current
+    return [d for d in current if sections_by_doc.get(d) in (None, *mine)]
 
 
 def realised_values(
