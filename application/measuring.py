@@ -97,6 +97,21 @@ def format_sections(run: Run, spec: SopDefinition) -> dict[str, str | None]:
     return found
 
 
+def superseded(run: Run, spec: SopDefinition, step: Step) -> set[str]:
+    """Documents that no longer travel from `step` on: once a compile step (this one or an
+    earlier one) has its formulir, the collect steps' files are replaced by it (the Camat
+    reviews the one compiled document, not each Kasi's raw file)."""
+    compiled = [c for c in steps_measuring(spec, Measurement.COMPILE) if c.no <= step.no]
+    if not any(run.documents_of_step(c.no) for c in compiled):
+        return set()
+    return {
+        d
+        for c in steps_measuring(spec, Measurement.COLLECT)
+        if c.no < step.no
+        for d in run.documents_of_step(c.no)
+    }
+
+
 def documents_for(
     person: Person, doc_ids: Sequence[str], sections_by_doc: Mapping[str, str | None]
 ) -> list[str]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from application.measuring import documents_for, format_sections
+from application.measuring import documents_for, format_sections, superseded
 from application.texts import named, role_names, step_output, step_title, text
 from messages.render import label, render
 from storage.bot_uow import BotUnitOfWork
@@ -156,6 +156,13 @@ class _Batch:
         # The formats of a prepare_formats step by document: each section receives its own.
         self.formats = format_sections(run, spec)
 
+    def own(self, person: Person, step: Step, doc_ids: Sequence[str]) -> list[str]:
+        """The documents of `doc_ids` that reach this person at `step`: his section's format
+        only, and the compiled formulir instead of the raw data it was compiled from."""
+        replaced = superseded(self.run, self.spec, step)
+        kept = [d for d in doc_ids if d not in replaced]
+        return documents_for(person, kept, self.formats)
+
     def name(self, person_id: str | None, lang: str) -> str:
         """The person as messages in `lang` name them ("Ibu Siti Rahmawati")."""
         if person_id is None:
@@ -231,7 +238,7 @@ class _Batch:
             for e in before
             if e.kind is EventKind.STEP_COMPLETED and e.data.get("outcome") == "returned"
         ]
-        docs = documents_for(person, input_documents(self.run, step), self.formats)
+        docs = self.own(person, step, input_documents(self.run, step))
         directions = directions_of(self.run, self.spec)
         if directions is not None and step.no <= directions.step_no:
             directions = None
@@ -360,7 +367,7 @@ class _Batch:
                 continue  # they did it themselves
             lang = person.language
             if person.roles & receivers:
-                own = documents_for(person, delivered, self.formats)
+                own = self.own(person, step, delivered)
                 if set(own) <= coming.get(person.id, set()):
                     continue
                 await self.to_person(

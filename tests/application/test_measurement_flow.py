@@ -45,9 +45,9 @@ steps:
   - {no: 3, title: Isi data, actors: [anggota], mode: each, minutes: 60, output: Data,
      requires_document: true, input_documents_from: [1], measurement: collect}
   - {no: 4, title: Serahkan data, actors: [anggota], mode: each, minutes: 15, output: Data,
-     measurement: compile, delivers: {documents_of: [4], to: [sekretaris]}}
+     measurement: compile, delivers: {documents_of: [3, 4], to: [sekretaris]}}
   - {no: 5, title: Periksa data, actors: [kepala], minutes: 30, output: Data disetujui,
-     input_documents_from: [4], decision: {return_to: [3], note_required: true},
+     input_documents_from: [3, 4], decision: {return_to: [3], note_required: true},
      measurement: review}
 """
 ORG = """\
@@ -354,6 +354,8 @@ async def test_the_last_hand_over_compiles_the_formulir_for_the_secretary(
         "formulir-pengukuran-kinerja-tw4-2026.xlsx",
         "formulir-pengukuran-kinerja-tw4-2026.pdf",
     ]
+    # The compiled formulir replaces the members' own files (Dewi's format filled by the bot).
+    assert not [n for n in names if n.startswith("realisasi-")]
     pdf = (await _docs_to(office, "Budi"))[-1]
     text = " ".join(p.extract_text() for p in PdfReader(BytesIO(await _bytes(office, pdf))).pages)
     assert "FORMULIR PENGUKURAN KINERJA" in text and "Triwulan IV 2026" in text
