@@ -21,6 +21,7 @@ import html
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from io import BytesIO
 from typing import Any
@@ -90,13 +91,17 @@ def collection_format(
     office: str | None = None,
     lang: str = "id",
     filled: Mapping[str, Realisation] | None = None,
+    made_at: datetime | None = None,
 ) -> bytes:
     """The collection format of one section for a period, as XLSX bytes; with `filled`, the
     input columns carry what was reported (the format as a Kasi answering in the chat would
-    have returned it)."""
+    have returned it); `made_at` is written as the workbook's creation time."""
     heads = _labels(lang)
     sasaran = {s.code: s.name for s in indicator_set.sasaran}
     wb = Workbook()
+    if made_at is not None:
+        stamp = made_at.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+        wb.properties.created = wb.properties.modified = stamp
     ws = wb.active
     assert ws is not None  # a new workbook has its sheet
     ws.title = SHEET

@@ -121,7 +121,12 @@ async def make_formats(
     made = {}
     for section in sections:
         data = collection_format(
-            m.indicator_set, m.period, section, m.indicators_of_section(section), office=office
+            m.indicator_set,
+            m.period,
+            section,
+            m.indicators_of_section(section),
+            office=office,
+            made_at=maker.now,
         )
         name = f"format-{_slug(section)}-{_period_part(m)}.xlsx"
         made[section] = await maker.add(uow, m.run, step_no, by, data, name, XLSX_MIME)
@@ -405,7 +410,13 @@ async def _collected(
     label = ", ".join(sections_of(person, m.sections()))
     office = await _office(uow, m.run)
     data = collection_format(
-        m.indicator_set, m.period, label, mine, office=office, filled=reported
+        m.indicator_set,
+        m.period,
+        label,
+        mine,
+        office=office,
+        filled=reported,
+        made_at=maker.now,
     )
     name = f"realisasi-{_slug(person.name)}-{_period_part(m)}.xlsx"
     doc = await maker.add(uow, m.run, a.step_no, person, data, name, XLSX_MIME)

@@ -80,14 +80,16 @@ async def _send(
 async def _ask_next(
     uow: BotUnitOfWork, ctx: AppContext, person: Person, m: Measuring, a: Assignment
 ) -> None:
-    """Ask the first indicator without a value, or the evidence it still needs; say it is
-    complete when nothing is missing."""
+    """Ask the first indicator without a value (in a round opened by a return: without one
+    given since), or the evidence it still needs; say it is complete when nothing is."""
     now = ctx.clock()
     lang = person.language
     reported = await _reported(uow, m)
+    round_ = m.run.step_instance(a.step_instance_id)
+    since = round_.activated_at if round_.is_revision else None
     for indicator in m.indicators_of(person):
         r = reported.get(indicator.code)
-        if r is None:
+        if r is None or (since is not None and r.reported_at < since):
             kind = AWAIT_REALISASI
         elif indicator.evidence_required and not r.evidence_document_ids:
             kind = AWAIT_EVIDENCE
