@@ -65,7 +65,6 @@ from storage.bot_uow import BotUnitOfWork
 from storage.files import FileStore
 from storage.messaging import Outgoing
 from workflow.errors import Refused
-from workflow.indicators import Realisation
 from workflow.model import Assignment, Document, EventKind, Person, Run
 from workflow.ports import UnitOfWork
 from workflow.services import Outcome
@@ -289,17 +288,10 @@ async def record_filled(
     """Record the realisations of an accepted filled format (its file is their evidence where
     the Bukti dukung column names some); returns how many."""
     for code, value in filled.values.items():
+        evidence = (doc.id,) if code in filled.evidence else ()
+        note = filled.notes.get(code)
         await uow.indicators.record(
-            Realisation(
-                run_id=m.run.id,
-                indicator_code=code,
-                quarter=m.quarter,
-                value=value,
-                reported_by=person.id,
-                reported_at=doc.uploaded_at,
-                note=filled.notes.get(code),
-                evidence_document_ids=(doc.id,) if code in filled.evidence else (),
-            )
+            m.realisation(code, value, person, doc.uploaded_at, note, evidence)
         )
     return len(filled.values)
 
@@ -370,11 +362,7 @@ async def _formats_chosen(
 async def missing_of(uow: UnitOfWork, m: Measuring, person: Person) -> tuple[list[str], list[str]]:
     """The codes of this person's indicators still without a value, and those whose
     required evidence is missing."""
-    realised = {
-        r.indicator_code: r
-        for r in await uow.indicators.realisations(m.run.id)
-        if r.quarter == m.quarter
-    }
+    realised = await m.reported(uow)
     values, evidence = [], []
     for indicator in m.indicators_of(person):
         r = realised.get(indicator.code)
@@ -402,11 +390,7 @@ async def _collected(
         )
     if a.document_ids:
         return Completion()
-    reported = {
-        r.indicator_code: r
-        for r in await uow.indicators.realisations(m.run.id)
-        if r.quarter == m.quarter
-    }
+    reported = await m.reported(uow)
     label = ", ".join(sections_of(person, m.sections()))
     office = await _office(uow, m.run)
     data = collection_format(

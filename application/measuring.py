@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from application.measurement import quarter_of
@@ -56,6 +57,26 @@ class Measuring:
     def indicators_of_section(self, section: str) -> list[Indicator]:
         """The period's indicators one section answers for."""
         return [i for i in self.indicators if i.responsible == section]
+
+    def realisation(
+        self,
+        code: str,
+        value: Decimal,
+        by: Person,
+        at: datetime,
+        note: str | None = None,
+        evidence: tuple[str, ...] = (),
+    ) -> Realisation:
+        """A value reported in this run for its period."""
+        return Realisation(self.run.id, code, self.quarter, value, by.id, at, note, evidence)
+
+    async def reported(self, uow: UnitOfWork) -> dict[str, Realisation]:
+        """The latest value reported in this run for its period, by indicator code."""
+        return {
+            r.indicator_code: r
+            for r in await uow.indicators.realisations(self.run.id)
+            if r.quarter == self.quarter
+        }
 
     def indicators_of(self, person: Person) -> list[Indicator]:
         """The period's indicators a person answers for (by name or by role)."""

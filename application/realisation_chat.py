@@ -26,7 +26,7 @@ from messages.render import label, render
 from storage.bot_uow import BotUnitOfWork
 from storage.messaging import Outgoing
 from workflow.errors import Refused
-from workflow.indicators import Indicator, IndicatorKind, Realisation, parse_number
+from workflow.indicators import Indicator, IndicatorKind, parse_number
 from workflow.model import Assignment, Person
 from workflow.services import open_assignment
 from workflow.spec import Measurement
@@ -46,14 +46,6 @@ async def _collecting(
     if not m.indicators_of(person):
         raise Refused("no_indicators_of_person", name=person.name, period=run.period or "")
     return m, a
-
-
-async def _reported(uow: BotUnitOfWork, m: Measuring) -> dict[str, Realisation]:
-    return {
-        r.indicator_code: r
-        for r in await uow.indicators.realisations(m.run.id)
-        if r.quarter == m.quarter
-    }
 
 
 def _shown(indicator: Indicator, value: Decimal | None) -> str:
@@ -84,7 +76,7 @@ async def _ask_next(
     given since), or the evidence it still needs; say it is complete when nothing is."""
     now = ctx.clock()
     lang = person.language
-    reported = await _reported(uow, m)
+    reported = await m.reported(uow)
     round_ = m.run.step_instance(a.step_instance_id)
     since = round_.activated_at if round_.is_revision else None
     for indicator in m.indicators_of(person):
@@ -166,19 +158,9 @@ async def answer(
             raise Refused("no_indicators_of_person", name=person.name, period=m.period.label())
         value = read_value(indicator, typed)
         now = ctx.clock()
-        before = (await _reported(uow, m)).get(code)
-        await uow.indicators.record(
-            Realisation(
-                run_id=m.run.id,
-                indicator_code=code,
-                quarter=m.quarter,
-                value=value,
-                reported_by=person.id,
-                reported_at=now,
-                note=before.note if before else None,
-                evidence_document_ids=before.evidence_document_ids if before else (),
-            )
-        )
+        before = (await m.reported(uow)).get(code)
+        kept = (before.note, before.evidence_document_ids) if before else (None, ())
+        await uow.indicators.record(m.realisation(code, value, person, now, *kept))
         token = await uow.messaging.new_token(
             person.id, "evidence", now, assignment_id=a.id, data={"code": code}
         )
@@ -203,7 +185,7 @@ async def ask_evidence(ctx: AppContext, person: Person, assignment_id: str, code
     async def act(uow: BotUnitOfWork) -> None:
         m, a = await _collecting(uow, person, assignment_id)
         indicator = next((i for i in m.indicators_of(person) if i.code == code), None)
-        if indicator is None or code not in await _reported(uow, m):
+        if indicator is None or code not in await m.reported(uow):
             raise Refused("no_indicators_of_person", name=person.name, period=m.period.label())
         now = ctx.clock()
         await uow.messaging.set_pending(
@@ -239,7 +221,7 @@ async def attach_evidence(
 
     async def act(uow: BotUnitOfWork) -> None:
         m, a = await _collecting(uow, person, assignment_id)
-        before = (await _reported(uow, m)).get(code)
+        before = (await m.reported(uow)).get(code)
         if before is None:
             raise Refused("no_indicators_of_person", name=person.name, period=m.period.label())
         now = ctx.clock()
