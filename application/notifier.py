@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from application.measuring import documents_for, format_sections, superseded
+from application.measuring import documents_for, format_sections, measuring, superseded
 from application.texts import named, role_names, step_output, step_title, text
 from messages.render import label, render
 from storage.bot_uow import BotUnitOfWork
@@ -113,6 +113,10 @@ class Notifier:
         assert org is not None
         people = {p.id: p for p in await uow.people.all_of_org(run.org_id)}
         out = _Batch(self, uow, org, people, run, spec)
+        # The measurement steps act only while the run measures (its indicators imported).
+        out.measures = any(s.measurement for s in spec.steps) and (
+            await measuring(uow, run) is not None
+        )
         events = outcome.events
         for i, event in enumerate(events):
             match event.kind:
@@ -155,6 +159,7 @@ class _Batch:
         self.spec = spec
         # The formats of a prepare_formats step by document: each section receives its own.
         self.formats = format_sections(run, spec)
+        self.measures = False  # whether the run measures its period (set by the notifier)
 
     def own(self, person: Person, step: Step, doc_ids: Sequence[str]) -> list[str]:
         """The documents of `doc_ids` that reach this person at `step`: his section's format
@@ -294,7 +299,7 @@ class _Batch:
             delivers_steps=", ".join(str(n) for n in step.delivers.documents_of)
             if step.delivers
             else "",
-            measurement=step.measurement.value if step.measurement and self.run.period else "",
+            measurement=step.measurement.value if step.measurement and self.measures else "",
         )
         rows: list[list[dict[str, str]]]
         if step.disposition:
@@ -338,7 +343,7 @@ class _Batch:
                     await self.button(person, "upload", "upload", a),
                 ]
             ]
-            if step.measurement is Measurement.COLLECT and self.run.period:
+            if step.measurement is Measurement.COLLECT and self.measures:
                 rows.append([await self.button(person, "report_chat", "report_chat", a)])
         rows.append([await self.button(person, "detail", "detail", a)])
         await self.to_person(person, text(body, rows))
