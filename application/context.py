@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from application.measure_flow import Maker, MeasurementPublisher
 from application.notifier import Ack, Notifier
 from storage.bot_uow import BotUnitOfWork, BotUowFactory
 from storage.errors import ConcurrentUpdate
@@ -94,13 +95,23 @@ class AppContext:
             await uow.commit()
         self.kick()
 
+    @property
+    def timezone(self) -> str:
+        """The office's time zone (IANA name)."""
+        return self.calendar.config.timezone
+
+    def maker(self) -> Maker:
+        """What the use cases need to make documents now (file store, clock, zone)."""
+        return Maker(self.files, self.clock(), self.timezone)
+
     def calendar_minutes(self, start: datetime, end: datetime) -> int:
         """Office minutes between two instants."""
         return self.calendar.office_minutes_between(start, end)
 
     def service(self, ack: Ack | None = None) -> WorkflowService:
         """The workflow engine, publishing through the outbox (plus an optional reply)."""
-        publish = combine(Notifier(self.clock, ack), *self.publishers)
+        measurement = MeasurementPublisher(self.files, self.clock, self.timezone)
+        publish = combine(Notifier(self.clock, ack), measurement, *self.publishers)
         return WorkflowService(self.calendar, clock=self.clock, publish=publish)
 
     async def execute(self, fn: Callable[[BotUnitOfWork], Awaitable[T]], retries: int = 3) -> T:

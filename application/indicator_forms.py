@@ -21,6 +21,7 @@ import html
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from io import BytesIO
 from typing import Any
@@ -41,6 +42,7 @@ from workflow.indicators import (
     IndicatorKind,
     IndicatorSet,
     Period,
+    Realisation,
     parse_number,
 )
 
@@ -88,11 +90,18 @@ def collection_format(
     indicators: Sequence[Indicator],
     office: str | None = None,
     lang: str = "id",
+    filled: Mapping[str, Realisation] | None = None,
+    made_at: datetime | None = None,
 ) -> bytes:
-    """The collection format of one section for a period, as XLSX bytes."""
+    """The collection format of one section for a period, as XLSX bytes; with `filled`, the
+    input columns carry what was reported (the format as a Kasi answering in the chat would
+    have returned it); `made_at` is written as the workbook's creation time."""
     heads = _labels(lang)
     sasaran = {s.code: s.name for s in indicator_set.sasaran}
     wb = Workbook()
+    if made_at is not None:
+        stamp = made_at.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+        wb.properties.created = wb.properties.modified = stamp
     ws = wb.active
     assert ws is not None  # a new workbook has its sheet
     ws.title = SHEET
@@ -138,6 +147,7 @@ def collection_format(
             "target": _number_cell(shown_target)
             if isinstance(shown_target, Decimal)
             else shown_target,
+            **_reported((filled or {}).get(indicator.code), qualitative, lang),
         }
         for i, (key, _, _) in enumerate(COLUMNS, start=1):
             cell = ws.cell(row, i, values.get(key))
@@ -175,6 +185,17 @@ def collection_format(
     out = BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _reported(r: Realisation | None, qualitative: bool, lang: str) -> dict[str, Any]:
+    """The input cells of a reported realisation (none when nothing was reported)."""
+    if r is None:
+        return {}
+    value: Any = ("ada" if r.value > 0 else "tidak") if qualitative else _number_cell(r.value)
+    cells: dict[str, Any] = {"realisasi": value, "keterangan": r.note}
+    if r.evidence_document_ids:
+        cells["bukti"] = label("doc_evidence_attached", lang)
+    return cells
 
 
 # --- reading it back -----------------------------------------------------------------------
@@ -266,8 +287,10 @@ def read_filled_format(
     period: Period,
     section_label: str | None = None,
     lang: str = "id",
+    blank_ok: bool = False,
 ) -> FilledFormat:
-    """Read a filled collection format for `period` (and, when given, the section)."""
+    """Read a filled collection format for `period` (and, when given, the section);
+    `blank_ok`: a format still to be filled in (empty input cells are no problem)."""
     errors = _Errors(lang)
     filled = FilledFormat(errors=errors.items)
     try:
@@ -302,7 +325,7 @@ def read_filled_format(
                 errors.add("bad_header", HEADER_ROW, key, expected=errors.heads[key])
     if errors.items:
         return filled
-    _read_rows(ws, indicator_set, filled, errors)
+    _read_rows(ws, indicator_set, filled, errors, blank_ok)
     return filled
 
 
@@ -319,7 +342,11 @@ def _merged_rows(ws: Worksheet, errors: _Errors) -> set[int]:
 
 
 def _read_rows(
-    ws: Worksheet, indicator_set: IndicatorSet, filled: FilledFormat, errors: _Errors
+    ws: Worksheet,
+    indicator_set: IndicatorSet,
+    filled: FilledFormat,
+    errors: _Errors,
+    blank_ok: bool = False,
 ) -> None:
     """Read every indicator row below the header into `filled`."""
     skipped = _merged_rows(ws, errors)
@@ -343,6 +370,8 @@ def _read_rows(
             errors.add("duplicate_code", row, "code", code=code, first_row=filled.rows[code])
             continue
         filled.rows[code] = row
+        if blank_ok and _text(cells[col["realisasi"]]) == "":
+            continue
         value = _realisasi(cells[col["realisasi"]], indicator, row, errors)
         if value is not None:
             filled.values[code] = value

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from application.measuring import documents_for, format_sections, measuring, superseded
 from application.texts import named, role_names, step_output, step_title, text
 from messages.render import label, render
 from storage.bot_uow import BotUnitOfWork
@@ -29,7 +30,7 @@ from workflow.model import (
 )
 from workflow.ports import UnitOfWork
 from workflow.services import Outcome, following_step
-from workflow.spec import SopDefinition, Step, StepMode
+from workflow.spec import Measurement, SopDefinition, Step, StepMode
 
 Ack = Callable[[Outcome], Sequence[Outgoing]]
 
@@ -112,6 +113,10 @@ class Notifier:
         assert org is not None
         people = {p.id: p for p in await uow.people.all_of_org(run.org_id)}
         out = _Batch(self, uow, org, people, run, spec)
+        # The measurement steps act only while the run measures (its indicators imported).
+        out.measures = any(s.measurement for s in spec.steps) and (
+            await measuring(uow, run) is not None
+        )
         events = outcome.events
         for i, event in enumerate(events):
             match event.kind:
@@ -152,6 +157,16 @@ class _Batch:
         self.people = people
         self.run = run
         self.spec = spec
+        # The formats of a prepare_formats step by document: each section receives its own.
+        self.formats = format_sections(run, spec)
+        self.measures = False  # whether the run measures its period (set by the notifier)
+
+    def own(self, person: Person, step: Step, doc_ids: Sequence[str]) -> list[str]:
+        """The documents of `doc_ids` that reach this person at `step`: his section's format
+        only, and the compiled formulir instead of the raw data it was compiled from."""
+        replaced = superseded(self.run, self.spec, step)
+        kept = [d for d in doc_ids if d not in replaced]
+        return documents_for(person, kept, self.formats)
 
     def name(self, person_id: str | None, lang: str) -> str:
         """The person as messages in `lang` name them ("Ibu Siti Rahmawati")."""
@@ -228,7 +243,7 @@ class _Batch:
             for e in before
             if e.kind is EventKind.STEP_COMPLETED and e.data.get("outcome") == "returned"
         ]
-        docs = input_documents(self.run, step)
+        docs = self.own(person, step, input_documents(self.run, step))
         directions = directions_of(self.run, self.spec)
         if directions is not None and step.no <= directions.step_no:
             directions = None
@@ -284,6 +299,7 @@ class _Batch:
             delivers_steps=", ".join(str(n) for n in step.delivers.documents_of)
             if step.delivers
             else "",
+            measurement=step.measurement.value if step.measurement and self.measures else "",
         )
         rows: list[list[dict[str, str]]]
         if step.disposition:
@@ -327,6 +343,8 @@ class _Batch:
                     await self.button(person, "upload", "upload", a),
                 ]
             ]
+            if step.measurement is Measurement.COLLECT and self.measures:
+                rows.append([await self.button(person, "report_chat", "report_chat", a)])
         rows.append([await self.button(person, "detail", "detail", a)])
         await self.to_person(person, text(body, rows))
         await self.documents(person, docs)
@@ -354,7 +372,8 @@ class _Batch:
                 continue  # they did it themselves
             lang = person.language
             if person.roles & receivers:
-                if set(delivered) <= coming.get(person.id, set()):
+                own = self.own(person, step, delivered)
+                if set(own) <= coming.get(person.id, set()):
                     continue
                 await self.to_person(
                     person,
@@ -367,11 +386,11 @@ class _Batch:
                             step_title=step_title(step, lang),
                             by=", ".join(self.name(pid, lang) for pid in done_by),
                             note=event.note,
-                            docs_count=len(delivered),
+                            docs_count=len(own),
                         )
                     ),
                 )
-                await self.documents(person, delivered)
+                await self.documents(person, own)
                 continue
             await self.to_person(
                 person,

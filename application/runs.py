@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from application.context import MAX_UPLOAD_BYTES, PROMPT_TTL, AppContext
+from application.measure_flow import before_complete
 from application.notifier import Ack, Notifier, next_actor
 from application.texts import named, reply, role_names, step_output, step_title, text
 from messages.render import label, render
@@ -43,6 +44,8 @@ AWAIT_RETURN_NOTE = "return_note"
 AWAIT_ARAHAN = "arahan"
 HOLD_ARAHAN = "disposition"  # directions written, waiting for the urgency button
 AWAIT_TITLE = "title"
+AWAIT_REALISASI = "realisasi"  # a realisation typed in the chat (data: the indicator code)
+AWAIT_EVIDENCE = "evidence"  # the next file is an indicator's evidence (data: its code)
 
 SIFAT = {"biasa": "sifat_biasa", "segera": "sifat_segera", "sangat_segera": "sifat_sangat_segera"}
 MAX_DIRECTIONS = 3000
@@ -379,10 +382,15 @@ async def dispose(ctx: AppContext, person: Person, assignment_id: str, sifat: st
 
 
 async def complete(ctx: AppContext, person: Person, assignment_id: str) -> Outcome:
-    """Selesai: my part of the step is done."""
+    """Selesai: my part of the step is done (at a measurement step: when what it needs is
+    there, with the documents the bot makes for it)."""
 
     async def act(uow: BotUnitOfWork) -> Outcome:
-        cmd = CompleteAssignment(assignment_id, person.id)
+        run, spec, a = await open_assignment(uow, assignment_id, person.id)
+        made = await before_complete(uow, ctx.maker(), run, spec, a, person)
+        cmd = CompleteAssignment(
+            assignment_id, person.id, document_ids=made.document_ids, data=made.data or {}
+        )
         return await ctx.service(ack_done(person)).complete(cmd, uow)
 
     return await ctx.execute(act)

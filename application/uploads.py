@@ -1,6 +1,8 @@
 """Documents sent by officials: checked by content and size, stored, attached as a version.
 
-A file is accepted only as the answer to an upload prompt ("Unggah dokumen"). Its type is
+A file is accepted only as the answer to an upload prompt ("Unggah dokumen"). At a step that
+measures (`Step.measurement`) a format is read first: a problem refuses it, a good filled
+format records the realisations it carries (`application.measure_flow`). Its type is
 checked from its bytes (the name may lie), it is stored content-addressed with its sha256, and
 attached to the step in one transaction. Anything wrong raises `UploadRefused` with the reason
 the person is told; nothing is changed and the official may simply send the file again.
@@ -16,6 +18,8 @@ import filetype
 
 from application.context import MAX_UPLOAD_BYTES, AppContext
 from application.documents import register_document
+from application.measure_flow import check_upload, record_filled
+from application.measuring import measuring
 from application.texts import reply
 from storage.bot_uow import BotUnitOfWork
 from storage.files import StoredFile
@@ -111,7 +115,13 @@ async def attach_upload(
     """Register the stored file as the next version of the step's document and attach it."""
 
     async def act(uow: BotUnitOfWork) -> Outcome:
-        run, _spec, a = await open_assignment(uow, assignment_id, person.id)
+        run, spec, a = await open_assignment(uow, assignment_id, person.id)
+        m = await measuring(uow, run) if spec.step(a.step_no).measurement else None
+        filled = None
+        if m is not None:  # a format, or a filled one: read before it is taken
+            filled = await check_upload(
+                uow, m, spec, a, person, await ctx.files.read(upload.stored.sha256)
+            )
         document = await register_document(
             uow,
             run,
@@ -124,6 +134,10 @@ async def attach_upload(
             file_id,
         )
 
+        recorded = None
+        if m is not None and filled is not None:
+            recorded = await record_filled(uow, m, filled, person, document)
+
         def ack(outcome: Outcome) -> list[Outgoing]:
             return [
                 reply(
@@ -134,6 +148,7 @@ async def attach_upload(
                     version=document.version,
                     size_kb=max(1, round(upload.stored.size / 1024)),
                     can_finish=True,
+                    recorded=recorded,
                 )
             ]
 

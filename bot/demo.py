@@ -3,7 +3,9 @@
 It starts the local Bot API emulator and the real bot (polling it over HTTP) on a fresh SQLite
 database, imports a sample Kecamatan, lets one official join with an invite link, binds the
 office group, and lets simulated officials play the SOP — with one return at step 9 — printing
-a transcript. `--out DIR` keeps the database, the documents and the transcript.
+a transcript. The two Kasi report their indicators (one fills in the format, one answers in
+the chat; one value is refused and corrected). `--out DIR` keeps the database, the documents
+and the transcript, with the compiled formulir (XLSX, PDF) and the capaian chart (PNG).
 """
 
 from __future__ import annotations
@@ -198,6 +200,34 @@ async def _meeting_files(runtime: Runtime, out: Path | None) -> bool:
     return True
 
 
+# What the measurement leaves with --out: the compiled formulir and the capaian chart.
+MEASUREMENT_FILES = (
+    "formulir-pengukuran-kinerja-tw4-2026.xlsx",
+    "formulir-pengukuran-kinerja-tw4-2026.pdf",
+    "grafik-capaian-tw4-2026.png",
+)
+
+
+async def _measurement_files(runtime: Runtime, out: Path | None) -> bool:
+    """True when the run compiled its formulir and made the chart (the latest of each); with
+    `out`, they are copied there."""
+    async with runtime.ctx.uow_factory() as uow:
+        org = await uow.people.org_by_name("Kecamatan Contoh")
+        run_id = await uow.messaging.latest_run_id(org.id) if org else None
+        run = await uow.runs.get(run_id) if run_id else None
+        found: dict[str, str] = {}
+        for step_no in sorted({a.step_no for a in run.assignments}) if run else []:
+            for doc in await uow.documents.of_step(run.id, step_no) if run else []:
+                if doc.name in MEASUREMENT_FILES:
+                    found[doc.name] = doc.sha256  # versions in order: the latest stays
+    if sorted(found) != sorted(MEASUREMENT_FILES):
+        return False
+    if out is not None:
+        for name, sha256 in found.items():
+            (out / name).write_bytes(await runtime.ctx.files.read(sha256))
+    return True
+
+
 def _inject_faults(emu: EmulatorServer) -> None:
     """Telegram misbehaving for a share of calls (each before Telegram acts on the call)."""
     for method in ("sendMessage", "sendDocument", "getUpdates"):
@@ -374,6 +404,22 @@ async def play_demo(
                     OFFICIALS[1].user_id: ("delegate", "Drs. Joko, Kasubag Umum"),
                     LATE.user_id: ("no", "Field visit to the villages"),
                 },
+                # The two Kasi report their IKU (bot/samples/indikator-contoh.yaml) through the
+                # two channels: Dewi answers in the chat (her first answer is refused and
+                # corrected), Rina fills in the format the bot sent her.
+                chat_answers={
+                    LATE.user_id: {
+                        "IKU-01": ["sembilan puluh", "84,5"],
+                        "IKU-02": ["96,5 %"],
+                        "IKU-03": ["3"],
+                    }
+                },
+                filled_formats={
+                    rina.user_id: {
+                        "IKU-04": (3, "3 desa dibina triwulan ini", "daftar-hadir-pembinaan.pdf"),
+                        "IKU-05": ("ada", None, "renja-dan-pk-2026.pdf"),
+                    }
+                },
             )
             await officials.start_run(camat.user_id, script)
             tally = await officials.play(script, since=mark)
@@ -381,6 +427,7 @@ async def play_demo(
             await _emptied(runtime, timeout)  # the last notices go out before the count
             delivery = count_delivery(emu, await outbox_entries(runtime.ctx.uow_factory))
             meeting_files = await _meeting_files(runtime, workdir if out is not None else None)
+            measured = await _measurement_files(runtime, workdir if out is not None else None)
             await stop(runtime)
 
             documents = sum(1 for m in emu.sent_messages() if m.file_name)
@@ -392,7 +439,7 @@ async def play_demo(
                 if "Pengingat" in (m.text or "") or "Reminder" in (m.text or "")
             )
             ok = steps == list(range(1, 15)) and tally.returns == 1
-            ok = ok and meeting_files
+            ok = ok and meeting_files and measured
             if fast_clock:
                 ok = ok and reminders >= 3
             if faults:

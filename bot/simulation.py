@@ -10,6 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
+from io import BytesIO
+from typing import Any
+
+from openpyxl import load_workbook
 
 from bot.emulator import Emulator
 from bot.emulator.world import MessageRecord
@@ -75,6 +80,11 @@ class Script:
     meeting_place: str = "Aula Kantor Kecamatan"
     # Answers to the invitation by user id: "yes", ("no", reason) or ("delegate", whom).
     rsvps: dict[int, tuple[str, str]] = field(default_factory=dict)
+    # Realisations at a step that collects them (the Kasi), by user id: answered in the chat
+    # (per indicator code, the answers typed in turn: a refused one is followed by the next),
+    # or written in the format the bot sent (per code: realisasi, keterangan, bukti dukung).
+    chat_answers: dict[int, dict[str, list[str]]] = field(default_factory=dict)
+    filled_formats: dict[int, dict[str, tuple[Any, ...]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -104,6 +114,13 @@ ARAHAN = ("✍️ Tulis arahan", "✍️ Write directions")
 START = ("▶️ Mulai", "▶️ Start")
 SCHEDULE = ("📅 Jadwalkan rapat", "📅 Schedule the meeting")
 MEETING_START = ("▶️ Mulai rapat", "▶️ Start the meeting")
+REPORT_CHAT = ("💬 Isi lewat chat", "💬 Answer in the chat")
+# A step whose formats the bot makes: the task says so, and Selesai takes them as they are.
+FORMATS_MADE = ("Bot membuat format pengumpulan data", "The bot makes the data-collection")
+EVIDENCE_ASKED = ("📎 Bukti dukung ", "📎 Evidence for ")
+# The indicator's code: the last "(CODE," or "(CODE)" of a question (a name may hold an
+# abbreviation in brackets first), or the word after "Bukti dukung" of an evidence request.
+CODE_RE = re.compile(r"\(([A-Z][A-Z0-9.\-]*)[,)]")
 RSVP = {
     "yes": ("✅ Hadir", "✅ Attending"),
     "no": ("❌ Tidak hadir", "❌ Not attending"),
@@ -137,6 +154,7 @@ class Officials:
         self.handled: set[tuple[int, int]] = set()
         self.tally = Tally()
         self.uploaded: dict[tuple[int, int], int] = {}  # (user, step): files sent so far
+        self.reported: set[int] = set()  # who reported their realisations (once per round)
 
     def _name(self, user_id: int) -> str:
         return self.people[user_id].name
@@ -254,7 +272,13 @@ class Officials:
                     user, user, task.message_id, button_text=_has_button(task, *APPROVE)
                 )
         else:
-            if "Unggah dokumen" in text or "Upload document" in text.replace("<b>", "").replace(
+            if _has_button(task, *REPORT_CHAT) and (
+                user in script.chat_answers or user in script.filled_formats
+            ):
+                await self.report(user, task, step_no, script)
+            elif any(mark in text for mark in FORMATS_MADE):
+                pass  # the formats the bot made are used as they are
+            elif "Unggah dokumen" in text or "Upload document" in text.replace("<b>", "").replace(
                 "</b>", ""
             ):
                 await self.upload(user, task, step_no)
@@ -263,6 +287,100 @@ class Officials:
             self.emu.tap_button(user, user, task.message_id, button_text=_has_button(task, *DONE))
             await self._next_from_bot(user, "", mark)
         self.tally.steps_done.append(step_no)
+
+    # --- the realisations (a step that collects them) --------------------------------------
+
+    async def report(self, user: int, task: MessageRecord, step_no: int, script: Script) -> None:
+        """Report the realisations once (again in a round opened by a return): in the chat,
+        or by sending the format the bot sent, filled in."""
+        again = "↩️" in (task.text or "")
+        if user in self.reported and not again:
+            return  # reported at the earlier step: Selesai hands it on
+        self.reported.add(user)
+        if user in script.chat_answers:
+            await self.answer_in_chat(user, task, script.chat_answers[user])
+        elif user in script.filled_formats:
+            await self.send_filled_format(user, task, step_no, script.filled_formats[user])
+
+    async def answer_in_chat(
+        self, user: int, task: MessageRecord, answers: dict[str, list[str]]
+    ) -> None:
+        """Tap "Isi lewat chat" and answer each question (after a refusal, the next answer to
+        the same question); send a file when the evidence is asked for."""
+        who = self._name(user)
+        given: dict[str, int] = {}
+        code = ""
+        mark = await self._tap(user, task, REPORT_CHAT, REPORT_CHAT[0])
+        while True:
+            asked = await self.emu.wait_for(
+                partial(self._question, user, mark), timeout=self.timeout
+            )
+            assert isinstance(asked, MessageRecord)
+            body = asked.text or ""
+            if body.startswith("📊"):  # everything is recorded
+                return
+            if body.startswith(EVIDENCE_ASKED):
+                code = body.split()[3]  # "📎 Bukti dukung IKU-01 …"
+            elif not body.startswith("⚠️"):
+                found = CODE_RE.findall(body)
+                code = found[-1] if found else code
+            mark = self.emu.mark()
+            if body.startswith(EVIDENCE_ASKED):
+                name = f"bukti-{code.lower()}.pdf"
+                self.say(f"{who}: [file] {name}")
+                self.emu.send_document(user, name, sample_pdf(f"Bukti {code}"), "application/pdf")
+                continue
+            turn = given.get(code, 0)
+            choices = answers.get(code) or ["0"]
+            value = choices[min(turn, len(choices) - 1)]
+            given[code] = turn + 1
+            self.say(f"{who}: «{value}»")
+            self.emu.send_text(user, value)
+
+    def _question(self, user: int, since: int) -> MessageRecord | None:
+        """The bot's next question (✍️), evidence request (📎), refusal (⚠️: the question
+        stands) or completion (📊)."""
+        for m in self.emu.sent_messages(chat_id=user, since=since):
+            body = m.text or ""
+            if body.startswith(("✍️", "📊", "⚠️", *EVIDENCE_ASKED)):
+                return m
+        return None
+
+    async def send_filled_format(
+        self, user: int, task: MessageRecord, step_no: int, values: dict[str, tuple[Any, ...]]
+    ) -> None:
+        """Fill in the format the bot sent (the latest), and send it through the upload."""
+        who = self._name(user)
+        formats = [
+            m
+            for m in self.emu.sent_messages(chat_id=user)
+            if m.attachment is not None and (m.file_name or "").startswith("format-")
+        ]
+        assert formats, "no format was sent to fill in"
+        attachment = formats[-1].attachment
+        assert attachment is not None
+        wb = load_workbook(BytesIO(attachment.data))
+        ws = wb["Format"]
+        sent = self.uploaded[(user, step_no)] = self.uploaded.get((user, step_no), 0) + 1
+        for row in ws.iter_rows(min_row=7):
+            code = str(row[2].value or "")
+            for cell, value in zip(row[6:9], values.get(code, ()), strict=False):
+                cell.value = value
+            if code in values and sent > 1:
+                row[7].value = f"{row[7].value or ''} (perbaikan {sent - 1})".strip()
+        out = BytesIO()
+        wb.save(out)
+        mark = self.emu.mark()
+        self.say(f"{who}: [Unggah dokumen]")
+        self.emu.tap_button(user, user, task.message_id, button_text=_has_button(task, *UPLOAD))
+        await self._next_from_bot(user, "", mark)
+        name = f"format-terisi-{who.split()[0].lower()}.xlsx"
+        mark = self.emu.mark()
+        self.say(f"{who}: [file] {name}")
+        xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        self.emu.send_document(user, name, out.getvalue(), xlsx)
+        await self._next_from_bot(user, name, mark)
+        self.tally.uploads += 1
 
     async def choose_return(self, user: int, script: Script, since: int) -> None:
         """Answer the questions after "Kembalikan" (which step, to whom) until the bot asks

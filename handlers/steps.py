@@ -15,10 +15,12 @@ from typing import TypeVar
 from telegram import CallbackQuery, Update
 from telegram.ext import ContextTypes
 
-from application import runs
+from application import realisation_chat, runs
 from application.context import AppContext
 from application.runs import (
     AWAIT_ARAHAN,
+    AWAIT_EVIDENCE,
+    AWAIT_REALISASI,
     AWAIT_RETURN_NOTE,
     AWAIT_TITLE,
     AWAIT_UPLOAD,
@@ -198,6 +200,28 @@ async def _choose_period(
     await _answered(update, person, lambda: runs.choose_period(ctx, person, sop, period))
 
 
+async def _report_chat(
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
+) -> None:
+    """Isi lewat chat: the bot asks the realisations one indicator at a time."""
+    assignment_id = tok.assignment_id or ""
+    await _answered(
+        update, person, lambda: realisation_chat.start_chat(ctx, person, assignment_id)
+    )
+
+
+async def _evidence(
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
+) -> None:
+    """Lampirkan bukti: the next file is this indicator's evidence."""
+    assignment_id, code = tok.assignment_id or "", str(tok.data.get("code", ""))
+    await _answered(
+        update,
+        person,
+        lambda: realisation_chat.ask_evidence(ctx, person, assignment_id, code),
+    )
+
+
 _ACTIONS: dict[str, Action] = {
     "done": _done,
     "approve": _approve,
@@ -211,6 +235,8 @@ _ACTIONS: dict[str, Action] = {
     "start_cancel": _start_cancel,
     "choose_sop": _choose_sop,
     "choose_period": _choose_period,
+    "report_chat": _report_chat,
+    "evidence": _evidence,
     **meetings.ACTIONS,  # scheduling, answers, holding a meeting
 }
 
@@ -241,9 +267,16 @@ async def typed_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     elif pending.kind == AWAIT_TITLE:
         sop = str(pending.data.get("sop", ""))
         await guarded(update, person, lambda: runs.confirm_title(ctx, person, sop, body))
+    elif pending.kind == AWAIT_REALISASI:
+        code = str(pending.data.get("code", ""))
+        await guarded(
+            update,
+            person,
+            lambda: realisation_chat.answer(ctx, person, assignment_id, code, body),
+        )
     elif pending.kind in meetings.KINDS:
         await meetings.typed_answer(update, ctx, person, pending, body)
-    elif pending.kind == AWAIT_UPLOAD:
+    elif pending.kind in (AWAIT_UPLOAD, AWAIT_EVIDENCE):
         await say(
             update,
             "upload_refused",

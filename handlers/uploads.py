@@ -12,7 +12,8 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from application.runs import AWAIT_UPLOAD, pending_input
+from application.realisation_chat import attach_evidence
+from application.runs import AWAIT_EVIDENCE, AWAIT_UPLOAD, pending_input
 from application.uploads import (
     MAX_UPLOAD_MB,
     UploadRefused,
@@ -59,7 +60,8 @@ async def document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lang = person.language
     pending = await pending_input(ctx, person.id)
     doc = message.document
-    if pending is None or pending.kind != AWAIT_UPLOAD or pending.assignment_id is None:
+    expected = (AWAIT_UPLOAD, AWAIT_EVIDENCE)
+    if pending is None or pending.kind not in expected or pending.assignment_id is None:
         await _refused(update, lang, UploadRefused("no_prompt"))
         return
     try:
@@ -76,6 +78,14 @@ async def document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     name, mime, stored = upload.name, upload.mime, upload.stored
     assignment_id = pending.assignment_id
+    if pending.kind == AWAIT_EVIDENCE:  # an indicator's evidence (bukti dukung)
+        code = str(pending.data.get("code", ""))
+        await guarded(
+            update,
+            person,
+            lambda: attach_evidence(ctx, person, assignment_id, code, upload, doc.file_id),
+        )
+        return
     if pending.data.get("meeting"):  # the minutes or the draft of a meeting
         await guarded(
             update,

@@ -52,6 +52,17 @@ REFUSAL_CODES = frozenset(
         # runs per period
         "period_already_run",
         "period_not_measured",
+        # the measurement through the steps
+        "format_rejected",
+        "format_unknown_section",
+        "realisasi_incomplete",
+        "not_collecting",
+        "no_indicators",
+        "no_indicators_of_person",
+        "realisasi_not_number",
+        "realisasi_not_ada_tidak",
+        "realisasi_negative",
+        "realisasi_over_100",
         # meetings
         "meeting_not_found",
         "meeting_closed",

@@ -62,6 +62,25 @@ class StepMode(StrEnum):
     MEETING = "meeting"  # an organiser holds a meeting with participants
 
 
+class Measurement(StrEnum):
+    """What a step does in measuring a period (an SOP that `measures: period`).
+
+    - `prepare_formats`: the bot makes the collection format of each section (the
+      `responsible` of the indicators) when the step opens; the actor confirms them or uploads
+      an adjusted one. A later step that `delivers` them hands each section its own.
+    - `collect`: each actor reports the realisation of his section's indicators (the filled
+      format, or answers in the chat); the part cannot end while something required is missing.
+    - `compile`: when the step's last part ends, the bot compiles the formulir pengukuran
+      kinerja (XLSX and PDF) from the run's realisations: the step's documents.
+    - `review`: the reviewer also receives the summary of the period and the capaian chart.
+    """
+
+    PREPARE_FORMATS = "prepare_formats"
+    COLLECT = "collect"
+    COMPILE = "compile"
+    REVIEW = "review"
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
@@ -124,6 +143,7 @@ class Step(_Strict):
     notify: list[RoleId] = Field(default_factory=list)  # told when the step ends
     delivers: Delivery | None = None  # documents handed to these roles when the step ends
     note: str | None = None  # the "Ket" column
+    measurement: Measurement | None = None  # its part in measuring the period (see Measurement)
 
     @model_validator(mode="after")
     def _mode_rules(self) -> Self:
@@ -189,6 +209,11 @@ class SopDefinition(_Strict):
         for starter in self.starters:
             if starter not in known:
                 raise ValueError(f"starters: unknown role '{starter}'")
+        measuring = [s.no for s in self.steps if s.measurement is not None]
+        if measuring and self.measures != "period":
+            raise ValueError(
+                f"step {measuring[0]}: measurement is only for an SOP with 'measures: period'"
+            )
         numbers = [s.no for s in self.steps]
         if numbers != list(range(1, len(numbers) + 1)):
             raise ValueError(f"steps must be numbered 1, 2, 3, ... in order; found {numbers}")

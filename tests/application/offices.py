@@ -23,6 +23,7 @@ from storage.migrate import upgrade_database
 from storage.org_import import import_organisation
 from tests.integration.conftest import ManualClock
 from workflow.catalog import SopCatalog
+from workflow.indicators import IndicatorSet
 from workflow.model import Document, Person
 from workflow.office_calendar import OfficeCalendar
 from workflow.ports import UnitOfWork
@@ -86,9 +87,17 @@ class Office:
 
 @asynccontextmanager
 async def open_office(
-    tmp_path: Path, sop_text: str, org_text: str, name: str, starter: str
+    tmp_path: Path,
+    sop_text: str,
+    org_text: str,
+    name: str,
+    starter: str,
+    period: str | None = None,
+    indicators: Callable[[str], IndicatorSet] | None = None,
 ) -> AsyncIterator[Office]:
-    """An office running this SOP, with one run started by `starter` (outbox read)."""
+    """An office running this SOP, with one run started by `starter` (outbox read); for an
+    SOP that measures periods, the run is for `period`, with the organisation's `indicators`
+    (made for its id) imported first."""
     sop_dir = tmp_path / "sops"
     sop_dir.mkdir()
     sop_file = sop_dir / f"{name}.yaml"
@@ -112,8 +121,12 @@ async def open_office(
     try:
         async with factory() as uow:
             people = {p.name: p for p in await uow.people.all_of_org(report.org_id)}
+        if indicators is not None:
+            async with factory() as uow:
+                await uow.indicators.save_set(indicators(report.org_id))
+                await uow.commit()
         office = Office(ctx, people, recorder, engine, clock)
-        await runs.start_run(ctx, people[starter], name, f"{name} 1")
+        await runs.start_run(ctx, people[starter], name, f"{name} 1", period)
         yield office
     finally:
         await engine.dispose()

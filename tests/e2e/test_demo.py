@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from pypdf import PdfReader
+
 from bot.demo import play_demo
 
 # A task reminder or an escalation (its heading, or any line of it), in either language; the
@@ -31,6 +33,13 @@ async def test_fast_clock_demo_shows_reminders_and_the_escalation(tmp_path: Path
     # --out keeps the database and the documents.
     assert (tmp_path / "kinerja.sqlite3").exists()
     assert any((tmp_path / "documents").rglob("*"))
+    # ... and the compiled formulir (XLSX and PDF, with the values reported) and the chart.
+    pdf = PdfReader(tmp_path / "formulir-pengukuran-kinerja-tw4-2026.pdf")
+    text = " ".join(page.extract_text() for page in pdf.pages)
+    assert "84,5" in text and "96,5" in text  # Dewi's answers in the chat
+    xlsx = tmp_path / "formulir-pengukuran-kinerja-tw4-2026.xlsx"
+    assert xlsx.read_bytes().startswith(b"PK")
+    assert (tmp_path / "grafik-capaian-tw4-2026.png").read_bytes().startswith(b"\x89PNG")
 
 
 async def test_faults_demo_survives_faults_and_a_kill_with_nothing_lost_or_doubled(

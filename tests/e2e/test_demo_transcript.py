@@ -20,14 +20,28 @@ async def test_transcript_shows_whole_messages_in_order_and_a_summary(tmp_path: 
     assert lines[task + 1].strip().startswith("Langkah 2/14: Membuat format pengumpulan data")
     assert any("[✅ Selesai] [📎 Unggah dokumen]" in line for line in lines[task : task + 12])
     assert any(len(line) > 110 for line in lines)  # nothing cut at ~100 characters
-    # The prompt for a file comes before the file, and the file before its receipt.
-    prompt = first("bot → Budi Santoso: 📎 Kirim dokumen untuk langkah 2")
-    sent = first("Budi Santoso: [file] langkah-02-budi.pdf")
-    receipt = first("bot → Budi Santoso: 📄 langkah-02-budi.pdf tersimpan")
+    # The prompt for a file comes before the file, and the file before its receipt (step 10:
+    # step 2's formats are made by the bot since issue 12).
+    prompt = first("bot → Siti Rahmawati: 📎 Kirim dokumen untuk langkah 10")
+    sent = first("Siti Rahmawati: [file] langkah-10-siti.pdf")
+    receipt = first("bot → Siti Rahmawati: 📄 langkah-10-siti.pdf tersimpan")
     assert prompt < sent < receipt
     # The periods offered before the one tapped (Pengukuran Kinerja is run per period).
     periods = first("bot → Drs. Ahmad Suryana: Pilih periode")
     assert periods < first("Drs. Ahmad Suryana: [Triwulan IV 2026]")
+    # The measurement (issue 12): each Kasi receives his own format; Rina returns it filled,
+    # Dewi answers in the chat, a value in words is refused and corrected; the Camat gets the
+    # compiled formulir, the summary and the chart.
+    assert first("bot → Rina Marlina: [dokumen] format-rina-marlina-tw4-2026.xlsx")
+    assert not [line for line in lines if "Rina Marlina: [dokumen] format-dewi" in line]
+    filled = first("Rina Marlina: [file] format-terisi-rina.xlsx")
+    assert "2 realisasi indikator tercatat" in lines[filled + 2]
+    words = first("Dewi Lestari: «sembilan puluh»")
+    assert "is not a number" in lines[words + 1]
+    assert lines[words + 2] == "Dewi Lestari: «84,5»"
+    review = first("bot → Drs. Ahmad Suryana: 📊 Ringkasan pengukuran kinerja Triwulan IV 2026")
+    assert first("bot → Drs. Ahmad Suryana: [dokumen] formulir-pengukuran-kinerja") < review
+    assert review < first("bot → Drs. Ahmad Suryana: [dokumen] grafik-capaian-tw4-2026.png")
     # The summary: steps and returns, then messages, documents, reminders.
     end = first("== demo selesai: langkah 1–14 (14 langkah), 1 pengembalian")
     summary = "\n".join(lines[end:])

@@ -39,10 +39,32 @@ def test_a_step_names_who_receives_its_documents_and_a_review_several_return_ste
     delivering = {s.no: s.delivers for s in spec.steps if s.delivers is not None}
     assert {no: (d.documents_of, d.to) for no, d in delivering.items()} == {
         3: ([2], ["anggota_tim_sakip"]),
-        8: ([7], ["sekretaris_tim_sakip"]),
+        8: ([7, 8], ["sekretaris_tim_sakip"]),  # and the formulir it compiles (issue 12)
     }
     one = parse_definition(GOOD).spec.step(3).decision
     assert one is not None and one.return_to == [2]  # a single number is a list of one
+
+
+def test_the_shipped_sop_marks_its_measurement_steps() -> None:
+    spec = resolve_definition("pengukuran-kinerja").spec
+    marked = {s.no: s.measurement.value for s in spec.steps if s.measurement is not None}
+    assert marked == {
+        2: "prepare_formats",
+        6: "collect",
+        7: "collect",
+        8: "compile",
+        9: "review",
+    }
+    assert spec.step(9).input_documents_from == [7, 8]  # the formulir replaces step 7's
+
+
+def test_a_measurement_step_needs_an_sop_that_measures_periods() -> None:
+    with pytest.raises(DefinitionError, match="step 2: measurement is only for an SOP"):
+        parse_definition(GOOD.replace("requires_document: true", "measurement: collect"))
+    spec = parse_definition(
+        "measures: period\n" + GOOD.replace("requires_document: true", "measurement: collect")
+    ).spec
+    assert spec.step(2).measurement is not None
 
 
 def test_version_is_the_content_hash() -> None:

@@ -48,6 +48,7 @@ TASK = {
     "new_version": False,
     "delivers_to": "Anggota Tim SAKIP",
     "delivers_steps": "2",
+    "measurement": "",
 }
 SAMPLES: dict[str, dict[str, Any]] = {
     "task_assigned": TASK,
@@ -66,6 +67,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "version": 1,
         "size_kb": 3,
         "can_finish": True,
+        "recorded": 3,
     },
     "upload_refused": {"reason": "wrong_type", "max_mb": 20, "detected": "exe"},
     "note_prompt": {
@@ -349,6 +351,28 @@ SUMMARY = {
 SAMPLES.update(
     {
         "formulir_summary": SUMMARY,
+        "formats_prepared": {
+            "step_no": 2,
+            "period": "Triwulan IV 2026",
+            "sections": ["Dewi Lestari", "Rina Marlina"],
+        },
+        "realisasi_question": {
+            "kind": "realisasi",
+            "code": "IKU-02",
+            "name": "Persentase pelayanan <PATEN> tepat waktu",
+            "unit": "%",
+            "target": "95",
+            "qualitative": False,
+            "cumulative": True,
+        },
+        "realisasi_saved": {"code": "IKU-02", "value": "95,5", "unit": "%"},
+        "realisasi_complete": {
+            "lines": [
+                {"code": "IKU-01", "value": "85,5", "unit": "indeks", "evidence": True},
+                {"code": "IKU-05", "value": "ada", "unit": "", "evidence": False},
+            ]
+        },
+        "evidence_saved": {"code": "IKU-01", "name": "survei-ikm.pdf"},
         "indicator_form_error": {
             "code": "not_number",
             "row": 7,
@@ -591,6 +615,24 @@ def test_every_line_of_a_task_stands_on_its_own(lang: str, due: Any) -> None:
     deadline = next(line for line in lines if line.startswith(("Batas waktu", "Due")))
     assert "Arahan" not in deadline and "Directions" not in deadline and "(3 " not in deadline
     assert any(line.startswith(("Setiap anggota", "Every member")) for line in lines)
+
+
+def test_the_realisation_question_names_the_indicator_its_unit_and_target() -> None:
+    text = render("realisasi_question", "id", **SAMPLES["realisasi_question"])
+    assert "Realisasi <b>Persentase pelayanan &lt;PATEN&gt; tepat waktu</b>" in text
+    assert "(IKU-02, satuan %), target 95" in text
+    evidence = render(
+        "realisasi_question", "id", **{**SAMPLES["realisasi_question"], "kind": "evidence"}
+    )
+    assert "kirim berkasnya" in evidence
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("measurement", ["prepare_formats", "collect", "compile"])
+def test_a_measurement_task_says_how_to_report(lang: str, measurement: str) -> None:
+    ctx = {**TASK, "is_decision": False, "measurement": measurement}
+    text = render("task_assigned", lang, **ctx)
+    assert text != render("task_assigned", lang, **{**ctx, "measurement": ""})
 
 
 def test_the_formulir_summary_writes_indonesian_numbers_and_the_changes() -> None:
