@@ -235,6 +235,7 @@ async def _measure_process_start(url: str, data_dir: Path) -> float:
             "-m",
             "bot",
             "run",
+            "--verbose",  # the scheduler's INFO line marks the first sweep
             env=env,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
