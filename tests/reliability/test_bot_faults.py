@@ -224,11 +224,16 @@ async def test_whole_run_through_api_faults_and_three_kills_loses_nothing(
             tally = await play
         except TimeoutError:  # say where it stood, for whoever reads the failure
             print("PENDING", emu.pending_updates)
+            print("ANSWERS", emu.callback_answers[-3:])
             for m in emu.sent_messages()[-6:]:
                 print("MSG", m.chat_id, (m.text or m.file_name or "")[:150].replace("\n", " | "))
-            for r in await bot.outbox():
+            rows = await bot.outbox()
+            for r in rows:
                 if r.status != "sent":
                     print("ROW", r.id, r.status, r.chat, r.error)
+            for r in rows[-4:]:  # the newest rows, sent or not
+                print("LAST", r.id, r.status, r.chat, r.error)
+            print("KILLS", kills, "SENT", len(emu.sent_messages()))
             raise
         assert len(kills) == 3
         assert sorted(set(tally.steps_done)) == list(range(1, 15))
