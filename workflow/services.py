@@ -1,5 +1,5 @@
-"""The workflow commands: start, attach a document, complete, decide, reassign, cancel, and
-set a meeting step's clock.
+"""The workflow services: start, attach a document, complete, decide, reassign, cancel, and
+set a meeting step's clock (the command values are in `workflow.commands`).
 
 Each service function loads what it needs through the unit of work, checks who may do it and
 whether it applies now, records events on the run, lets the publisher add outgoing messages to
@@ -11,12 +11,29 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from workflow.commands import (
+    MAX_NOTE,
+    MAX_TITLE,
+    AttachDocument,
+    CancelRun,
+    CompleteAssignment,
+    Decide,
+    Reassign,
+    SetMeetingTime,
+    StartRun,
+)
 from workflow.errors import Refused
-from workflow.indicators import Period
+from workflow.lookups import (
+    check_period_free,
+    following_step,
+    open_assignment,
+    pinned_spec,
+    starter_names,
+)
 from workflow.model import (
     Assignment,
     Event,
@@ -29,92 +46,6 @@ from workflow.model import (
 )
 from workflow.ports import Calendar, UnitOfWork
 from workflow.spec import SopDefinition, Step, StepMode
-
-MAX_TITLE = 200
-MAX_NOTE = 3000
-
-
-@dataclass(frozen=True)
-class StartRun:
-    """Start a run of an SOP for an organisation. actor_id None: the server console."""
-
-    org_id: str
-    sop_name: str
-    title: str
-    actor_id: str | None
-    # The period an SOP that `measures: period` is run for; the title is then made from it.
-    period: Period | None = None
-
-
-@dataclass(frozen=True)
-class AttachDocument:
-    """Attach a stored document to one's open assignment (before completing it)."""
-
-    assignment_id: str
-    actor_id: str
-    document_id: str
-
-
-@dataclass(frozen=True)
-class CompleteAssignment:
-    """Mark one's assignment done, with an optional note, documents and step data.
-
-    `meeting_start`: for a step that invites to a meeting step, when the meeting starts — the
-    meeting step's time budget runs from then, not from this step's completion.
-    """
-
-    assignment_id: str
-    actor_id: str
-    note: str | None = None
-    document_ids: tuple[str, ...] = ()
-    data: dict[str, Any] = field(default_factory=dict)
-    meeting_start: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Decide:
-    """At a decision step: approve, or return to one of the steps the SOP allows, with a note.
-
-    `return_to` None means the SOP's first return step; `return_person_id` sends an `each`
-    step back to that one holder only (None: to all of them).
-    """
-
-    assignment_id: str
-    actor_id: str
-    approve: bool
-    note: str | None = None
-    document_ids: tuple[str, ...] = ()
-    return_to: int | None = None
-    return_person_id: str | None = None
-
-
-@dataclass(frozen=True)
-class Reassign:
-    """Give an open assignment to another holder of the step's role (administrators)."""
-
-    assignment_id: str
-    actor_id: str | None
-    to_person_id: str
-
-
-@dataclass(frozen=True)
-class SetMeetingTime:
-    """A meeting step's meeting was (re)scheduled for `start`, or cancelled (`start` None):
-    its open assignments' time budget runs from the meeting's start, or waits."""
-
-    run_id: str
-    step_no: int
-    actor_id: str | None
-    start: datetime | None
-
-
-@dataclass(frozen=True)
-class CancelRun:
-    """Stop a run for good, with a reason."""
-
-    run_id: str
-    actor_id: str | None
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -146,24 +77,6 @@ def _utcnow() -> datetime:
 
 def _new_id() -> str:
     return uuid.uuid4().hex
-
-
-async def check_period_free(
-    uow: UnitOfWork, org_id: str, spec: SopDefinition, period: Period
-) -> None:
-    """A period is measured once: refuse when an active or completed run of the SOP has it
-    (a cancelled one does not count), or when the SOP does not measure periods."""
-    if spec.measures != "period":
-        raise Refused("period_not_measured", sop=spec.title)
-    for run in await uow.runs.of_period(org_id, spec.name, period.label("id")):
-        if run.status is not RunStatus.CANCELLED:
-            raise Refused(
-                "period_already_run",
-                sop=spec.title,
-                period=period.label("id"),
-                title=run.title,
-                status=run.status.value,
-            )
 
 
 def _clean(text: str | None, limit: int) -> str | None:
@@ -699,48 +612,6 @@ def _clock_data(clock_from: datetime | None, due: datetime | None) -> dict[str, 
     }
 
 
-def following_step(spec: SopDefinition, step: Step) -> Step | None:
-    """The step that comes after `step` once it is done (None after the last one)."""
-    return spec.step(step.no + 1) if step.no < len(spec.steps) else None
-
-
-def starter_names(spec: SopDefinition) -> str:
-    """The roles that may start (and cancel) a run of this SOP, by name."""
-    return ", ".join(spec.role(r).name for r in spec.starters)
-
-
-async def pinned_spec(uow: UnitOfWork, run: Run) -> SopDefinition:
-    """The SOP version a run started with."""
-    loaded = await uow.definitions.get(run.sop_name, run.sop_version)
-    if loaded is None:  # storage keeps every pinned version; this is a broken database
-        raise RuntimeError(f"run {run.id}: SOP version {run.sop_version} is missing")
-    return loaded.spec
-
-
-async def open_assignment(
-    uow: UnitOfWork, assignment_id: str, actor_id: str
-) -> tuple[Run, SopDefinition, Assignment]:
-    """The run, its SOP and the assignment, when it is this person's and still open.
-
-    The one permission check for acting on one's own task (every workflow command and every
-    button that only shows or prepares something goes through it); refuses otherwise.
-    """
-    run = await uow.runs.get_by_assignment(assignment_id)
-    if run is None:
-        raise Refused("assignment_not_found")
-    a = run.assignment(assignment_id)
-    if a is None:
-        raise Refused("assignment_not_found")
-    if a.person_id != actor_id:
-        raise Refused("not_your_assignment", step_no=a.step_no)
-    spec = await pinned_spec(uow, run)
-    if run.status is not RunStatus.ACTIVE:
-        raise Refused("run_not_active", title=run.title)
-    if not a.is_active:
-        raise Refused("assignment_not_active", step_no=a.step_no)
-    return run, spec, a
-
-
 def _assignees(step: Step, people: Sequence[Person]) -> list[tuple[Person, str]]:
     """Who gets the step: every holder for `each`, else the first holder by role order."""
     if step.mode is StepMode.EACH:
@@ -751,3 +622,26 @@ def _assignees(step: Step, people: Sequence[Person]) -> list[tuple[Person, str]]
             if role in p.roles:
                 return [(p, role)]
     return []
+
+
+# Re-exported: callers take the commands and the shared lookups from here as well.
+__all__ = [
+    "MAX_NOTE",
+    "MAX_TITLE",
+    "AttachDocument",
+    "CancelRun",
+    "CompleteAssignment",
+    "Decide",
+    "Outcome",
+    "Publisher",
+    "Reassign",
+    "SetMeetingTime",
+    "StartRun",
+    "WorkflowService",
+    "check_period_free",
+    "combine",
+    "following_step",
+    "open_assignment",
+    "pinned_spec",
+    "starter_names",
+]
