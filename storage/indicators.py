@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.dialect import insert_for
 from storage.indicator_tables import (
     IndicatorRow,
     IndicatorSetRow,
@@ -24,7 +25,6 @@ from storage.indicator_tables import (
     RealisationRow,
     SasaranRow,
 )
-from storage.repositories import _insert
 from storage.tables import table
 from workflow.indicators import (
     Indicator,
@@ -123,7 +123,7 @@ class SqlIndicatorRepository(IndicatorRepository):
         if set_id is None:
             set_id = uuid.uuid4().hex
             await self.session.execute(
-                _insert(self.session, SETS),
+                insert_for(self.session, SETS),
                 [
                     {
                         "id": set_id,
@@ -159,7 +159,7 @@ class SqlIndicatorRepository(IndicatorRepository):
             {**row, "set_id": set_id, "position": n, "retired": False}
             for n, row in enumerate(rows)
         ]
-        stmt = _insert(self.session, tbl)
+        stmt = insert_for(self.session, tbl)
         stmt = stmt.on_conflict_do_update(
             index_elements=["set_id", "code"],
             set_={
@@ -204,7 +204,7 @@ class SqlIndicatorRepository(IndicatorRepository):
     async def record(self, realisation: Realisation) -> None:
         """Keep a reported value as a new row (a correction never overwrites)."""
         await self.session.execute(
-            _insert(self.session, REALISATIONS),
+            insert_for(self.session, REALISATIONS),
             [
                 {
                     "run_id": realisation.run_id,

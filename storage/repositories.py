@@ -19,17 +19,15 @@ from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Row, Table, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.dialect import insert_for
 from storage.errors import ConcurrentUpdate
-from storage.letters import identity_from_json, identity_json
+from storage.people import SqlPeopleRepository
 from storage.tables import (
     ASSIGNMENTS,
     DOCUMENTS,
     EVENTS,
-    ORGANISATIONS,
-    PEOPLE,
     RUNS,
     SOP_VERSIONS,
     STEP_INSTANCES,
@@ -41,8 +39,6 @@ from workflow.model import (
     Document,
     Event,
     EventKind,
-    Organisation,
-    Person,
     Run,
     RunStatus,
     StepInstance,
@@ -52,7 +48,6 @@ from workflow.model import (
 from workflow.ports import (
     DefinitionRepository,
     DocumentRepository,
-    PeopleRepository,
     RunRepository,
 )
 from workflow.spec import (
@@ -64,20 +59,13 @@ from workflow.spec import (
 RowDict = dict[str, Any]
 
 
-def _insert(session: AsyncSession, table: Table) -> Any:
-    """The dialect's INSERT construct (it offers ON CONFLICT on both of our backends)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
-
-
 async def _upsert(
     session: AsyncSession, table: Table, rows: Sequence[RowDict], key: Sequence[str]
 ) -> None:
     """Insert rows, or update every non-key column of the rows already there."""
     if not rows:
         return
-    stmt = _insert(session, table)
+    stmt = insert_for(session, table)
     stmt = stmt.on_conflict_do_update(
         index_elements=list(key),
         set_={c.name: stmt.excluded[c.name] for c in table.c if c.name not in key},
@@ -263,16 +251,16 @@ class SqlRunRepository(RunRepository):
     async def add(self, run: Run) -> None:
         """Insert a new run with its step instances, assignments and events."""
         run.lock_version = 0
-        await self.session.execute(_insert(self.session, RUNS), [_run_row(run)])
+        await self.session.execute(insert_for(self.session, RUNS), [_run_row(run)])
         steps = [_step_row(s, i) for i, s in enumerate(run.steps)]
         assignments = [_assignment_row(a, i) for i, a in enumerate(run.assignments)]
         if steps:
-            await self.session.execute(_insert(self.session, STEP_INSTANCES), steps)
+            await self.session.execute(insert_for(self.session, STEP_INSTANCES), steps)
         if assignments:
-            await self.session.execute(_insert(self.session, ASSIGNMENTS), assignments)
+            await self.session.execute(insert_for(self.session, ASSIGNMENTS), assignments)
         if run.events:
             events = [_event_row(e) for e in run.events]
-            await self.session.execute(_insert(self.session, EVENTS), events)
+            await self.session.execute(insert_for(self.session, EVENTS), events)
         self._snapshots[run.id] = _Snapshot(
             persisted_seq=run.last_seq,
             steps={row["id"]: row for row in steps},
@@ -348,7 +336,7 @@ class SqlRunRepository(RunRepository):
         )
         new_events = [_event_row(e) for e in run.events if e.seq > snapshot.persisted_seq]
         if new_events:
-            await self.session.execute(_insert(self.session, EVENTS), new_events)
+            await self.session.execute(insert_for(self.session, EVENTS), new_events)
         self._snapshots[run.id] = _Snapshot(
             persisted_seq=run.last_seq, steps=steps, assignments=assignments
         )
@@ -393,153 +381,6 @@ def _changed(current: Mapping[str, RowDict], seen: Mapping[str, RowDict]) -> lis
 # --- organisations and people -------------------------------------------------------------
 
 
-def _person_row(p: Person) -> RowDict:
-    return {
-        "id": p.id,
-        "org_id": p.org_id,
-        "name": p.name,
-        "nip": p.nip,
-        "telegram_id": p.telegram_id,
-        "roles": sorted(p.roles),
-        "is_admin": p.is_admin,
-        "language": p.language,
-        "salutation": p.salutation,
-        "jabatan": p.jabatan,
-        "pangkat": p.pangkat,
-        "active": p.active,
-        "digest": p.digest,
-    }
-
-
-def _person_from(row: Row[Any]) -> Person:
-    return Person(
-        id=row.id,
-        org_id=row.org_id,
-        name=row.name,
-        roles=frozenset(row.roles or ()),
-        is_admin=row.is_admin,
-        nip=row.nip,
-        telegram_id=row.telegram_id,
-        language=row.language,
-        salutation=row.salutation,
-        jabatan=row.jabatan,
-        pangkat=row.pangkat,
-        active=row.active,
-        digest=row.digest,
-    )
-
-
-def _org_from(row: Row[Any]) -> Organisation:
-    return Organisation(
-        id=row.id,
-        name=row.name,
-        group_chat_id=row.group_chat_id,
-        identity=identity_from_json(row.settings),
-    )
-
-
-class SqlPeopleRepository(PeopleRepository):
-    """Organisations and their people (people are deactivated, never deleted)."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get_org(self, org_id: str) -> Organisation | None:
-        """An organisation by id."""
-        row = (
-            await self.session.execute(select(ORGANISATIONS).where(ORGANISATIONS.c.id == org_id))
-        ).first()
-        return _org_from(row) if row is not None else None
-
-    async def org_by_name(self, name: str) -> Organisation | None:
-        """An organisation by its (unique) name."""
-        row = (
-            await self.session.execute(select(ORGANISATIONS).where(ORGANISATIONS.c.name == name))
-        ).first()
-        return _org_from(row) if row is not None else None
-
-    async def list_orgs(self) -> list[Organisation]:
-        """Every organisation, by name."""
-        result = await self.session.execute(select(ORGANISATIONS).order_by(ORGANISATIONS.c.name))
-        return [_org_from(row) for row in result]
-
-    async def add_org(self, org: Organisation) -> None:
-        """Register a new organisation."""
-        await self.session.execute(
-            _insert(self.session, ORGANISATIONS),
-            [
-                {
-                    "id": org.id,
-                    "name": org.name,
-                    "group_chat_id": org.group_chat_id,
-                    "settings": identity_json(org.identity),
-                }
-            ],
-        )
-
-    async def update_org(self, org: Organisation) -> None:
-        """Write an organisation's name, group chat and identity on paper."""
-        await self.session.execute(
-            update(ORGANISATIONS)
-            .where(ORGANISATIONS.c.id == org.id)
-            .values(
-                name=org.name,
-                group_chat_id=org.group_chat_id,
-                settings=identity_json(org.identity),
-            )
-        )
-
-    async def get(self, person_id: str) -> Person | None:
-        """A person by id (also an inactive one: history refers to them)."""
-        row = (await self.session.execute(select(PEOPLE).where(PEOPLE.c.id == person_id))).first()
-        return _person_from(row) if row is not None else None
-
-    async def of_org(self, org_id: str) -> Sequence[Person]:
-        """The organisation's active people, by name then id."""
-        return await self._people((PEOPLE.c.org_id == org_id) & PEOPLE.c.active.is_(True))
-
-    async def all_of_org(self, org_id: str) -> list[Person]:
-        """The organisation's people, active or not, by name then id."""
-        return await self._people(PEOPLE.c.org_id == org_id)
-
-    async def by_telegram_id(self, telegram_id: int) -> Person | None:
-        """The active person using this Telegram account (the earliest registered, if several
-        organisations know the same account)."""
-        row = (
-            await self.session.execute(
-                select(PEOPLE)
-                .where((PEOPLE.c.telegram_id == telegram_id) & PEOPLE.c.active.is_(True))
-                .order_by(PEOPLE.c.created_at, PEOPLE.c.id)
-                .limit(1)
-            )
-        ).first()
-        return _person_from(row) if row is not None else None
-
-    async def holders(self, org_id: str, role: str) -> list[Person]:
-        """The organisation's active people holding a role, by name then id."""
-        # Roles are a JSON list; filtering in Python keeps one query for both backends.
-        return [p for p in await self.of_org(org_id) if role in p.roles]
-
-    async def add(self, person: Person) -> None:
-        """Register a new person."""
-        await self.session.execute(_insert(self.session, PEOPLE), [_person_row(person)])
-
-    async def update(self, person: Person) -> None:
-        """Write every field of an existing person."""
-        values = _person_row(person)
-        del values["id"]
-        await self.session.execute(update(PEOPLE).where(PEOPLE.c.id == person.id).values(values))
-
-    async def _people(self, where: Any) -> list[Person]:
-        result = await self.session.execute(
-            select(PEOPLE).where(where).order_by(PEOPLE.c.name, PEOPLE.c.id)
-        )
-        return [_person_from(row) for row in result]
-
-
-# --- definitions --------------------------------------------------------------------------
-
-
 @lru_cache(maxsize=64)
 def _parse_pinned(source_text: str, source: str) -> LoadedDefinition:
     """Parse a pinned definition once per process (pinned texts never change)."""
@@ -581,7 +422,7 @@ class SqlDefinitionRepository(DefinitionRepository):
 
     async def pin(self, loaded: LoadedDefinition) -> None:
         """Keep a definition's exact text under its version (idempotent, race-free)."""
-        stmt = _insert(self.session, SOP_VERSIONS).on_conflict_do_nothing(
+        stmt = insert_for(self.session, SOP_VERSIONS).on_conflict_do_nothing(
             index_elements=["name", "version"]
         )
         await self.session.execute(
@@ -670,7 +511,7 @@ class SqlDocumentRepository(DocumentRepository):
 
     async def add(self, document: Document) -> None:
         """Register a stored document."""
-        await self.session.execute(_insert(self.session, DOCUMENTS), [_document_row(document)])
+        await self.session.execute(insert_for(self.session, DOCUMENTS), [_document_row(document)])
 
     async def next_version(self, run_id: str, step_no: int, uploaded_by: str, name: str) -> int:
         """The version number the next upload of this document gets (1, 2, ...).

@@ -22,10 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.errors import ConcurrentUpdate
 from storage.indicators import SqlIndicatorRepository
 from storage.letters import LetterRepository
+from storage.people import SqlPeopleRepository
 from storage.repositories import (
     SqlDefinitionRepository,
     SqlDocumentRepository,
-    SqlPeopleRepository,
     SqlRunRepository,
 )
 from workflow.catalog import SopCatalog

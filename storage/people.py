@@ -1,0 +1,172 @@
+"""Organisations and their people in SQL (with the office's letterhead and signing settings)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.dialect import insert_for
+from storage.letters import identity_from_json, identity_json
+from storage.tables import (
+    ORGANISATIONS,
+    PEOPLE,
+)
+from workflow.model import (
+    Organisation,
+    Person,
+)
+from workflow.ports import (
+    PeopleRepository,
+)
+
+RowDict = dict[str, Any]
+
+
+def _person_row(p: Person) -> RowDict:
+    return {
+        "id": p.id,
+        "org_id": p.org_id,
+        "name": p.name,
+        "nip": p.nip,
+        "telegram_id": p.telegram_id,
+        "roles": sorted(p.roles),
+        "is_admin": p.is_admin,
+        "language": p.language,
+        "salutation": p.salutation,
+        "jabatan": p.jabatan,
+        "pangkat": p.pangkat,
+        "active": p.active,
+        "digest": p.digest,
+    }
+
+
+def _person_from(row: Row[Any]) -> Person:
+    return Person(
+        id=row.id,
+        org_id=row.org_id,
+        name=row.name,
+        roles=frozenset(row.roles or ()),
+        is_admin=row.is_admin,
+        nip=row.nip,
+        telegram_id=row.telegram_id,
+        language=row.language,
+        salutation=row.salutation,
+        jabatan=row.jabatan,
+        pangkat=row.pangkat,
+        active=row.active,
+        digest=row.digest,
+    )
+
+
+def _org_from(row: Row[Any]) -> Organisation:
+    return Organisation(
+        id=row.id,
+        name=row.name,
+        group_chat_id=row.group_chat_id,
+        identity=identity_from_json(row.settings),
+    )
+
+
+class SqlPeopleRepository(PeopleRepository):
+    """Organisations and their people (people are deactivated, never deleted)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get_org(self, org_id: str) -> Organisation | None:
+        """An organisation by id."""
+        row = (
+            await self.session.execute(select(ORGANISATIONS).where(ORGANISATIONS.c.id == org_id))
+        ).first()
+        return _org_from(row) if row is not None else None
+
+    async def org_by_name(self, name: str) -> Organisation | None:
+        """An organisation by its (unique) name."""
+        row = (
+            await self.session.execute(select(ORGANISATIONS).where(ORGANISATIONS.c.name == name))
+        ).first()
+        return _org_from(row) if row is not None else None
+
+    async def list_orgs(self) -> list[Organisation]:
+        """Every organisation, by name."""
+        result = await self.session.execute(select(ORGANISATIONS).order_by(ORGANISATIONS.c.name))
+        return [_org_from(row) for row in result]
+
+    async def add_org(self, org: Organisation) -> None:
+        """Register a new organisation."""
+        await self.session.execute(
+            insert_for(self.session, ORGANISATIONS),
+            [
+                {
+                    "id": org.id,
+                    "name": org.name,
+                    "group_chat_id": org.group_chat_id,
+                    "settings": identity_json(org.identity),
+                }
+            ],
+        )
+
+    async def update_org(self, org: Organisation) -> None:
+        """Write an organisation's name, group chat and identity on paper."""
+        await self.session.execute(
+            update(ORGANISATIONS)
+            .where(ORGANISATIONS.c.id == org.id)
+            .values(
+                name=org.name,
+                group_chat_id=org.group_chat_id,
+                settings=identity_json(org.identity),
+            )
+        )
+
+    async def get(self, person_id: str) -> Person | None:
+        """A person by id (also an inactive one: history refers to them)."""
+        row = (await self.session.execute(select(PEOPLE).where(PEOPLE.c.id == person_id))).first()
+        return _person_from(row) if row is not None else None
+
+    async def of_org(self, org_id: str) -> Sequence[Person]:
+        """The organisation's active people, by name then id."""
+        return await self._people((PEOPLE.c.org_id == org_id) & PEOPLE.c.active.is_(True))
+
+    async def all_of_org(self, org_id: str) -> list[Person]:
+        """The organisation's people, active or not, by name then id."""
+        return await self._people(PEOPLE.c.org_id == org_id)
+
+    async def by_telegram_id(self, telegram_id: int) -> Person | None:
+        """The active person using this Telegram account (the earliest registered, if several
+        organisations know the same account)."""
+        row = (
+            await self.session.execute(
+                select(PEOPLE)
+                .where((PEOPLE.c.telegram_id == telegram_id) & PEOPLE.c.active.is_(True))
+                .order_by(PEOPLE.c.created_at, PEOPLE.c.id)
+                .limit(1)
+            )
+        ).first()
+        return _person_from(row) if row is not None else None
+
+    async def holders(self, org_id: str, role: str) -> list[Person]:
+        """The organisation's active people holding a role, by name then id."""
+        # Roles are a JSON list; filtering in Python keeps one query for both backends.
+        return [p for p in await self.of_org(org_id) if role in p.roles]
+
+    async def add(self, person: Person) -> None:
+        """Register a new person."""
+        await self.session.execute(insert_for(self.session, PEOPLE), [_person_row(person)])
+
+    async def update(self, person: Person) -> None:
+        """Write every field of an existing person."""
+        values = _person_row(person)
+        del values["id"]
+        await self.session.execute(update(PEOPLE).where(PEOPLE.c.id == person.id).values(values))
+
+    async def _people(self, where: Any) -> list[Person]:
+        result = await self.session.execute(
+            select(PEOPLE).where(where).order_by(PEOPLE.c.name, PEOPLE.c.id)
+        )
+        return [_person_from(row) for row in result]
+
+
+# --- definitions --------------------------------------------------------------------------
