@@ -105,6 +105,12 @@ def _has_button(m: MessageRecord, *labels: str) -> str | None:
     return None
 
 
+def _copy_key(m: MessageRecord) -> tuple[object, ...]:
+    """What two copies of one sent message share: chat, text and the buttons' data (each
+    message the bot makes has buttons of its own, so two different tasks never share it)."""
+    return m.chat_id, m.text, tuple(b.get("callback_data") for b in m.buttons)
+
+
 DONE = ("✅ Selesai", "✅ Done")
 UPLOAD = ("📎 Unggah dokumen", "📎 Upload document")
 APPROVE = ("✅ Setujui", "✅ Approve")
@@ -152,9 +158,28 @@ class Officials:
         self.say = self.transcript.say
         self.timeout = timeout
         self.handled: set[tuple[int, int]] = set()
+        # The same message sent again after a kill (Telegram took it, the bot died before it
+        # recorded that) carries the same buttons' data as the copy acted on: a person sees it
+        # is the message he already answered, and leaves it.
+        self.answered: set[tuple[object, ...]] = set()
+        self.copies_left: set[tuple[int, int]] = set()  # (chat, message) of such copies
         self.tally = Tally()
         self.uploaded: dict[tuple[int, int], int] = {}  # (user, step): files sent so far
         self.reported: set[int] = set()  # who reported their realisations (once per round)
+
+    def _handle(self, m: MessageRecord) -> None:
+        """Remember a message as acted on (and so also any copy of it sent again)."""
+        self.handled.add((m.chat_id, m.message_id))
+        self.answered.add(_copy_key(m))
+
+    def _seen(self, m: MessageRecord) -> bool:
+        """Acted on already: this message, or the copy it repeats."""
+        if (m.chat_id, m.message_id) in self.handled:
+            return True
+        if _copy_key(m) in self.answered:
+            self.copies_left.add((m.chat_id, m.message_id))
+            return True
+        return False
 
     def _name(self, user_id: int) -> str:
         return self.people[user_id].name
@@ -192,7 +217,7 @@ class Officials:
 
     def _find(self, user_id: int, labels: tuple[str, ...], since: int) -> MessageRecord | None:
         for m in self.emu.sent_messages(chat_id=user_id, since=since):
-            if _has_button(m, *labels) and (m.chat_id, m.message_id) not in self.handled:
+            if _has_button(m, *labels) and not self._seen(m):
                 return m
         return None
 
@@ -200,7 +225,7 @@ class Officials:
         """The oldest task message with live buttons that nobody has acted on yet."""
         labels = DONE + APPROVE + URGENT + SCHEDULE + MEETING_START
         for m in self.emu.sent_messages():
-            if m.chat_id not in self.people or (m.chat_id, m.message_id) in self.handled:
+            if m.chat_id not in self.people or self._seen(m):
                 continue
             if _has_button(m, *labels):
                 return m
@@ -221,7 +246,7 @@ class Officials:
                 self.say("  (proses selesai)")
                 return self.tally
             assert isinstance(task, MessageRecord)
-            self.handled.add((task.chat_id, task.message_id))
+            self._handle(task)
             await self._act(task, script)
 
     async def _act(self, task: MessageRecord, script: Script) -> None:
@@ -250,7 +275,7 @@ class Officials:
                 lambda: self._find(user, URGENT, mark), timeout=self.timeout
             )
             assert again is not None
-            self.handled.add((again.chat_id, again.message_id))
+            self._handle(again)
             self.say(f"{who}: [Segera]")
             self.emu.tap_button(
                 user, user, again.message_id, button_text=_has_button(again, *URGENT)
@@ -515,14 +540,14 @@ class Officials:
         """The organiser starts the meeting, keeps the attendance, uploads minutes and draft."""
         for m in self.emu.sent_messages(chat_id=user):
             if _has_button(m, *MEETING_START):
-                self.handled.add((m.chat_id, m.message_id))
+                self._handle(m)
         if self.before_meeting is not None:
             await self.before_meeting()
         latest = [
             m for m in self.emu.sent_messages(chat_id=user) if _has_button(m, *MEETING_START)
         ]
         for m in latest:
-            self.handled.add((m.chat_id, m.message_id))
+            self._handle(m)
         mark = await self._tap(user, latest[-1], MEETING_START, "Mulai rapat")
         save = await self._with_button(
             user, mark, lambda b: str(b.get("text", "")).startswith("💾")
@@ -540,4 +565,4 @@ class Officials:
         # An alarm delivered late still carries the button: the meeting is over.
         for m in self.emu.sent_messages(chat_id=user):
             if _has_button(m, *MEETING_START):
-                self.handled.add((m.chat_id, m.message_id))
+                self._handle(m)

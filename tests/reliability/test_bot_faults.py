@@ -235,6 +235,7 @@ async def test_whole_run_through_api_faults_and_three_kills_loses_nothing(
                 print("LAST", r.id, r.status, r.chat, r.error)
             print("KILLS", kills, "SENT", len(emu.sent_messages()))
             raise
+        print("COPIES LEFT ALONE", sorted(officials.copies_left), "KILLS", kills)
         assert len(kills) == 3
         assert sorted(set(tally.steps_done)) == list(range(1, 15))
         assert tally.returns == 1
