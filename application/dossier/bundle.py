@@ -228,3 +228,10 @@ def missing_documents(source: bytes | Path) -> list[str]:
     with zipfile.ZipFile(io.BytesIO(_read(source))) as archive:
         manifest = json.loads(archive.read(MANIFEST_NAME))
     return [str(e["name"]) for e in manifest.get("documents", []) if e.get("missing")]
+
+
+def listed_files(source: bytes | Path) -> list[str]:
+    """The files a whole bundle's SHA256SUMS lists."""
+    with zipfile.ZipFile(io.BytesIO(_read(source))) as archive:
+        lines = archive.read(SUMS_NAME).decode("utf-8", "replace").splitlines()
+    return [line.split("  ", 1)[1] for line in lines if "  " in line]

@@ -21,25 +21,26 @@ BUDGET = (207, 216, 220)
 GREY = (90, 90, 90)
 
 
-def _nice_max(value: int) -> int:
-    """A round top of the scale at or above `value` (minutes)."""
-    for step in (15, 30, 60, 120, 240, 480, 960, 1920, 3840):
-        if value <= step * 8:
-            return max(step, -(-value // step) * step)
-    return -(-value // 7680) * 7680
+def _scale(value: int) -> tuple[int, int]:
+    """A round top of the scale at or above `value` minutes, and its tick (at most 8 ticks)."""
+    for tick in (5, 10, 15, 30, 60, 120, 240, 480, 960, 1920, 3840, 7680):
+        if value <= tick * 8:
+            return max(tick, -(-value // tick) * tick), tick
+    return -(-value // 15360) * 15360, 15360
 
 
 def timeline_chart(spans: Sequence[StepSpan], lang: str = "id") -> bytes:
     """Budget against actual office minutes per step round, as PNG bytes."""
     rows = list(spans)
-    bar_h, gap, top, left, right, bottom = 24, 12, 78, 96, 150, 46
+    bar_h, gap, top, left, right, bottom = 30, 12, 92, 100, 190, 60
     width = 1200
     height = top + max(len(rows), 1) * (bar_h + gap) + bottom
-    scale = _nice_max(max([1, *(r.budget_minutes for r in rows), *(r.used_minutes for r in rows)]))
+    longest = max([1, *(r.budget_minutes for r in rows), *(r.used_minutes for r in rows)])
+    scale, tick = _scale(longest)
     plot = width - left - right
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
-    title, text, small = image_font(20, bold=True), image_font(15), image_font(13)
+    title, text, small = image_font(26, bold=True), image_font(20), image_font(18)
     draw.text((left, 14), label("dossier_chart_title", lang), fill="black", font=title)
     legend_x = left
     for colour, key in (
@@ -48,22 +49,21 @@ def timeline_chart(spans: Sequence[StepSpan], lang: str = "id") -> bytes:
         (LATE, "dossier_chart_late"),
         (OPEN, "dossier_chart_open"),
     ):
-        draw.rectangle([(legend_x, 46), (legend_x + 14, 60)], fill=colour)
+        draw.rectangle([(legend_x, 52), (legend_x + 18, 70)], fill=colour)
         words = label(key, lang)
-        draw.text((legend_x + 20, 53), words, fill="black", font=small, anchor="lm")
+        draw.text((legend_x + 24, 61), words, fill="black", font=small, anchor="lm")
         legend_x += 40 + int(draw.textlength(words, font=small))
 
     def x_of(minutes: int) -> int:
         return left + int(plot * min(minutes, scale) / scale)
 
     axis_bottom = top + len(rows) * (bar_h + gap)
-    tick = scale // 8 or 1
     for value in range(0, scale + 1, tick):
         x = x_of(value)
         draw.line([(x, top - 6), (x, axis_bottom)], fill=(230, 230, 230), width=1)
         draw.text((x, axis_bottom + 6), str(value), fill=GREY, font=small, anchor="ma")
     draw.text(
-        (left + plot // 2, axis_bottom + 26),
+        (left + plot // 2, axis_bottom + 32),
         label("dossier_chart_axis", lang),
         fill=GREY,
         font=small,

@@ -188,7 +188,7 @@ def _timeline(pdf: DossierPdf, d: Dossier, tz: str, letter: str) -> None:
     zone = zone_label(d.made_at, tz)
     pdf.heading(f"{letter}. {label('dossier_timeline', lang)}")
     head = [
-        label("dossier_col_step", lang),
+        label("dossier_col_step_title", lang),
         label("dossier_col_who", lang),
         f"{label('dossier_col_started', lang)} ({zone})",
         f"{label('dossier_col_finished', lang)} ({zone})",
@@ -211,9 +211,10 @@ def _timeline(pdf: DossierPdf, d: Dossier, tz: str, letter: str) -> None:
                 label(f"dossier_state_{r.state}", lang),
             ]
         )
-    pdf.grid(head, rows, (62, 30, 22, 22, 21, 18), ("LEFT", "LEFT", "CENTER", "CENTER", "RIGHT"))
+    widths = (58, 32, 20, 20, 20, 25)
+    pdf.grid(head, rows, widths, ("LEFT", "LEFT", "CENTER", "CENTER", "CENTER"))
     chart = timeline_chart(d.spans, lang)
-    height = pdf.width * (60 + 36 * max(len(d.spans), 1) + 46) / 1200
+    height = pdf.width * (92 + 42 * max(len(d.spans), 1) + 60) / 1200
     if pdf.get_y() + height + 6 > pdf.h - pdf.b_margin:
         pdf.add_page()
     pdf.ln(4)
@@ -250,7 +251,7 @@ def _chain(pdf: DossierPdf, d: Dossier, tz: str, letter: str) -> None:
     for n, link in enumerate(d.chain, start=1):
         action = label(f"dossier_action_{link.kind}", lang)
         if link.step_no is not None:
-            action += f" ({label('dossier_col_step', lang).rstrip('.').lower()} {link.step_no})"
+            action += f" ({label('dossier_step_word', lang)} {link.step_no})"
         if link.sifat:
             sifat = label(f"sifat_{link.sifat}", lang)
             action += f", {label('dossier_sifat', lang)} {sifat}"
@@ -339,7 +340,7 @@ def _documents(pdf: DossierPdf, d: Dossier, tz: str, letter: str) -> None:
     ]
     head = ["dossier_col_step", "dossier_col_document", "dossier_col_version"]
     head += ["dossier_col_uploader", "dossier_col_size", "dossier_col_sha"]
-    widths = (10, 50, 10, 32, 14, 59)
+    widths = (10, 48, 12, 32, 14, 59)
     align = ("CENTER", "LEFT", "CENTER", "LEFT", "RIGHT", "LEFT")
     pdf.grid([label(k, lang) for k in head], rows, widths, align, small=(5,))
 
