@@ -270,7 +270,7 @@ def _attendance(pdf: DossierPdf, d: Dossier, tz: str, letter: str) -> None:
     for m in d.meetings:
         pdf.ln(1)
         for key, value in (
-            ("dossier_col_step", str(m.step_no)),
+            ("dossier_col_step_title", str(m.step_no)),
             ("dossier_meeting_when", format_datetime_long(m.start_at, lang, tz)),
             ("dossier_meeting_place", m.place),
             ("dossier_meeting_agenda", m.agenda),
