@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from application.dossier.making import ArchivePublisher
 from application.measure_flow import Maker, MeasurementPublisher
 from application.notifier import Ack, Notifier
 from storage.bot_uow import BotUnitOfWork, BotUowFactory
@@ -109,9 +110,11 @@ class AppContext:
         return self.calendar.office_minutes_between(start, end)
 
     def service(self, ack: Ack | None = None) -> WorkflowService:
-        """The workflow engine, publishing through the outbox (plus an optional reply)."""
+        """The workflow engine, publishing through the outbox (plus an optional reply): the
+        notices, the measurement's documents, the archive for an archiving step."""
         measurement = MeasurementPublisher(self.files, self.clock, self.timezone)
-        publish = combine(Notifier(self.clock, ack), measurement, *self.publishers)
+        archive = ArchivePublisher(self.files, self.clock, self.calendar_minutes, self.timezone)
+        publish = combine(Notifier(self.clock, ack), measurement, archive, *self.publishers)
         return WorkflowService(self.calendar, clock=self.clock, publish=publish)
 
     async def execute(self, fn: Callable[[BotUnitOfWork], Awaitable[T]], retries: int = 3) -> T:

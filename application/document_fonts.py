@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from fpdf import FPDF
+from PIL import ImageFont
 
 FONT_DIRS: tuple[Path, ...] = (
     Path("/usr/share/fonts/truetype/dejavu"),  # Debian, Ubuntu
@@ -70,3 +71,11 @@ class DocumentPdf(FPDF):
     def use(self, size: float, bold: bool = False, underline: bool = False) -> None:
         """Switch to the document font."""
         self.set_font(self.family, ("B" if bold else "") + ("U" if underline else ""), size)
+
+
+def image_font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """DejaVu Sans at this size for a drawn chart (Pillow's own font without it)."""
+    path = dejavu(bold)
+    if path is not None:
+        return ImageFont.truetype(str(path), size)
+    return ImageFont.load_default(size)

@@ -39,7 +39,7 @@ from bot.pacing import FAST, PaceLimits, Pacer
 from bot.receiving import Poller, UpdateProcessor
 from bot.settings import Settings
 from bot.webhook_server import WEBHOOK_PATH, WebhookServer, derive_secret
-from handlers import admin, onboarding, steps, tasks, uploads
+from handlers import admin, archive, onboarding, steps, tasks, uploads
 from messages.render import configure as configure_render
 from messages.render import render
 from scheduler.jobs import ReminderJobs
@@ -72,6 +72,8 @@ def register_handlers(app: Application) -> None:
             CommandHandler("status", tasks.status),
             CommandHandler("riwayat", tasks.history, filters=private),
             CommandHandler("pengingat", tasks.toggle_digest, filters=private),
+            # The dossier (PDF) or bundle (ZIP) of a past run (authorised members).
+            CommandHandler("arsip", archive.archive, filters=private),
             # The office: start a run, invite officials, bind the group chat.
             CommandHandler("mulai", admin.start_run),
             CommandHandler("undang", admin.invite),
@@ -80,6 +82,8 @@ def register_handlers(app: Application) -> None:
             CommandHandler("masalah", admin.problems),
             # Paging through /riwayat (read-only: plain data, checked like the command).
             CallbackQueryHandler(tasks.history_page, pattern=rf"^{tasks.HISTORY_BUTTON}:"),
+            # /arsip's list, run and PDF/ZIP buttons (read-only: plain data, checked again).
+            CallbackQueryHandler(archive.archive_tap, pattern=rf"^{archive.ARCHIVE_BUTTON}:"),
             # Buttons on task messages (opaque tokens).
             CallbackQueryHandler(steps.button),
             # Files and photos sent to the bot.

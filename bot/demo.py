@@ -24,6 +24,8 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from application.dossier.bundle import verify_bundle
+from application.dossier.making import make_archive
 from application.indicator_import import import_indicator_file
 from bot.app import Runtime, build_runtime, start, stop
 from bot.delivery_audit import count_delivery, outbox_entries, unsent, unsent_due
@@ -228,6 +230,27 @@ async def _measurement_files(runtime: Runtime, out: Path | None) -> bool:
     return True
 
 
+async def _archive_files(runtime: Runtime, out: Path | None) -> bool:
+    """True when the run's dossier and bundle can be made and the bundle is whole (checked
+    with `verify_bundle`); with `out`, they are written there as `runs export` writes them
+    (`berkas-….pdf`, `arsip-….zip`), as the run stands at the end."""
+    ctx = runtime.ctx
+    async with ctx.uow_factory() as uow:
+        org = await uow.people.org_by_name("Kecamatan Contoh")
+        run_id = await uow.messaging.latest_run_id(org.id) if org else None
+        if run_id is None:
+            return False
+        made = await make_archive(
+            uow, ctx.files, run_id, ctx.clock(), ctx.calendar_minutes, ctx.timezone
+        )
+    if made is None or verify_bundle(made.bundle):
+        return False
+    if out is not None:
+        (out / made.pdf_name).write_bytes(made.pdf)
+        (out / made.zip_name).write_bytes(made.bundle)
+    return True
+
+
 def _inject_faults(emu: EmulatorServer) -> None:
     """Telegram misbehaving for a share of calls (each before Telegram acts on the call)."""
     for method in ("sendMessage", "sendDocument", "getUpdates"):
@@ -428,6 +451,11 @@ async def play_demo(
             delivery = count_delivery(emu, await outbox_entries(runtime.ctx.uow_factory))
             meeting_files = await _meeting_files(runtime, workdir if out is not None else None)
             measured = await _measurement_files(runtime, workdir if out is not None else None)
+            archived = await _archive_files(runtime, workdir if out is not None else None)
+            # The archiving step (14) handed its actor the dossier and the bundle in Telegram.
+            names = [m.file_name or "" for m in emu.sent_messages()]
+            archived = archived and any(n.startswith("arsip-") for n in names)
+            archived = archived and any(n.startswith("berkas-") for n in names)
             await stop(runtime)
 
             documents = sum(1 for m in emu.sent_messages() if m.file_name)
@@ -439,7 +467,7 @@ async def play_demo(
                 if "Pengingat" in (m.text or "") or "Reminder" in (m.text or "")
             )
             ok = steps == list(range(1, 15)) and tally.returns == 1
-            ok = ok and meeting_files and measured
+            ok = ok and meeting_files and measured and archived
             if fast_clock:
                 ok = ok and reminders >= 3
             if faults:

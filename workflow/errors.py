@@ -78,5 +78,8 @@ REFUSAL_CODES = frozenset(
         "place_required",
         "agenda_required",
         "when_not_understood",
+        # the archive (/arsip)
+        "not_archive_reader",
+        "archive_run_unknown",
     }
 )

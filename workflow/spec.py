@@ -144,6 +144,9 @@ class Step(_Strict):
     delivers: Delivery | None = None  # documents handed to these roles when the step ends
     note: str | None = None  # the "Ket" column
     measurement: Measurement | None = None  # its part in measuring the period (see Measurement)
+    # The step files the run away: when it opens, its actor receives the run's dossier (berkas,
+    # PDF) and archive bundle (ZIP). At most one step of an SOP archives.
+    archives: bool = False
 
     @model_validator(mode="after")
     def _mode_rules(self) -> Self:
@@ -214,6 +217,11 @@ class SopDefinition(_Strict):
             raise ValueError(
                 f"step {measuring[0]}: measurement is only for an SOP with 'measures: period'"
             )
+        archiving = [s.no for s in self.steps if s.archives]
+        if len(archiving) > 1:
+            raise ValueError(
+                f"archives: only one step may archive the run; found steps {archiving}"
+            )
         numbers = [s.no for s in self.steps]
         if numbers != list(range(1, len(numbers) + 1)):
             raise ValueError(f"steps must be numbered 1, 2, 3, ... in order; found {numbers}")
@@ -265,6 +273,11 @@ class SopDefinition(_Strict):
             if role.id == role_id:
                 return role
         raise KeyError(role_id)
+
+    @property
+    def archiving_step(self) -> Step | None:
+        """The step that files the run away (`archives: true`), if the SOP has one."""
+        return next((s for s in self.steps if s.archives), None)
 
     @property
     def total_minutes(self) -> int:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from pathlib import Path
 
 from pypdf import PdfReader
 
+from application.dossier.bundle import verify_bundle
 from bot.demo import play_demo
 
 # A task reminder or an escalation (its heading, or any line of it), in either language; the
@@ -40,6 +43,22 @@ async def test_fast_clock_demo_shows_reminders_and_the_escalation(tmp_path: Path
     xlsx = tmp_path / "formulir-pengukuran-kinerja-tw4-2026.xlsx"
     assert xlsx.read_bytes().startswith(b"PK")
     assert (tmp_path / "grafik-capaian-tw4-2026.png").read_bytes().startswith(b"\x89PNG")
+    # ... and the run's dossier and archive bundle (issue 11): the bundle whole by
+    # `verify_bundle`, the dossier's text with the SOP's identity, the timeline (the return at
+    # step 9 as round 2 of step 7), the disposition, the meeting's attendance, the capaian.
+    base = "pengukuran-kinerja-triwulan-iv-2026"
+    bundle = (tmp_path / f"arsip-{base}.zip").read_bytes()
+    assert verify_bundle(bundle) == []
+    with zipfile.ZipFile(io.BytesIO(bundle)) as archive:
+        names = archive.namelist()
+    assert any(re.fullmatch(r"dokumen/07-dewi-v2-.+\.xlsx", n) for n in names), names
+    dossier = PdfReader(tmp_path / f"berkas-{base}.pdf")
+    text = " ".join(page.extract_text() for page in dossier.pages)
+    assert "BERKAS PROSES SOP" in text and "Pengukuran Kinerja Triwulan IV 2026" in text
+    assert "PP Nomor 60 Tahun 2008 tentang Sistem Pengendalian Intern Pemerintah" in text
+    assert "7 (2)." in text and "Dikembalikan ke langkah 7" in text
+    assert "Disposisi (langkah 1)" in text and "Kehadiran rapat" in text
+    assert "Capaian kinerja" in text and "84,5" in text
 
 
 async def test_faults_demo_survives_faults_and_a_kill_with_nothing_lost_or_doubled(

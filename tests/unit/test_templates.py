@@ -8,11 +8,13 @@ import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from jinja2 import UndefinedError
 
+from application.dossier.bundle import BundleProblem
 from application.letters import Signature
 from messages.render import LANGUAGES, label, render, template_names
 from workflow.errors import REFUSAL_CODES
@@ -328,6 +330,38 @@ SAMPLES.update(
         "meeting_dialog_cancelled": {},
     }
 )
+# The archive: the archiving step's files, the 50 MB limit, /arsip, `archive verify`.
+PAST_RUN = SimpleNamespace(
+    no=2,
+    title="Pengukuran Kinerja Triwulan IV 2026",
+    sop_title="Pengukuran Kinerja",
+    status="completed",
+    finished_at=WHEN,
+    started_at=WHEN,
+)
+SAMPLES.update(
+    {
+        "archive_ready": {
+            "title": "Pengukuran Kinerja Triwulan IV 2026",
+            "step_no": 14,
+            "documents": 23,
+            "missing": ["notulen.pdf"],
+        },
+        "archive_too_big": {
+            "title": "Pengukuran Kinerja Triwulan IV 2026",
+            "size_mb": 61,
+            "limit_mb": 50,
+            "run_no": 2,
+            "run_id": "abc",
+        },
+        "archive_shelf": {"chosen": None, "runs": [PAST_RUN], "page": 1, "pages": 2},
+        "archive_verify": {
+            "file": "arsip.zip",
+            "problems": [BundleProblem("changed", "dokumen/07-rina-v2-data.xlsx")],
+            "count": 0,
+        },
+    }
+)
 # Issue 12: the Camat's summary of the formulir (the fields of application.formulir's
 # FormulirSummary) and the errors of a filled collection format.
 SUMMARY = {
@@ -422,6 +456,7 @@ def test_every_refusal_code_has_its_own_sentence(code: str, lang: str) -> None:
         "allowed": "7, 2",
         "period": "Triwulan IV 2026",
         "status": "completed",
+        "ref": "3",
     }
     text = render("refusal", lang, code=code, params=params)
     generic = render("refusal", lang, code="no-such-code", params={})
