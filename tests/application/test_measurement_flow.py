@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from application import realisation_chat, runs
 from application.indicator_forms import COL, FIRST_ROW, META_SHEET, SHEET, collection_format
+from application.pending_kinds import AWAIT_EVIDENCE, AWAIT_REALISASI
 from application.uploads import attach_upload, store_upload
 from storage.messaging_tables import OutboxRow
 from tests.application.offices import Office, documents_queued_to, open_office
@@ -136,7 +137,7 @@ async def _say(office: Office, name: str, typed: str) -> str:
     """The person types an answer to the pending question; the bot's replies."""
     person = office.people[name]
     pending = await runs.pending_input(office.ctx, person.id)
-    assert pending is not None and pending.kind == runs.AWAIT_REALISASI
+    assert pending is not None and pending.kind == AWAIT_REALISASI
     code = str(pending.data["code"])
     await realisation_chat.answer(office.ctx, person, pending.assignment_id or "", code, typed)
     return "\n".join(await _texts_to(office, name))
@@ -145,7 +146,7 @@ async def _say(office: Office, name: str, typed: str) -> str:
 async def _evidence(office: Office, name: str, file_name: str) -> None:
     person = office.people[name]
     pending = await runs.pending_input(office.ctx, person.id)
-    assert pending is not None and pending.kind == runs.AWAIT_EVIDENCE
+    assert pending is not None and pending.kind == AWAIT_EVIDENCE
     stored = await store_upload(office.ctx, b"%PDF-1.4\nbukti\n%%EOF\n", file_name)
     await realisation_chat.attach_evidence(
         office.ctx,
