@@ -55,6 +55,7 @@ class Signatory:
     name: str
     nip: str
     pangkat: str | None = None  # "Pembina Tk. I (IV/b)"
+    on_behalf: str | None = None  # the head's jabatan when someone else signs: "a.n. …"
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,10 @@ def _kop(f: Formulir, lang: str) -> list[tuple[str, str]]:
 
 
 def _signature(f: Formulir, lang: str) -> list[str]:
-    lines = [f"{f.place}, {format_date(f.issued, lang)}", f"{f.signer.jabatan},", "", "", ""]
+    lines = [f"{f.place}, {format_date(f.issued, lang)}"]
+    if f.signer.on_behalf:
+        lines.append(f"a.n. {f.signer.on_behalf}")
+    lines += [f"{f.signer.jabatan},", "", "", ""]
     lines.append(f.signer.name)
     if f.signer.pangkat:
         lines.append(f.signer.pangkat)

@@ -43,6 +43,7 @@ from application.indicator_forms import (
     collection_format,
     read_filled_format,
 )
+from application.letters import KIND_FORMULIR, signature
 from application.measuring import (
     FORMATS_KEY,
     REPLACED_KEY,
@@ -51,7 +52,6 @@ from application.measuring import (
     measuring,
     round_items,
     sections_of,
-    steps_measuring,
     year_to_date,
 )
 from application.texts import named, text
@@ -60,7 +60,7 @@ from storage.bot_uow import BotUnitOfWork
 from storage.files import FileStore
 from storage.messaging import Outgoing
 from workflow.errors import Refused
-from workflow.model import Assignment, Document, Person, Run
+from workflow.model import Assignment, Document, Organisation, Person, Run
 from workflow.ports import UnitOfWork
 from workflow.spec import Measurement, SopDefinition
 
@@ -331,16 +331,14 @@ async def _collected(
     return Completion((doc.id,))
 
 
-async def _signer(uow: UnitOfWork, run: Run, spec: SopDefinition) -> Signatory:
-    """Who signs the formulir: the holder of the review step's role (else a starter's)."""
-    reviews = steps_measuring(spec, Measurement.REVIEW)
-    role = reviews[0].actors[0] if reviews else (spec.starters or [spec.roles[0].id])[0]
-    holder = next((p for p in await uow.people.of_org(run.org_id) if role in p.roles), None)
-    return Signatory(
-        jabatan=spec.role(role).name,
-        name=holder.name if holder else "",
-        nip=(holder.nip or "") if holder else "",
-    )
+async def _signer(uow: UnitOfWork, run: Run, spec: SopDefinition, fallback: Person) -> Signatory:
+    """Who signs the formulir, by the office's signing rules as for its letters
+    (`letters.signature`, kind "formulir"): the head of the office, or the signer the org
+    file names "a.n." the head; `fallback` (who compiled it) when the office has neither."""
+    org = await uow.people.get_org(run.org_id) or Organisation(run.org_id, run.org_id)
+    people = await uow.people.of_org(run.org_id)
+    sign = signature(org, spec, people, KIND_FORMULIR, fallback)
+    return Signatory(sign.jabatan, sign.name, sign.nip or "", sign.pangkat, sign.on_behalf)
 
 
 async def _compiled(
@@ -362,7 +360,7 @@ async def _compiled(
         m.period,
         realised,
         office=office,
-        signer=await _signer(uow, m.run, spec),
+        signer=await _signer(uow, m.run, spec, person),
         place=office,
         issued=maker.now.astimezone(ZoneInfo(maker.timezone)).date(),
     )

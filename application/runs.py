@@ -27,7 +27,7 @@ from application.pending_kinds import (
     AWAIT_UPLOAD,
     HOLD_ARAHAN,
 )
-from application.texts import named, reply, role_names, step_output, step_title, text
+from application.texts import SIFAT, named, reply, role_names, step_output, step_title, text
 from messages.render import label, render
 from storage.bot_uow import BotUnitOfWork
 from storage.messaging import ButtonToken, Outgoing, PendingInput
@@ -46,7 +46,6 @@ from workflow.services import (
 )
 from workflow.spec import LoadedDefinition, SopDefinition, StepMode
 
-SIFAT = {"biasa": "sifat_biasa", "segera": "sifat_segera", "sangat_segera": "sifat_sangat_segera"}
 MAX_DIRECTIONS = 3000
 MAX_TITLE = 200
 

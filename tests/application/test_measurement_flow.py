@@ -395,3 +395,32 @@ async def test_outbox_sends_the_chart_as_a_document(office: Office) -> None:
             ).scalars()
         ]
     assert "document" in kinds
+
+
+SIGNED_ORG = """\
+organisation: Kantor Ukur
+letters:
+  kinds:
+    formulir: {klasifikasi: "050", signed_by: sekretaris}
+people:
+  - {name: Putri, roles: [kepala], nip: "197001011990031001", jabatan: Kepala Kantor Ukur,
+     pangkat: "Pembina (IV/a)", telegram_id: 5001}
+  - {name: Budi, roles: [sekretaris], nip: "198003032005011003",
+     jabatan: Sekretaris Kantor Ukur, pangkat: "Penata Tk. I (III/d)", telegram_id: 5002}
+  - {name: Rina, roles: [anggota], telegram_id: 5003}
+  - {name: Dewi, roles: [anggota], telegram_id: 5004}
+"""
+
+
+async def test_the_formulir_is_signed_by_the_offices_signing_rules(tmp_path: Path) -> None:
+    async with open_office(
+        tmp_path, MEASURE, SIGNED_ORG, "uji-ukur", "Putri", period=PERIOD, indicators=_indicators
+    ) as office:
+        await _to_compiled(office)
+        pdf = (await _docs_to(office, "Budi"))[-1]
+        reader = PdfReader(BytesIO(await _bytes(office, pdf)))
+        text = " ".join(p.extract_text() for p in reader.pages)
+    # The org file has the Sekretaris sign the formulir "a.n." the head, as for letters.
+    assert "a.n. Kepala Kantor Ukur" in text
+    assert "Sekretaris Kantor Ukur" in text and "Budi" in text
+    assert "Penata Tk. I (III/d)" in text and "198003032005011003" in text
