@@ -378,7 +378,7 @@ async def test_the_reviewer_gets_the_formulir_the_summary_and_the_chart(
     assert "Ringkasan pengukuran kinerja Triwulan IV 2026" in summary
     assert "Rata-rata capaian" in summary and "Per sasaran" in summary
     # IKU-5 adds up the year's quarters, and no run measured Triwulan I-III
-    assert "Belum ada realisasi: IKU-5" in summary
+    assert "Belum ada realisasi: IKU-5 (kumulatif: Triwulan I, II, III belum ada data)" in summary
     chart = (await _docs_to(office, "Putri"))[-1]
     assert (await _bytes(office, chart)).startswith(b"\x89PNG")
 

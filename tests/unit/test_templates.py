@@ -385,7 +385,8 @@ SUMMARY = {
     "below": [
         {"code": "IKU-3", "name": "Waktu izin", "capaian": Decimal("66.67"), "predikat": "Sedang"}
     ],
-    "missing": ["IKU-5"],
+    "missing": ["IKU-4", "IKU-5"],
+    "no_data": {"IKU-4": "Triwulan I, II"},
     "previous_period": "Triwulan III 2026",
     "changes": [
         {"code": c, "previous": Decimal(80), "current": Decimal(80) + d, "delta": d}
