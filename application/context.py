@@ -17,7 +17,8 @@ from typing import TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 
 from application.dossier.making import ArchivePublisher
-from application.measure_flow import Maker, MeasurementPublisher
+from application.measure_flow import Maker
+from application.measure_publisher import MeasurementPublisher
 from application.notifier import Ack, Notifier
 from storage.bot_uow import BotUnitOfWork, BotUowFactory
 from storage.errors import ConcurrentUpdate

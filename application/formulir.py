@@ -40,6 +40,7 @@ from workflow.indicators import (
     IndicatorKind,
     IndicatorSet,
     Period,
+    quarters_label,
     rounded,
 )
 
@@ -55,6 +56,7 @@ class Signatory:
     name: str
     nip: str
     pangkat: str | None = None  # "Pembina Tk. I (IV/b)"
+    on_behalf: str | None = None  # the head's jabatan when someone else signs: "a.n. …"
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,14 @@ def compile_formulir(
     return Formulir(office, period, measured, programmes, signer, place, issued)
 
 
+def _no_data(m: Measurement, lang: str) -> str | None:
+    """Why a cumulative indicator has no realisasi: "Triwulan I belum ada data" (None when
+    no earlier quarter is missing)."""
+    if not m.missing_quarters:
+        return None
+    return label("doc_no_data", lang).format(quarters=quarters_label(m.missing_quarters, lang))
+
+
 def _shown(m: Measurement, value: Decimal | None) -> str:
     """A target or realisation as the formulir writes it ("95,5", "ada", "—")."""
     if value is None:
@@ -181,7 +191,10 @@ def _kop(f: Formulir, lang: str) -> list[tuple[str, str]]:
 
 
 def _signature(f: Formulir, lang: str) -> list[str]:
-    lines = [f"{f.place}, {format_date(f.issued, lang)}", f"{f.signer.jabatan},", "", "", ""]
+    lines = [f"{f.place}, {format_date(f.issued, lang)}"]
+    if f.signer.on_behalf:
+        lines.append(f"a.n. {f.signer.on_behalf}")
+    lines += [f"{f.signer.jabatan},", "", "", ""]
     lines.append(f.signer.name)
     if f.signer.pangkat:
         lines.append(f.signer.pangkat)
@@ -233,7 +246,7 @@ def formulir_xlsx(f: Formulir, lang: str = "id") -> bytes:
                 m.indicator.name,
                 m.indicator.unit,
                 _xlsx_cell(m, m.target),
-                _xlsx_cell(m, m.realisasi),
+                _no_data(m, lang) or _xlsx_cell(m, m.realisasi),
                 _xlsx_number(m.capaian),
                 m.predikat,
             ]
@@ -350,7 +363,7 @@ def formulir_pdf(f: Formulir, lang: str = "id") -> bytes:
                 row.cell(t(m.indicator.name))
                 row.cell(t(m.indicator.unit))
                 row.cell(t(_shown(m, m.target)))
-                row.cell(t(_shown(m, m.realisasi)))
+                row.cell(t(_no_data(m, lang) or _shown(m, m.realisasi)))
                 row.cell(_pct(m.capaian))
                 row.cell(t(m.predikat or "—"))
     if f.programmes:
@@ -504,6 +517,8 @@ class FormulirSummary:
     per_sasaran: list[SasaranAverage] = field(default_factory=list)
     below: list[IndicatorScore] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # codes without a capaian
+    # code -> the quarters a cumulative one lacks ("Triwulan I, II"), for the reason
+    no_data: dict[str, str] = field(default_factory=dict)
     previous_period: str | None = None
     changes: list[CapaianChange] = field(default_factory=list)
 
@@ -552,6 +567,11 @@ def build_summary(
         per_sasaran=per_sasaran,
         below=below,
         missing=[m.indicator.code for m in measurements if m.capaian is None],
+        no_data={
+            m.indicator.code: quarters_label(m.missing_quarters, lang)
+            for m in measurements
+            if m.capaian is None and m.missing_quarters
+        },
         previous_period=previous_period.label(lang) if previous_period else None,
         changes=changes,
     )

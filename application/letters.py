@@ -18,7 +18,7 @@ from datetime import date, datetime
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from application.runs import SIFAT
+from application.texts import SIFAT
 from messages.render import label
 from storage.uow import SqlUnitOfWork
 from workflow.letters import Letter, LetterStatus, signing, top_role
@@ -26,6 +26,7 @@ from workflow.model import Organisation, Person, Run
 from workflow.spec import SopDefinition
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+KIND_FORMULIR = "formulir"  # the compiled formulir pengukuran kinerja (signed, not numbered)
 CSV_MIME = "text/csv"
 
 

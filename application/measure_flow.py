@@ -24,7 +24,7 @@ domain's `complete`, and the generated files are ordinary documents of the run.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,10 +32,7 @@ from zoneinfo import ZoneInfo
 
 from application.documents import register_document
 from application.formulir import (
-    PNG_MIME,
     Signatory,
-    build_summary,
-    capaian_chart,
     compile_formulir,
     formulir_pdf,
     formulir_xlsx,
@@ -46,17 +43,15 @@ from application.indicator_forms import (
     collection_format,
     read_filled_format,
 )
-from application.measurement import Measurement as Measured
-from application.measurement import measure
+from application.letters import KIND_FORMULIR, signature
 from application.measuring import (
     FORMATS_KEY,
     REPLACED_KEY,
     Measuring,
-    earlier_run,
+    asked_indicators,
     measuring,
-    previous_period,
+    round_items,
     sections_of,
-    steps_measuring,
     year_to_date,
 )
 from application.texts import named, text
@@ -65,20 +60,19 @@ from storage.bot_uow import BotUnitOfWork
 from storage.files import FileStore
 from storage.messaging import Outgoing
 from workflow.errors import Refused
-from workflow.model import Assignment, Document, EventKind, Person, Run
+from workflow.model import Assignment, Document, Organisation, Person, Run
 from workflow.ports import UnitOfWork
-from workflow.services import Outcome
 from workflow.spec import Measurement, SopDefinition
 
 PDF_MIME = "application/pdf"
 
 
-def _slug(value: str) -> str:
+def slug(value: str) -> str:
     """A file-name part: "Dewi Lestari" -> "dewi-lestari"."""
     return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-") or "seksi"
 
 
-def _period_part(m: Measuring) -> str:
+def period_part(m: Measuring) -> str:
     """ "tw4-2026" / "tahunan-2026", for file names."""
     return f"{m.period.key}-{m.period.year}"
 
@@ -107,7 +101,7 @@ class Maker:
         return await register_document(uow, run, step_no, by, stored, name, mime, self.now)
 
 
-async def _office(uow: UnitOfWork, run: Run) -> str:
+async def office_name(uow: UnitOfWork, run: Run) -> str:
     org = await uow.people.get_org(run.org_id)
     return org.name if org is not None else run.org_id
 
@@ -116,7 +110,7 @@ async def make_formats(
     uow: UnitOfWork, maker: Maker, m: Measuring, step_no: int, by: Person, sections: Sequence[str]
 ) -> dict[str, Document]:
     """The collection format of each of these sections, as documents of the step."""
-    office = await _office(uow, m.run)
+    office = await office_name(uow, m.run)
     made = {}
     for section in sections:
         data = collection_format(
@@ -127,12 +121,12 @@ async def make_formats(
             office=office,
             made_at=maker.now,
         )
-        name = f"format-{_slug(section)}-{_period_part(m)}.xlsx"
+        name = f"format-{slug(section)}-{period_part(m)}.xlsx"
         made[section] = await maker.add(uow, m.run, step_no, by, data, name, XLSX_MIME)
     return made
 
 
-async def _documents_to(
+async def documents_to(
     uow: UnitOfWork, person: Person, docs: Sequence[Document], now: datetime
 ) -> None:
     """Queue documents to one person, each with its caption."""
@@ -156,94 +150,11 @@ async def _documents_to(
         )
 
 
-async def _say(uow: UnitOfWork, person: Person, now: datetime, body: str) -> None:
+async def say_to(uow: UnitOfWork, person: Person, now: datetime, body: str) -> None:
     assert isinstance(uow, BotUnitOfWork)
     await uow.messaging.enqueue(
         Outgoing("text", text(body), person_id=person.id, org_id=person.org_id), now
     )
-
-
-# --- when a step opens ---------------------------------------------------------------------
-
-
-class MeasurementPublisher:
-    """Given to the workflow service with the notifier: makes the formats when a
-    prepare_formats step opens, and sends the summary and chart when a review step opens."""
-
-    def __init__(self, files: FileStore, clock: Callable[[], datetime], timezone: str) -> None:
-        self.files = files
-        self.clock = clock
-        self.timezone = timezone
-
-    async def __call__(self, outcome: Outcome, uow: UnitOfWork) -> None:
-        """Act on the assignments the outcome opened (no commit here)."""
-        run, spec = outcome.run, outcome.spec
-        opened = [
-            run.assignment(e.assignment_id or "")
-            for e in outcome.events
-            if e.kind is EventKind.ASSIGNMENT_ACTIVATED and e.step_no is not None
-        ]
-        kinds = {Measurement.PREPARE_FORMATS, Measurement.REVIEW}
-        todo = [a for a in opened if a is not None and a.is_active]
-        todo = [a for a in todo if spec.step(a.step_no).measurement in kinds]
-        if not todo:
-            return
-        m = await measuring(uow, run)
-        if m is None:
-            return
-        maker = Maker(self.files, self.clock(), self.timezone)
-        for a in todo:
-            person = await uow.people.get(a.person_id)
-            if person is None:
-                continue
-            if spec.step(a.step_no).measurement is Measurement.PREPARE_FORMATS:
-                made = await make_formats(uow, maker, m, a.step_no, person, m.sections())
-                body = render(
-                    "formats_prepared",
-                    person.language,
-                    step_no=a.step_no,
-                    period=m.period.label(person.language),
-                    sections=list(made),
-                )
-                await _say(uow, person, maker.now, body)
-                await _documents_to(uow, person, list(made.values()), maker.now)
-            else:
-                await send_summary(uow, maker, m, spec, a, person)
-
-
-async def measured_run(uow: UnitOfWork, m: Measuring) -> list[Measured]:
-    """The run's indicators measured for its period (cumulative ones up to date)."""
-    realised = await year_to_date(uow, m, m.run.sop_name)
-    return measure(m.indicator_set, m.period, realised)
-
-
-async def send_summary(
-    uow: UnitOfWork, maker: Maker, m: Measuring, spec: SopDefinition, a: Assignment, person: Person
-) -> None:
-    """The reviewer's summary of the period (with the change since the previous period, when
-    that was measured) and the capaian chart, as a document of the review step."""
-    lang = person.language
-    measured = [x for x in await measured_run(uow, m) if x.target is not None]
-    before = previous_period(m.period)
-    previous = None
-    if before is not None:
-        earlier = await earlier_run(uow, m.run, m.run.sop_name, before)
-        if earlier is not None:
-            previous = await measured_run(uow, Measuring(earlier, m.indicator_set, before))
-    office = await _office(uow, m.run)
-    summary = build_summary(
-        measured,
-        office,
-        m.period,
-        previous=previous,
-        previous_period=before if previous else None,
-        lang=lang,
-    )
-    await _say(uow, person, maker.now, render("formulir_summary", lang, **vars(summary)))
-    chart = capaian_chart(measured, lang=lang)
-    name = f"grafik-capaian-{_period_part(m)}.png"
-    doc = await maker.add(uow, m.run, a.step_no, person, chart, name, PNG_MIME)
-    await _documents_to(uow, person, [doc], maker.now)
 
 
 # --- uploads at a measurement step ---------------------------------------------------------
@@ -283,17 +194,24 @@ def _refuse_errors(filled: FilledFormat) -> None:
 
 
 async def record_filled(
-    uow: UnitOfWork, m: Measuring, filled: FilledFormat, person: Person, doc: Document
+    uow: UnitOfWork,
+    m: Measuring,
+    filled: FilledFormat,
+    person: Person,
+    doc: Document,
+    only: Sequence[str] = (),
 ) -> int:
     """Record the realisations of an accepted filled format (its file is their evidence where
-    the Bukti dukung column names some); returns how many."""
-    for code, value in filled.values.items():
+    the Bukti dukung column names some); with `only` (a partial return's codes) just those,
+    the others staying as reported. Returns how many."""
+    chosen = {c: v for c, v in filled.values.items() if not only or c in only}
+    for code, value in chosen.items():
         evidence = (doc.id,) if code in filled.evidence else ()
         note = filled.notes.get(code)
         await uow.indicators.record(
             m.realisation(code, value, person, doc.uploaded_at, note, evidence)
         )
-    return len(filled.values)
+    return len(chosen)
 
 
 # --- Selesai at a measurement step ---------------------------------------------------------
@@ -359,14 +277,21 @@ async def _formats_chosen(
     return Completion(tuple(ordered.values()), {FORMATS_KEY: ordered, REPLACED_KEY: replaced})
 
 
-async def missing_of(uow: UnitOfWork, m: Measuring, person: Person) -> tuple[list[str], list[str]]:
+async def missing_of(
+    uow: UnitOfWork, m: Measuring, person: Person, a: Assignment | None = None
+) -> tuple[list[str], list[str]]:
     """The codes of this person's indicators still without a value, and those whose
-    required evidence is missing."""
+    required evidence is missing; in a round opened by a partial return (`a`'s), only the
+    returned ones count, and a value reported before the return is missing too."""
     realised = await m.reported(uow)
     values, evidence = [], []
-    for indicator in m.indicators_of(person):
+    asked = m.indicators_of(person) if a is None else asked_indicators(m, person, a)
+    since = None
+    if a is not None and round_items(m.run, a):
+        since = m.run.step_instance(a.step_instance_id).activated_at
+    for indicator in asked:
         r = realised.get(indicator.code)
-        if r is None:
+        if r is None or (since is not None and r.reported_at < since):
             values.append(indicator.code)
         elif indicator.evidence_required and not r.evidence_document_ids:
             evidence.append(indicator.code)
@@ -381,18 +306,17 @@ async def _collected(
     mine = m.indicators_of(person)
     if not mine:
         return Completion()
-    values, evidence = await missing_of(uow, m, person)
+    values, evidence = await missing_of(uow, m, person, a)
+    missing = {"values": ", ".join(values), "evidence": ", ".join(evidence)}
+    if (values or evidence) and round_items(m.run, a):
+        raise Refused("realisasi_returned_missing", **missing)
     if values or evidence:
-        raise Refused(
-            "realisasi_incomplete",
-            values=", ".join(values),
-            evidence=", ".join(evidence),
-        )
+        raise Refused("realisasi_incomplete", **missing)
     if a.document_ids:
         return Completion()
     reported = await m.reported(uow)
     label = ", ".join(sections_of(person, m.sections()))
-    office = await _office(uow, m.run)
+    office = await office_name(uow, m.run)
     data = collection_format(
         m.indicator_set,
         m.period,
@@ -402,21 +326,19 @@ async def _collected(
         filled=reported,
         made_at=maker.now,
     )
-    name = f"realisasi-{_slug(person.name)}-{_period_part(m)}.xlsx"
+    name = f"realisasi-{slug(person.name)}-{period_part(m)}.xlsx"
     doc = await maker.add(uow, m.run, a.step_no, person, data, name, XLSX_MIME)
     return Completion((doc.id,))
 
 
-async def _signer(uow: UnitOfWork, run: Run, spec: SopDefinition) -> Signatory:
-    """Who signs the formulir: the holder of the review step's role (else a starter's)."""
-    reviews = steps_measuring(spec, Measurement.REVIEW)
-    role = reviews[0].actors[0] if reviews else (spec.starters or [spec.roles[0].id])[0]
-    holder = next((p for p in await uow.people.of_org(run.org_id) if role in p.roles), None)
-    return Signatory(
-        jabatan=spec.role(role).name,
-        name=holder.name if holder else "",
-        nip=(holder.nip or "") if holder else "",
-    )
+async def _signer(uow: UnitOfWork, run: Run, spec: SopDefinition, fallback: Person) -> Signatory:
+    """Who signs the formulir, by the office's signing rules as for its letters
+    (`letters.signature`, kind "formulir"): the head of the office, or the signer the org
+    file names "a.n." the head; `fallback` (who compiled it) when the office has neither."""
+    org = await uow.people.get_org(run.org_id) or Organisation(run.org_id, run.org_id)
+    people = await uow.people.of_org(run.org_id)
+    sign = signature(org, spec, people, KIND_FORMULIR, fallback)
+    return Signatory(sign.jabatan, sign.name, sign.nip or "", sign.pangkat, sign.on_behalf)
 
 
 async def _compiled(
@@ -432,17 +354,17 @@ async def _compiled(
     if others:
         return Completion()
     realised = await year_to_date(uow, m, m.run.sop_name)
-    office = await _office(uow, m.run)
+    office = await office_name(uow, m.run)
     formulir = compile_formulir(
         m.indicator_set,
         m.period,
         realised,
         office=office,
-        signer=await _signer(uow, m.run, spec),
+        signer=await _signer(uow, m.run, spec, person),
         place=office,
         issued=maker.now.astimezone(ZoneInfo(maker.timezone)).date(),
     )
-    base = f"formulir-pengukuran-kinerja-{_period_part(m)}"
+    base = f"formulir-pengukuran-kinerja-{period_part(m)}"
     made = [
         await maker.add(
             uow, m.run, a.step_no, person, formulir_xlsx(formulir), f"{base}.xlsx", XLSX_MIME

@@ -20,6 +20,7 @@ from workflow.indicators import (
     Period,
     Sasaran,
     capaian,
+    missing_quarters,
     period_realisation,
     predikat,
     rounded,
@@ -37,6 +38,8 @@ class Measurement:
     realisasi: Decimal | None
     capaian: Decimal | None  # percent, rounded to 2 decimals
     predikat: str | None
+    # A cumulative indicator's quarters to date without a value (why there is no realisasi).
+    missing_quarters: tuple[int, ...] = ()
 
 
 def measure(
@@ -58,7 +61,8 @@ def measure(
     out = []
     for indicator in chosen:
         target = indicator.target(period)
-        value = period_realisation(indicator, period, realised.get(indicator.code, {}))
+        by_quarter = realised.get(indicator.code, {})
+        value = period_realisation(indicator, period, by_quarter)
         score = None
         if target is not None and value is not None:
             score = rounded(capaian(indicator, target, value, cap))
@@ -70,6 +74,7 @@ def measure(
                 realisasi=value,
                 capaian=score,
                 predikat=predikat(score, bands) if score is not None else None,
+                missing_quarters=tuple(missing_quarters(indicator, period, by_quarter)),
             )
         )
     return out

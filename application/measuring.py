@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from application.measurement import quarter_of
 from workflow.indicators import Indicator, IndicatorSet, Period, Realisation
-from workflow.model import Person, Run, RunStatus
+from workflow.model import Assignment, Person, Run, RunStatus
 from workflow.ports import UnitOfWork
 from workflow.spec import Measurement, SopDefinition, Step
 
@@ -82,6 +82,20 @@ class Measuring:
         """The period's indicators a person answers for (by name or by role)."""
         mine = sections_of(person, self.sections())
         return [i for i in self.indicators if i.responsible in mine]
+
+
+def round_items(run: Run, a: Assignment) -> tuple[str, ...]:
+    """The indicator codes returned to the round of this assignment (empty: not a partial
+    return, everything of the person's is asked)."""
+    return run.step_instance(a.step_instance_id).returned_items
+
+
+def asked_indicators(m: Measuring, person: Person, a: Assignment) -> list[Indicator]:
+    """The person's indicators this round asks for: all, or in a partial return only those
+    returned."""
+    items = round_items(m.run, a)
+    mine = m.indicators_of(person)
+    return [i for i in mine if i.code in items] if items else mine
 
 
 def sections_of(person: Person, sections: Sequence[str]) -> list[str]:
@@ -158,10 +172,11 @@ def realised_values(
 
 
 async def year_to_date(
-    uow: UnitOfWork, m: Measuring, sop_name: str
+    uow: UnitOfWork, m: Measuring, sop_name: str, before: datetime | None = None
 ) -> dict[str, dict[int, Decimal]]:
-    """This run's values, with the earlier quarters of the year from the runs that measured
-    them (the latest run of each not cancelled) — what a cumulative indicator adds up."""
+    """This run's values (with `before`: those that stood then), with the earlier quarters
+    of the year from the runs that measured them (the latest run of each not cancelled) —
+    what a cumulative indicator adds up."""
     realised: dict[str, dict[int, Decimal]] = {}
     for quarter in m.period.quarters_to_date() if m.period.quarter else []:
         if quarter == m.period.quarter:
@@ -171,7 +186,8 @@ async def year_to_date(
             continue
         for code, values in realised_values(await uow.indicators.realisations(earlier.id)).items():
             realised.setdefault(code, {}).update(values)
-    for code, values in realised_values(await uow.indicators.realisations(m.run.id)).items():
+    own = await uow.indicators.realisations(m.run.id, before)
+    for code, values in realised_values(own).items():
         realised.setdefault(code, {}).update(values)
     return realised
 

@@ -17,8 +17,8 @@ from decimal import Decimal
 from application.context import PROMPT_TTL, AppContext
 from application.documents import register_document
 from application.indicator_forms import QUALITATIVE_WORDS
-from application.measuring import Measuring, measuring
-from application.runs import AWAIT_EVIDENCE, AWAIT_REALISASI
+from application.measuring import Measuring, asked_indicators, measuring
+from application.pending_kinds import AWAIT_EVIDENCE, AWAIT_REALISASI
 from application.texts import text
 from application.uploads import StoredUpload
 from messages.formatting import format_number
@@ -79,7 +79,8 @@ async def _ask_next(
     reported = await m.reported(uow)
     round_ = m.run.step_instance(a.step_instance_id)
     since = round_.activated_at if round_.is_revision else None
-    for indicator in m.indicators_of(person):
+    asked = asked_indicators(m, person, a)  # a partial return: only the returned ones
+    for indicator in asked:
         r = reported.get(indicator.code)
         if r is None or (since is not None and r.reported_at < since):
             kind = AWAIT_REALISASI
@@ -111,7 +112,7 @@ async def _ask_next(
             "unit": i.unit if i.kind is IndicatorKind.QUANTITATIVE else "",
             "evidence": bool(reported[i.code].evidence_document_ids),
         }
-        for i in m.indicators_of(person)
+        for i in asked
     ]
     await _send(uow, person, now, render("realisasi_complete", lang, lines=lines))
 

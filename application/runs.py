@@ -19,7 +19,15 @@ from zoneinfo import ZoneInfo
 from application.context import MAX_UPLOAD_BYTES, PROMPT_TTL, AppContext
 from application.measure_flow import before_complete
 from application.notifier import Ack, Notifier, next_actor
-from application.texts import named, reply, role_names, step_output, step_title, text
+from application.partial_return import offer_indicators, returnable
+from application.pending_kinds import (
+    ALL,
+    AWAIT_RETURN_NOTE,
+    AWAIT_TITLE,
+    AWAIT_UPLOAD,
+    HOLD_ARAHAN,
+)
+from application.texts import SIFAT, named, reply, role_names, step_output, step_title, text
 from messages.render import label, render
 from storage.bot_uow import BotUnitOfWork
 from storage.messaging import ButtonToken, Outgoing, PendingInput
@@ -38,16 +46,6 @@ from workflow.services import (
 )
 from workflow.spec import LoadedDefinition, SopDefinition, StepMode
 
-# Pending input kinds (what the bot waits for from a person).
-AWAIT_UPLOAD = "upload"
-AWAIT_RETURN_NOTE = "return_note"
-AWAIT_ARAHAN = "arahan"
-HOLD_ARAHAN = "disposition"  # directions written, waiting for the urgency button
-AWAIT_TITLE = "title"
-AWAIT_REALISASI = "realisasi"  # a realisation typed in the chat (data: the indicator code)
-AWAIT_EVIDENCE = "evidence"  # the next file is an indicator's evidence (data: its code)
-
-SIFAT = {"biasa": "sifat_biasa", "segera": "sifat_segera", "sangat_segera": "sifat_sangat_segera"}
 MAX_DIRECTIONS = 3000
 MAX_TITLE = 200
 
@@ -417,10 +415,12 @@ async def return_with_note(
         chosen = held.data if held and held.assignment_id == assignment_id else {}
         to = chosen.get("to") or None
         target = chosen.get("return_to")
-        name = ""
-        if to is not None:
-            found = await uow.people.get(str(to))
-            name = found.name if found is not None else ""
+        # A partial return (indicators chosen): the people answering for them, and the codes.
+        people = tuple(str(p) for p in chosen.get("people") or ())
+        names = []
+        for person_id in ([str(to)] if to is not None else []) + list(people):
+            found = await uow.people.get(person_id)
+            names.append(found.name if found is not None else "")
         await uow.messaging.clear_pending(person.id)
         cmd = Decide(
             assignment_id,
@@ -429,13 +429,13 @@ async def return_with_note(
             note=note,
             return_to=int(target) if target is not None else None,
             return_person_id=str(to) if to is not None else None,
+            return_people=people,
+            return_items=tuple(str(c) for c in chosen.get("items") or ()),
         )
+        name = ", ".join(n for n in names if n)
         return await ctx.service(ack_done(person, name)).decide(cmd, uow)
 
     return await ctx.execute(act)
-
-
-ALL = "all"  # a return to every holder of an `each` step
 
 
 async def ask_return(
@@ -453,7 +453,7 @@ async def ask_return(
     """
 
     async def act(uow: BotUnitOfWork) -> InputPrompt | None:
-        _run, spec, a = await open_assignment(uow, assignment_id, person.id)
+        run, spec, a = await open_assignment(uow, assignment_id, person.id)
         step = spec.step(a.step_no)
         if step.decision is None:
             raise Refused("not_a_decision_step", step_no=step.no)
@@ -500,6 +500,11 @@ async def ask_return(
             await uow.commit()
             return None
         back = spec.step(target)
+        measured = await returnable(uow, run, back) if to is None else None
+        if measured is not None:  # a collect step: choose the indicators, not the people
+            await offer_indicators(uow, now, person, a, measured, back)
+            await uow.commit()
+            return None
         holders = [p for p in await uow.people.of_org(person.org_id) if back.actors[0] in p.roles]
         if to is None and back.mode is StepMode.EACH and len(holders) > 1:
             all_label = render("return_button", lang, kind="all", count=len(holders))

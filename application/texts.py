@@ -12,6 +12,9 @@ from storage.messaging import Outgoing
 from workflow.model import Person
 from workflow.spec import SopDefinition, Step
 
+# The urgency (sifat) of a disposition and of the letters of its run: value -> label key.
+SIFAT = {"biasa": "sifat_biasa", "segera": "sifat_segera", "sangat_segera": "sifat_sangat_segera"}
+
 
 def step_title(step: Step, lang: str) -> str:
     """The step title in the reader's language (Indonesian when no translation)."""

@@ -19,7 +19,7 @@ import filetype
 from application.context import MAX_UPLOAD_BYTES, AppContext
 from application.documents import register_document
 from application.measure_flow import check_upload, record_filled
-from application.measuring import measuring
+from application.measuring import measuring, round_items
 from application.texts import reply
 from storage.bot_uow import BotUnitOfWork
 from storage.files import StoredFile
@@ -136,7 +136,8 @@ async def attach_upload(
 
         recorded = None
         if m is not None and filled is not None:
-            recorded = await record_filled(uow, m, filled, person, document)
+            only = round_items(run, a)  # a partial return: only the returned indicators
+            recorded = await record_filled(uow, m, filled, person, document, only)
 
         def ack(outcome: Outcome) -> list[Outgoing]:
             return [

@@ -439,8 +439,17 @@ async def play_demo(
                 },
                 filled_formats={
                     rina.user_id: {
-                        "IKU-04": (3, "3 desa dibina triwulan ini", "daftar-hadir-pembinaan.pdf"),
+                        "IKU-04": (2, "2 desa dibina triwulan ini", "daftar-hadir-pembinaan.pdf"),
                         "IKU-05": ("ada", None, "renja-dan-pk-2026.pdf"),
+                    }
+                },
+                # At the review the Camat sends back IKU-04 only (Rina's): the coaching of a
+                # third village is missing; Rina reports it again, nobody else is asked.
+                return_indicators=("IKU-04",),
+                return_note="IKU-04: pembinaan Desa Cibening belum dihitung; mohon diperbaiki.",
+                corrections={
+                    rina.user_id: {
+                        "IKU-04": (3, "3 desa dibina (termasuk Desa Cibening)", "daftar-hadir.pdf")
                     }
                 },
             )

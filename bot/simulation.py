@@ -69,6 +69,11 @@ class Script:
     # that step is done by each holder: "all", or one official's name.
     return_to_step: int = 7
     return_to: str = "all"
+    # A return to a step that collects realisations: the indicators to send back (only their
+    # Kasi redo it); none: "Semua indikator". `corrections`: what a Kasi then reports (by user
+    # id and code, as in `filled_formats`; his first values when not given).
+    return_indicators: tuple[str, ...] = ()
+    corrections: dict[int, dict[str, tuple[Any, ...]]] = field(default_factory=dict)
     arahan: str = "Selesaikan sebelum akhir bulan; gunakan format tahun lalu."
     title: str = "Pengukuran Kinerja Triwulan IV 2026"
     # The period to tap (as on the button) when the SOP is run per period.
@@ -325,7 +330,10 @@ class Officials:
         if user in script.chat_answers:
             await self.answer_in_chat(user, task, script.chat_answers[user])
         elif user in script.filled_formats:
-            await self.send_filled_format(user, task, step_no, script.filled_formats[user])
+            values = script.filled_formats[user]
+            if again:
+                values = {**values, **script.corrections.get(user, {})}
+            await self.send_filled_format(user, task, step_no, values)
 
     async def answer_in_chat(
         self, user: int, task: MessageRecord, answers: dict[str, list[str]]
@@ -416,10 +424,37 @@ class Officials:
             labels = [str(b.get("text", "")) for b in asked.buttons]
             steps = (f"Langkah {script.return_to_step}:", f"Step {script.return_to_step}:")
             whom = ("Semua (", "All (") if script.return_to == "all" else (script.return_to,)
+            if any(x.startswith("☐ ") for x in labels):  # which indicators go back
+                if script.return_indicators:
+                    mark = await self.pick_indicators(user, asked, script.return_indicators)
+                    continue
+                whom = ("Semua indikator", "All indicators")
             choice = next((x for x in labels if x.startswith(steps + whom)), None)
             if choice is None:
                 return  # the prompt for the note
             mark = await self._tap(user, asked, (choice,), choice)
+
+    async def pick_indicators(
+        self, user: int, picker: MessageRecord, codes: tuple[str, ...]
+    ) -> int:
+        """Tick each indicator on the choice (edited in place), then tap Lanjut; the mark
+        before that tap."""
+        for code in codes:
+            await self._tap(user, picker, (f"☐ {code}",), f"☐ {code}")
+
+            def ticked(code: str = code) -> bool:
+                shown = self.emu.message(user, picker.message_id)
+                return shown is not None and _has_button(shown, f"☑ {code}") is not None
+
+            await self.emu.wait_for(lambda: ticked() or None, timeout=self.timeout)
+        shown = self.emu.message(user, picker.message_id)
+        assert shown is not None
+        go = next(
+            str(b.get("text"))
+            for b in shown.buttons
+            if str(b.get("text", "")).startswith(("Lanjut", "Next"))
+        )
+        return await self._tap(user, shown, (go,), go)
 
     async def upload(self, user: int, task: MessageRecord, step_no: int) -> None:
         """Tap 'Unggah dokumen', send a PDF, wait for the confirmation."""

@@ -26,6 +26,7 @@ from workflow.services import Outcome
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+ALERT_LIMIT = 200  # characters Telegram shows in the answer to a tap
 
 
 def bot_context(context: ContextTypes.DEFAULT_TYPE) -> AppContext:
@@ -136,11 +137,13 @@ async def refuse(update: Update, person: Person | None, refusal: Refused) -> Non
     """Tell the person why nothing happened, and what to do instead."""
     lang = person.language if person else None
     query = update.callback_query
-    if query is not None:
-        text = render("refusal", lang, code=refusal.code, params=refusal.params)
-        await query.answer(text[:200], show_alert=True)
+    text = render("refusal", lang, code=refusal.code, params=refusal.params)
+    if query is not None and len(text) <= ALERT_LIMIT:
+        await query.answer(text, show_alert=True)
         return
-    await say(update, "refusal", lang, code=refusal.code, params=refusal.params)
+    if query is not None:  # too long for the alert (a list of what is missing): a message
+        await query.answer(render("refusal_in_chat", lang)[:ALERT_LIMIT])
+    await reply(update, text)
 
 
 async def guarded(

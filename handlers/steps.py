@@ -15,21 +15,21 @@ from typing import TypeVar
 from telegram import CallbackQuery, Update
 from telegram.ext import ContextTypes
 
-from application import realisation_chat, runs
+from application import partial_return, realisation_chat, runs
 from application.context import AppContext
-from application.runs import (
+from application.pending_kinds import (
     AWAIT_ARAHAN,
     AWAIT_EVIDENCE,
     AWAIT_REALISASI,
     AWAIT_RETURN_NOTE,
     AWAIT_TITLE,
     AWAIT_UPLOAD,
-    ButtonToken,
 )
+from application.runs import ButtonToken
 from application.uploads import MAX_UPLOAD_MB
 from handlers import meetings
 from handlers.context import bot_context, guarded, member, refuse, say, tapper
-from handlers.keyboards import drop_buttons
+from handlers.keyboards import drop_buttons, show_page
 from messages.render import render
 from workflow.errors import Refused
 from workflow.model import Person
@@ -151,6 +151,28 @@ async def _return_to(
     await drop_buttons(query)
 
 
+async def _return_pick(
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
+) -> None:
+    """The indicator choice of a partial return: tick one, turn the page (shown in place), or
+    Lanjut (then the note is asked for)."""
+    assignment_id = tok.assignment_id or ""
+    if tok.data.get("go"):
+        chosen = await _answered(
+            update, person, lambda: partial_return.picked(ctx, person, assignment_id)
+        )
+        if chosen:
+            await drop_buttons(query)
+        return
+    toggle = str(tok.data["toggle"]) if tok.data.get("toggle") else None
+    page = int(tok.data["page"]) if "page" in tok.data else None
+    shown = await _answered(
+        update, person, lambda: partial_return.pick(ctx, person, assignment_id, toggle, page)
+    )
+    if shown is not None:
+        await show_page(query, shown.text, shown.rows)
+
+
 async def _arahan(
     update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
 ) -> None:
@@ -229,6 +251,7 @@ _ACTIONS: dict[str, Action] = {
     "upload": _upload,
     "return": _return,
     "return_to": _return_to,
+    partial_return.PICK: _return_pick,
     "arahan": _arahan,
     "detail": _detail,
     "start_confirm": _start_confirm,

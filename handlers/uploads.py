@@ -12,8 +12,9 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from application.pending_kinds import AWAIT_EVIDENCE, AWAIT_UPLOAD
 from application.realisation_chat import attach_evidence
-from application.runs import AWAIT_EVIDENCE, AWAIT_UPLOAD, pending_input
+from application.runs import pending_input
 from application.uploads import (
     MAX_UPLOAD_MB,
     UploadRefused,

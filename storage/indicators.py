@@ -180,12 +180,16 @@ class SqlIndicatorRepository(IndicatorRepository):
         )
         return list(result.scalars())
 
-    async def realisations(self, run_id: str) -> Sequence[Realisation]:
-        """The newest realisation of each (indicator, quarter) reported in a run, by code."""
+    async def realisations(
+        self, run_id: str, before: datetime | None = None
+    ) -> Sequence[Realisation]:
+        """The newest realisation of each (indicator, quarter) reported in a run, by code
+        (with `before`: the newest reported before that instant)."""
+        query = select(REALISATIONS).where(REALISATIONS.c.run_id == run_id)
+        if before is not None:
+            query = query.where(REALISATIONS.c.reported_at < before)
         result = await self.session.execute(
-            select(REALISATIONS)
-            .where(REALISATIONS.c.run_id == run_id)
-            .order_by(REALISATIONS.c.reported_at, REALISATIONS.c.id)
+            query.order_by(REALISATIONS.c.reported_at, REALISATIONS.c.id)
         )
         latest: dict[tuple[str, int], Realisation] = {}
         for row in result:

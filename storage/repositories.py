@@ -108,6 +108,7 @@ def _step_row(inst: StepInstance, position: int) -> RowDict:
         "note": inst.note,
         "returned_from": inst.returned_from,
         "only_people": list(inst.only_people) or None,
+        "returned_items": list(inst.returned_items) or None,
     }
 
 
@@ -161,6 +162,7 @@ def _step_from(row: Row[Any]) -> StepInstance:
         note=row.note,
         returned_from=row.returned_from,
         only_people=tuple(row.only_people or ()),
+        returned_items=tuple(row.returned_items or ()),
     )
 
 

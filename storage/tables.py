@@ -190,6 +190,7 @@ class StepInstanceRow(Base):
     note: Mapped[str | None] = mapped_column(Text)
     returned_from: Mapped[int | None] = mapped_column(Integer)  # opened by a return
     only_people: Mapped[list[str] | None]  # a return to some holders only
+    returned_items: Mapped[list[str] | None]  # a partial return: the parts to redo
 
 
 class AssignmentRow(Base):

@@ -55,7 +55,9 @@ class Decide:
     """At a decision step: approve, or return to one of the steps the SOP allows, with a note.
 
     `return_to` None means the SOP's first return step; `return_person_id` sends an `each`
-    step back to that one holder only (None: to all of them).
+    step back to that one holder only (None: to all of them), `return_people` to these
+    holders; `return_items` names the parts of the work returned (a partial return, e.g. the
+    codes of the indicators to report again): the reopened round records them.
     """
 
     assignment_id: str
@@ -65,6 +67,8 @@ class Decide:
     document_ids: tuple[str, ...] = ()
     return_to: int | None = None
     return_person_id: str | None = None
+    return_people: tuple[str, ...] = ()
+    return_items: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

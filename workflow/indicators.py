@@ -233,6 +233,22 @@ def period_realisation(
     return sum((v for v in values if v is not None), Decimal(0))
 
 
+def missing_quarters(
+    indicator: Indicator, period: Period, by_quarter: Mapping[int, Decimal]
+) -> list[int]:
+    """The quarters a cumulative indicator still lacks to add up this period (the reason its
+    capaian can't be computed: "Triwulan I belum ada data"); empty for the others."""
+    if not indicator.cumulative:
+        return []
+    return [q for q in period.quarters_to_date() if q not in by_quarter]
+
+
+def quarters_label(quarters: Sequence[int], lang: str = "id") -> str:
+    """ "Triwulan I, II" / "Quarter I, II": quarters named the way an office writes them."""
+    word = "Quarter" if lang == "en" else "Triwulan"
+    return f"{word} {', '.join(ROMAN[q] for q in quarters)}"
+
+
 def predikat(value: Decimal, bands: Sequence[Band] = DEFAULT_BANDS) -> str:
     """The band a capaian falls in (bands from the highest minimum down)."""
     for band in sorted(bands, key=lambda b: b.minimum, reverse=True):

@@ -137,6 +137,7 @@ class StepInstance:
     note: str | None = None
     returned_from: int | None = None  # the decision step that sent the work back here
     only_people: tuple[str, ...] = ()  # a return to some holders only: who gets this round
+    returned_items: tuple[str, ...] = ()  # a partial return: the parts to redo (e.g. codes)
 
     @property
     def is_revision(self) -> bool:
@@ -276,6 +277,7 @@ class Run:
                         activated_at=e.at,
                         returned_from=e.data.get("returned_from"),
                         only_people=tuple(e.data.get("only_people", ())),
+                        returned_items=tuple(e.data.get("returned_items", ())),
                     )
                 )
             case EventKind.ASSIGNMENT_ACTIVATED:

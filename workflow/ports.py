@@ -109,8 +109,11 @@ class IndicatorRepository(ABC):
         """Add or update by code (never duplicates); indicators left out are kept as retired."""
 
     @abstractmethod
-    async def realisations(self, run_id: str) -> Sequence[Realisation]:
-        """The latest realisation of each indicator reported in a run."""
+    async def realisations(
+        self, run_id: str, before: datetime | None = None
+    ) -> Sequence[Realisation]:
+        """The latest realisation of each indicator reported in a run (with `before`: the
+        latest reported before that instant, what stood then)."""
 
     @abstractmethod
     async def record(self, realisation: Realisation) -> None:

@@ -365,12 +365,19 @@ class WorkflowService:
                 allowed=", ".join(str(n) for n in allowed),
             )
         chosen: dict[str, Any] = {"return_to": target}
-        if cmd.return_person_id is not None:
-            back = spec.step(target)
-            person = await self._member(uow, cmd.return_person_id, run.org_id)
+        back = spec.step(target)
+        wanted = [cmd.return_person_id] if cmd.return_person_id is not None else []
+        wanted += [p for p in cmd.return_people if p not in wanted]
+        for person_id in wanted:
+            person = await self._member(uow, person_id, run.org_id)
             if back.mode is not StepMode.EACH or back.actors[0] not in person.roles:
                 raise Refused("person_not_eligible", name=person.name, step_no=target)
-            chosen["return_person_id"] = person.id
+        if len(wanted) == 1:
+            chosen["return_person_id"] = wanted[0]
+        elif wanted:
+            chosen["return_people"] = wanted
+        if cmd.return_items:
+            chosen["return_items"] = list(dict.fromkeys(cmd.return_items))
         return chosen
 
     async def _check_revision(
@@ -478,6 +485,7 @@ class WorkflowService:
         actor_id: str | None,
         returned_from: int | None = None,
         only_people: Sequence[str] = (),
+        returned_items: Sequence[str] = (),
         meeting_start: datetime | None = None,
     ) -> list[Assignment]:
         step = spec.step(step_no)
@@ -493,6 +501,8 @@ class WorkflowService:
             data["returned_from"] = returned_from
         if only_people and len(holders) < len(_assignees(step, people)):
             data["only_people"] = [p.id for p, _role in holders]
+        if returned_items:
+            data["returned_items"] = list(returned_items)
         self._next_event(
             run,
             EventKind.STEP_ACTIVATED,
@@ -559,6 +569,7 @@ class WorkflowService:
         )
         step = spec.step(instance.step_no)
         only: list[str] = []
+        items: list[str] = []
         returned_from = None
         if outcome is StepOutcome.RETURNED:
             assert returned is not None
@@ -566,6 +577,8 @@ class WorkflowService:
             returned_from = step.no
             if returned.get("return_person_id"):
                 only = [str(returned["return_person_id"])]
+            only += [str(p) for p in returned.get("return_people", ())]
+            items = [str(i) for i in returned.get("return_items", ())]
         else:
             following = following_step(spec, step)
             next_no = following.no if following is not None else None
@@ -590,6 +603,7 @@ class WorkflowService:
             actor_id,
             returned_from=returned_from,
             only_people=only,
+            returned_items=items,
             meeting_start=start,
         )
 

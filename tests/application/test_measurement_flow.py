@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from application import realisation_chat, runs
 from application.indicator_forms import COL, FIRST_ROW, META_SHEET, SHEET, collection_format
+from application.pending_kinds import AWAIT_EVIDENCE, AWAIT_REALISASI
 from application.uploads import attach_upload, store_upload
 from storage.messaging_tables import OutboxRow
 from tests.application.offices import Office, documents_queued_to, open_office
@@ -136,7 +137,7 @@ async def _say(office: Office, name: str, typed: str) -> str:
     """The person types an answer to the pending question; the bot's replies."""
     person = office.people[name]
     pending = await runs.pending_input(office.ctx, person.id)
-    assert pending is not None and pending.kind == runs.AWAIT_REALISASI
+    assert pending is not None and pending.kind == AWAIT_REALISASI
     code = str(pending.data["code"])
     await realisation_chat.answer(office.ctx, person, pending.assignment_id or "", code, typed)
     return "\n".join(await _texts_to(office, name))
@@ -145,7 +146,7 @@ async def _say(office: Office, name: str, typed: str) -> str:
 async def _evidence(office: Office, name: str, file_name: str) -> None:
     person = office.people[name]
     pending = await runs.pending_input(office.ctx, person.id)
-    assert pending is not None and pending.kind == runs.AWAIT_EVIDENCE
+    assert pending is not None and pending.kind == AWAIT_EVIDENCE
     stored = await store_upload(office.ctx, b"%PDF-1.4\nbukti\n%%EOF\n", file_name)
     await realisation_chat.attach_evidence(
         office.ctx,
@@ -377,7 +378,7 @@ async def test_the_reviewer_gets_the_formulir_the_summary_and_the_chart(
     assert "Ringkasan pengukuran kinerja Triwulan IV 2026" in summary
     assert "Rata-rata capaian" in summary and "Per sasaran" in summary
     # IKU-5 adds up the year's quarters, and no run measured Triwulan I-III
-    assert "Belum ada realisasi: IKU-5" in summary
+    assert "Belum ada realisasi: IKU-5 (kumulatif: Triwulan I, II, III belum ada data)" in summary
     chart = (await _docs_to(office, "Putri"))[-1]
     assert (await _bytes(office, chart)).startswith(b"\x89PNG")
 
@@ -394,3 +395,32 @@ async def test_outbox_sends_the_chart_as_a_document(office: Office) -> None:
             ).scalars()
         ]
     assert "document" in kinds
+
+
+SIGNED_ORG = """\
+organisation: Kantor Ukur
+letters:
+  kinds:
+    formulir: {klasifikasi: "050", signed_by: sekretaris}
+people:
+  - {name: Putri, roles: [kepala], nip: "197001011990031001", jabatan: Kepala Kantor Ukur,
+     pangkat: "Pembina (IV/a)", telegram_id: 5001}
+  - {name: Budi, roles: [sekretaris], nip: "198003032005011003",
+     jabatan: Sekretaris Kantor Ukur, pangkat: "Penata Tk. I (III/d)", telegram_id: 5002}
+  - {name: Rina, roles: [anggota], telegram_id: 5003}
+  - {name: Dewi, roles: [anggota], telegram_id: 5004}
+"""
+
+
+async def test_the_formulir_is_signed_by_the_offices_signing_rules(tmp_path: Path) -> None:
+    async with open_office(
+        tmp_path, MEASURE, SIGNED_ORG, "uji-ukur", "Putri", period=PERIOD, indicators=_indicators
+    ) as office:
+        await _to_compiled(office)
+        pdf = (await _docs_to(office, "Budi"))[-1]
+        reader = PdfReader(BytesIO(await _bytes(office, pdf)))
+        text = " ".join(p.extract_text() for p in reader.pages)
+    # The org file has the Sekretaris sign the formulir "a.n." the head, as for letters.
+    assert "a.n. Kepala Kantor Ukur" in text
+    assert "Sekretaris Kantor Ukur" in text and "Budi" in text
+    assert "Penata Tk. I (III/d)" in text and "198003032005011003" in text

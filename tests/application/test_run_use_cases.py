@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from application import runs
-from application.runs import AWAIT_ARAHAN, AWAIT_RETURN_NOTE
+from application.pending_kinds import AWAIT_ARAHAN, AWAIT_RETURN_NOTE
 from application.uploads import UploadRefused, attach_upload, store_upload
 from tests.application.offices import Office, open_office
 from workflow.errors import Refused

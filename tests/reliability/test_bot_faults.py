@@ -236,6 +236,10 @@ async def test_whole_run_through_api_faults_and_three_kills_loses_nothing(
             print("KILLS", kills, "SENT", len(emu.sent_messages()))
             raise
         print("COPIES LEFT ALONE", sorted(officials.copies_left), "KILLS", kills)
+        for chat, message_id in sorted(officials.copies_left):
+            for i, m in enumerate(emu.sent_messages()):
+                if m.chat_id == chat and m.message_id == message_id:
+                    print("COPY", i, chat, message_id, (m.text or "")[:120].replace("\n", " | "))
         assert len(kills) == 3
         assert sorted(set(tally.steps_done)) == list(range(1, 15))
         assert tally.returns == 1

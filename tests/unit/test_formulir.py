@@ -181,3 +181,39 @@ def test_summary_names_the_indicators_without_a_value() -> None:
     assert summary.measured == 1 and summary.total == 5
     assert summary.missing == ["IKU-2", "IKU-3", "IKU-4", "IKU-5"]
     assert build_summary([], "Kec", TW4).average is None
+
+
+def test_a_cumulative_indicator_without_earlier_quarters_says_which_are_missing() -> None:
+    gaps = {**REALISED, "IKU-5": {3: D(2), 4: D(2)}}  # Triwulan I and II never reported
+    f = compile_formulir(
+        indicator_set(),
+        TW4,
+        gaps,
+        office="Kec",
+        signer=CAMAT,
+        place="Bandung",
+        issued=date(2027, 1, 8),
+    )
+    iku5 = next(m for m in f.measurements if m.indicator.code == "IKU-5")
+    assert iku5.capaian is None and iku5.missing_quarters == (1, 2)
+    text = " ".join(pdf_text(formulir_pdf(f)).split())
+    assert "Triwulan I, II belum ada data" in text
+    ws = load_workbook(BytesIO(formulir_xlsx(f)))[SHEET]
+    cells = [c for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert "Triwulan I, II belum ada data" in cells
+    summary = build_summary(f.measurements, "Kec", TW4)
+    assert summary.no_data == {"IKU-5": "Triwulan I, II"}
+    english = build_summary(f.measurements, "Kec", TW4, lang="en")
+    assert english.no_data == {"IKU-5": "Quarter I, II"}
+
+
+def test_a_signer_for_the_head_signs_atas_nama() -> None:
+    sekretaris = Signatory(
+        "Sekretaris Kecamatan",
+        "Siti Rahmawati",
+        "197505052000032002",
+        "Pembina (IV/a)",
+        on_behalf="Camat Cibeunying Kidul",
+    )
+    text = pdf_text(formulir_pdf(formulir(signer=sekretaris)))
+    assert text.index("a.n. Camat Cibeunying Kidul") < text.index("Sekretaris Kecamatan,")

@@ -17,9 +17,11 @@ from workflow.indicators import (
     Period,
     Polarity,
     capaian,
+    missing_quarters,
     parse_number,
     period_realisation,
     predikat,
+    quarters_label,
     rounded,
 )
 
@@ -99,6 +101,30 @@ def test_more_is_better_exactly_when_the_polarity_says_so(
     assert capaian(indicator(Polarity.LOWER), target, high) <= capaian(
         indicator(Polarity.LOWER), target, low
     )
+
+
+@given(
+    st.integers(min_value=1, max_value=4),
+    st.sets(st.integers(min_value=1, max_value=4)),
+)
+def test_a_cumulative_value_exists_exactly_when_no_quarter_to_date_is_missing(
+    quarter: int, reported: set[int]
+) -> None:
+    served = indicator(cumulative=True, unit="desa")
+    by_quarter = {q: D(q) for q in reported}
+    period = Period(2026, quarter)
+    missing = missing_quarters(served, period, by_quarter)
+    assert missing == [q for q in range(1, quarter + 1) if q not in reported]
+    value = period_realisation(served, period, by_quarter)
+    assert (value is None) == bool(missing)
+    if value is not None:
+        assert value == sum(range(1, quarter + 1))  # every quarter to date, added up
+    assert missing_quarters(indicator(), period, by_quarter) == []  # not cumulative
+
+
+def test_missing_quarters_are_named_as_an_office_writes_them() -> None:
+    assert quarters_label([1, 2, 3]) == "Triwulan I, II, III"
+    assert quarters_label([1], "en") == "Quarter I"
 
 
 def test_cumulative_indicators_add_up_the_quarters_to_date() -> None:

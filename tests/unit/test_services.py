@@ -262,6 +262,53 @@ async def test_return_for_revision_reopens_step_7_and_keeps_history(
     assert store.runs[run_id].latest_instance(9).round == 2  # type: ignore[union-attr]
 
 
+async def test_a_partial_return_reopens_step_7_for_the_chosen_holders_with_the_items(
+    svc: WorkflowService, store: FakeStore
+) -> None:
+    out = await start(svc, store)
+    run_id = out.run.id
+    for _ in range(8):
+        await finish_step(svc, store, run_id)
+    review = store.runs[run_id].active_assignments()[0]
+    cmd = Decide(
+        review.id,
+        "p-camat",
+        approve=False,
+        note="IKU-04 dan IKU-05 belum sesuai",
+        return_to=7,
+        return_people=("p-a0", "p-a2"),
+        return_items=("IKU-04", "IKU-05", "IKU-04"),
+    )
+    back = await svc.decide(cmd, FakeUnitOfWork(store))
+    assert sorted(a.person_id for a in back.activated) == ["p-a0", "p-a2"]
+    run = store.runs[run_id]
+    again = run.latest_instance(7)
+    assert again is not None and again.is_revision
+    assert again.only_people == ("p-a0", "p-a2")
+    assert again.returned_items == ("IKU-04", "IKU-05")
+    replayed = Run.from_events(store.events[run_id]).latest_instance(7)
+    assert replayed is not None and replayed.returned_items == ("IKU-04", "IKU-05")
+    await finish_step(svc, store, run_id)  # step 7 by the two
+    step_8 = {a.person_id for a in store.runs[run_id].active_assignments()}
+    assert step_8 == {"p-a0", "p-a2"}  # the following `each` step: the same two only
+
+
+async def test_a_return_to_someone_without_the_role_is_refused(
+    svc: WorkflowService, store: FakeStore
+) -> None:
+    out = await start(svc, store)
+    for _ in range(8):
+        await finish_step(svc, store, out.run.id)
+    review = store.runs[out.run.id].active_assignments()[0]
+    cmd = Decide(
+        review.id, "p-camat", approve=False, note="x", return_to=7, return_people=("p-a0", "p-sts")
+    )
+    with pytest.raises(Refused) as exc:
+        await svc.decide(cmd, FakeUnitOfWork(store))
+    assert exc.value.code == "person_not_eligible"
+    assert store.runs[out.run.id].assignment(review.id).is_active  # type: ignore[union-attr]
+
+
 async def test_full_run_with_one_return_completes_all_14_steps(
     svc: WorkflowService, store: FakeStore
 ) -> None:

@@ -91,6 +91,50 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "kind": "step",
         "steps": [{"no": 7, "title": "Data"}, {"no": 2, "title": "Format"}],
     },
+    "refusal_in_chat": {},
+    "return_pick": {
+        "step_no": 7,
+        "step_title": "Kasi menghimpun data",
+        "lines": [
+            {
+                "code": "IKU-04",
+                "name": "Jumlah desa dibina",
+                "value": "3 desa",
+                "who": "Rina",
+                "ticked": True,
+            },
+            {"code": "IKU-05", "name": "Renja", "value": "ada", "who": "Rina", "ticked": False},
+        ],
+        "page": 1,
+        "pages": 2,
+        "chosen": ["IKU-04"],
+    },
+    "returned_indicators": {
+        "step_no": 7,
+        "period": "Triwulan IV 2026",
+        "lines": [{"code": "IKU-04", "name": "Jumlah desa dibina", "value": "3 desa"}],
+        "note": "Angka <IKU-04> belum sesuai",
+    },
+    "return_changes": {
+        "lines": [
+            {
+                "code": "IKU-04",
+                "old": "3 desa",
+                "new": "4 desa",
+                "old_capaian": "75 %",
+                "new_capaian": "100 %",
+                "changed": True,
+            },
+            {
+                "code": "IKU-05",
+                "old": "ada",
+                "new": "ada",
+                "old_capaian": "100 %",
+                "new_capaian": "100 %",
+                "changed": False,
+            },
+        ]
+    },
     "arahan_saved": {},
     "step_ended_notice": {
         "run_title": "R",
@@ -375,7 +419,8 @@ SUMMARY = {
     "below": [
         {"code": "IKU-3", "name": "Waktu izin", "capaian": Decimal("66.67"), "predikat": "Sedang"}
     ],
-    "missing": ["IKU-5"],
+    "missing": ["IKU-4", "IKU-5"],
+    "no_data": {"IKU-4": "Triwulan I, II"},
     "previous_period": "Triwulan III 2026",
     "changes": [
         {"code": c, "previous": Decimal(80), "current": Decimal(80) + d, "delta": d}
