@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from application.measure_flow import measured_run
+from application.measure_publisher import measured_run
 from application.measurement import Measurement
 from application.measuring import measuring
 from storage.bot_uow import BotUnitOfWork
