@@ -51,7 +51,8 @@ async def test_fast_clock_demo_shows_reminders_and_the_escalation(tmp_path: Path
     assert verify_bundle(bundle) == []
     with zipfile.ZipFile(io.BytesIO(bundle)) as archive:
         names = archive.namelist()
-    assert any(re.fullmatch(r"dokumen/07-dewi-v2-.+\.xlsx", n) for n in names), names
+    # Rina's corrected format, sent in round 2 of step 7 after the Camat returned IKU-04 to her.
+    assert any(re.fullmatch(r"dokumen/07-rina-v\d+-format-terisi-rina\.xlsx", n) for n in names)
     dossier = PdfReader(tmp_path / f"berkas-{base}.pdf")
     text = " ".join(page.extract_text() for page in dossier.pages)
     assert "BERKAS PROSES SOP" in text and "Pengukuran Kinerja Triwulan IV 2026" in text
