@@ -303,4 +303,3 @@ def minutes_docx(paper: MeetingPaper) -> bytes:
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
-

@@ -300,6 +300,7 @@ SAMPLES.update(
             "total": 5,
             "max_mb": 20,
             "name": "notulen.pdf",
+            "papers": ["daftar-hadir.pdf", "notulen-rapat.docx"],
         },
         "meeting_held": {"present": 4, "total": 5, "step_no": 5},
         "meeting_unreachable": {"agenda": "Pembahasan", "names": ["Rina"]},
