@@ -148,7 +148,7 @@ def meeting_paper(
                 kehadiran="" if blank else kehadiran(inv),
             )
         )
-    organiser_role = next((r for r in spec.step(meeting.step_no).actors if r in organiser.roles))
+    organiser_role = next(r for r in spec.step(meeting.step_no).actors if r in organiser.roles)
     return MeetingPaper(
         office=org.identity.letterhead.office or org.name,
         city=org.identity.city,

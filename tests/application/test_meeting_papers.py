@@ -11,6 +11,7 @@ import io
 import re
 
 import docx
+
 from application.meetings import holding, rsvp
 from application.meetings.rsvp import AWAIT_DELEGATE, AWAIT_REASON
 from tests.application.conftest import Office
