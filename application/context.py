@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from application.cover_letter import CoverLetterPublisher
 from application.measure_flow import Maker, MeasurementPublisher
 from application.notifier import Ack, Notifier
 from storage.bot_uow import BotUnitOfWork, BotUowFactory
@@ -111,7 +112,8 @@ class AppContext:
     def service(self, ack: Ack | None = None) -> WorkflowService:
         """The workflow engine, publishing through the outbox (plus an optional reply)."""
         measurement = MeasurementPublisher(self.files, self.clock, self.timezone)
-        publish = combine(Notifier(self.clock, ack), measurement, *self.publishers)
+        letters = CoverLetterPublisher(self.files, self.clock, self.timezone)
+        publish = combine(Notifier(self.clock, ack), measurement, letters, *self.publishers)
         return WorkflowService(self.calendar, clock=self.clock, publish=publish)
 
     async def execute(self, fn: Callable[[BotUnitOfWork], Awaitable[T]], retries: int = 3) -> T:

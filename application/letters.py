@@ -18,13 +18,15 @@ from datetime import date, datetime
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from application.runs import SIFAT
 from messages.render import label
 from storage.uow import SqlUnitOfWork
 from workflow.letters import Letter, LetterStatus, signing, top_role
 from workflow.model import Organisation, Person, Run
 from workflow.spec import SopDefinition
 
+# The sifat a disposition gives (its button's value) -> its label; here, not in the runs' use
+# cases, so that producing a letter never imports them.
+SIFAT = {"biasa": "sifat_biasa", "segera": "sifat_segera", "sangat_segera": "sifat_sangat_segera"}
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIME = "text/csv"
 

@@ -17,6 +17,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from application.context import MAX_UPLOAD_BYTES, PROMPT_TTL, AppContext
+from application.cover_letter import unless_uploaded
+from application.letters import SIFAT
 from application.measure_flow import before_complete
 from application.notifier import Ack, Notifier, next_actor
 from application.texts import named, reply, role_names, step_output, step_title, text
@@ -47,7 +49,6 @@ AWAIT_TITLE = "title"
 AWAIT_REALISASI = "realisasi"  # a realisation typed in the chat (data: the indicator code)
 AWAIT_EVIDENCE = "evidence"  # the next file is an indicator's evidence (data: its code)
 
-SIFAT = {"biasa": "sifat_biasa", "segera": "sifat_segera", "sangat_segera": "sifat_sangat_segera"}
 MAX_DIRECTIONS = 3000
 MAX_TITLE = 200
 
@@ -383,13 +384,15 @@ async def dispose(ctx: AppContext, person: Person, assignment_id: str, sifat: st
 
 async def complete(ctx: AppContext, person: Person, assignment_id: str) -> Outcome:
     """Selesai: my part of the step is done (at a measurement step: when what it needs is
-    there, with the documents the bot makes for it)."""
+    there, with the documents the bot makes for it; at a letter step with nothing of his own:
+    with the letter the bot wrote)."""
 
     async def act(uow: BotUnitOfWork) -> Outcome:
         run, spec, a = await open_assignment(uow, assignment_id, person.id)
         made = await before_complete(uow, ctx.maker(), run, spec, a, person)
+        letter = await unless_uploaded(uow, run, spec, a)  # the written letter, if his only
         cmd = CompleteAssignment(
-            assignment_id, person.id, document_ids=made.document_ids, data=made.data or {}
+            assignment_id, person.id, document_ids=made.document_ids + letter, data=made.data or {}
         )
         return await ctx.service(ack_done(person)).complete(cmd, uow)
 
