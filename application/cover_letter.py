@@ -176,7 +176,9 @@ class CoverLetterPublisher:
                 reason = label("letter_run_cancelled", "id")
                 for inst in run.steps:
                     if spec.step(inst.step_no).letter and inst.status is not StepStatus.COMPLETED:
-                        await cancel_unused(uow, run, spec.step(inst.step_no), inst.id, now, reason)
+                        await cancel_unused(
+                            uow, run, spec.step(inst.step_no), inst.id, now, reason
+                        )
             if step is None or step.letter is None or event.step_instance_id is None:
                 continue
             if event.kind is EventKind.STEP_COMPLETED:
@@ -202,7 +204,12 @@ class CoverLetterPublisher:
         )
         lang = person.language
         use = await uow.messaging.new_token(
-            person.id, USE_ACTION, now, assignment_id=a.id, run_id=run.id, data={"document": doc.id}
+            person.id,
+            USE_ACTION,
+            now,
+            assignment_id=a.id,
+            run_id=run.id,
+            data={"document": doc.id},
         )
         own = await uow.messaging.new_token(
             person.id, "upload", now, assignment_id=a.id, run_id=run.id

@@ -42,7 +42,7 @@ from workflow.spec import SopDefinition
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ATTENDANCE_NAME = "daftar-hadir.pdf"
-MINUTES_NAME = "notulen-rapat.docx"
+MINUTES_NAME = "notulen.docx"
 # Column widths of the daftar hadir (mm, 165 between the margins: portrait keeps a dozen rows
 # and the leader's signature on one page) and the height of a row, enough to sign in.
 _WIDTHS = (8, 33, 29, 38, 30, 27)

@@ -86,7 +86,7 @@ async def test_saving_the_attendance_gives_the_organiser_the_daftar_hadir_as_rec
     sent = [r for r in await outbox(office) if r.person_id == office.people["Budi"].id]
     ids = {d.id for d, _ in made.values() if d.name != "undangan-rapat.pdf"}
     assert {r.payload.get("document_id") for r in sent[-2:]} == ids
-    assert "daftar-hadir.pdf, notulen-rapat.docx" in sent[-3].payload["text"]
+    assert "daftar-hadir.pdf, notulen.docx" in sent[-3].payload["text"]
 
 
 async def test_the_notulen_skeleton_is_prefilled_and_opens_in_word(
@@ -94,7 +94,7 @@ async def test_the_notulen_skeleton_is_prefilled_and_opens_in_word(
 ) -> None:
     meeting = await held(office, sop)
 
-    document, data = (await papers(office, meeting))["notulen-rapat.docx"]
+    document, data = (await papers(office, meeting))["notulen.docx"]
     assert document.mime_type == DOCX
     opened = docx.Document(io.BytesIO(data))
     lines = [p.text for p in opened.paragraphs]
@@ -134,6 +134,6 @@ async def test_the_daftar_hadir_is_a_document_of_the_completed_meeting_step(
     assert latest.version == 2
     step_documents = run.documents_of_step(meeting.step_no)
     assert latest.id in step_documents  # the latest list, not the first
-    assert made["notulen-rapat.docx"][0].id not in step_documents  # the blank form stays out
+    assert made["notulen.docx"][0].id not in step_documents  # the blank form stays out
     [part] = run.done_parts(meeting.step_no)
     assert part.data["attendance_document_id"] == latest.id

@@ -200,8 +200,10 @@ def test_a_step_may_write_a_cover_letter_and_the_shipped_sop_finds_it_by_attribu
         (("hal: Penyampaian", "hal: ''"), "step 4: letter.hal"),
         (("    input_documents_from: [2]\n", ""), "needs 'input_documents_from'"),
         (("    requires_document: true\n    input", "    input"), "needs 'requires_document"),
-        (("actors: [staf]\n    minutes: 15", "actors: [staf]\n    mode: each\n    minutes: 15"),
-         "a step with a letter must have mode 'single'"),
+        (
+            ("actors: [staf]\n    minutes: 15", "actors: [staf]\n    mode: each\n    minutes: 15"),
+            "a step with a letter must have mode 'single'",
+        ),
         (("letter: {", "letter: {colour: red, "), "step 4: letter.colour: unknown field"),
     ],
 )

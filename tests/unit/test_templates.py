@@ -49,6 +49,7 @@ TASK = {
     "delivers_to": "Anggota Tim SAKIP",
     "delivers_steps": "2",
     "measurement": "",
+    "writes_letter": False,
 }
 SAMPLES: dict[str, dict[str, Any]] = {
     "task_assigned": TASK,
@@ -300,7 +301,7 @@ SAMPLES.update(
             "total": 5,
             "max_mb": 20,
             "name": "notulen.pdf",
-            "papers": ["daftar-hadir.pdf", "notulen-rapat.docx"],
+            "papers": ["daftar-hadir.pdf", "notulen.docx"],
         },
         "meeting_held": {"present": 4, "total": 5, "step_no": 5},
         "meeting_unreachable": {"agenda": "Pembahasan", "names": ["Rina"]},
