@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from docx import Document as DocxDocument
+from docx import Document as new_docx
+from docx.document import Document as DocxDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
@@ -62,7 +63,7 @@ class Attendee:
     jabatan: str
     nip: str
     present: bool
-    kehadiran: str  # "Hadir", "Diwakili Drs. Joko", "Tidak hadir (dinas luar)"; "" when blank
+    kehadiran: str  # "Hadir", "Diwakili Drs. Joko", "Tidak hadir (dinas luar)"
 
 
 @dataclass(frozen=True)
@@ -128,9 +129,8 @@ def meeting_paper(
     meeting: Meeting,
     purpose: str,
     people: Sequence[Person],
-    blank: bool = False,
 ) -> MeetingPaper:
-    """The papers' content from the stored meeting (`blank`: no attendance filled in)."""
+    """The papers' content from the stored meeting and its recorded attendance."""
     by_id = {p.id: p for p in people}
     organiser = by_id[meeting.organiser_id]
     leader, role = meeting_leader(spec, org, meeting, people)
@@ -144,8 +144,8 @@ def meeting_paper(
                 name=p.name,
                 jabatan=_post(p, spec),
                 nip=p.nip or "-",
-                present=bool(inv.attended) and not blank,
-                kehadiran="" if blank else kehadiran(inv),
+                present=bool(inv.attended),
+                kehadiran=kehadiran(inv),
             )
         )
     organiser_role = next(r for r in spec.step(meeting.step_no).actors if r in organiser.roles)
@@ -248,10 +248,10 @@ def _paragraph(doc: DocxDocument, text: str, bold: bool = False, centre: bool = 
 def minutes_docx(paper: MeetingPaper) -> bytes:
     """The notulen to fill in: the meeting's facts pre-filled, empty sections to write in,
     the signatures of the notulis and the leader."""
-    doc = DocxDocument()
+    doc = new_docx()
     style = doc.styles["Normal"]
-    style.font.name = "Arial"  # type: ignore[attr-defined]
-    style.font.size = Pt(11)  # type: ignore[attr-defined]
+    style.font.name = "Arial"
+    style.font.size = Pt(11)
     for section in doc.sections:
         section.left_margin, section.right_margin = Cm(2.5), Cm(2)
     _paragraph(doc, _l("doc_minutes_title"), bold=True, centre=True)
