@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from application.cover_letter import CoverLetterPublisher
 from application.dossier.making import ArchivePublisher
 from application.measure_flow import Maker
 from application.measure_publisher import MeasurementPublisher
@@ -115,7 +116,10 @@ class AppContext:
         notices, the measurement's documents, the archive for an archiving step."""
         measurement = MeasurementPublisher(self.files, self.clock, self.timezone)
         archive = ArchivePublisher(self.files, self.clock, self.calendar_minutes, self.timezone)
-        publish = combine(Notifier(self.clock, ack), measurement, archive, *self.publishers)
+        letters = CoverLetterPublisher(self.files, self.clock, self.timezone)
+        publish = combine(
+            Notifier(self.clock, ack), measurement, letters, archive, *self.publishers
+        )
         return WorkflowService(self.calendar, clock=self.clock, publish=publish)
 
     async def execute(self, fn: Callable[[BotUnitOfWork], Awaitable[T]], retries: int = 3) -> T:

@@ -147,7 +147,9 @@ class NaskahPdf(DocumentPdf):
         """A bordered table with a bold heading row."""
         widths = _TABLE_WIDTHS.get(len(head), tuple(self.width / len(head) for _ in head))
         self.use(10)
-        with self.table(col_widths=widths, width=sum(widths), line_height=6) as table:
+        with self.table(
+            col_widths=widths, width=sum(widths), line_height=6, text_align="LEFT"
+        ) as table:
             heading = table.row()
             for text in head:
                 heading.cell(self.safe(text), align="C")

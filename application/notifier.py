@@ -300,6 +300,7 @@ class _Batch:
             if step.delivers
             else "",
             measurement=step.measurement.value if step.measurement and self.measures else "",
+            writes_letter=step.letter is not None,
         )
         rows: list[list[dict[str, str]]]
         if step.disposition:

@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from application.context import MAX_UPLOAD_BYTES, PROMPT_TTL, AppContext
+from application.cover_letter import unless_uploaded
 from application.measure_flow import before_complete
 from application.notifier import Ack, Notifier, next_actor
 from application.partial_return import offer_indicators, returnable
@@ -381,13 +382,15 @@ async def dispose(ctx: AppContext, person: Person, assignment_id: str, sifat: st
 
 async def complete(ctx: AppContext, person: Person, assignment_id: str) -> Outcome:
     """Selesai: my part of the step is done (at a measurement step: when what it needs is
-    there, with the documents the bot makes for it)."""
+    there, with the documents the bot makes for it; at a letter step with nothing of his own:
+    with the letter the bot wrote)."""
 
     async def act(uow: BotUnitOfWork) -> Outcome:
         run, spec, a = await open_assignment(uow, assignment_id, person.id)
         made = await before_complete(uow, ctx.maker(), run, spec, a, person)
+        letter = await unless_uploaded(uow, run, spec, a)  # the written letter, if his only
         cmd = CompleteAssignment(
-            assignment_id, person.id, document_ids=made.document_ids, data=made.data or {}
+            assignment_id, person.id, document_ids=made.document_ids + letter, data=made.data or {}
         )
         return await ctx.service(ack_done(person)).complete(cmd, uow)
 

@@ -5,7 +5,8 @@ database, imports a sample Kecamatan, lets one official join with an invite link
 office group, and lets simulated officials play the SOP — with one return at step 9 — printing
 a transcript. The two Kasi report their indicators (one fills in the format, one answers in
 the chat; one value is refused and corrected). `--out DIR` keeps the database, the documents
-and the transcript, with the compiled formulir (XLSX, PDF) and the capaian chart (PNG).
+and the transcript, with the compiled formulir (XLSX, PDF) and the capaian chart (PNG), the
+meeting's invitation, daftar hadir and notulen skeleton, and the surat pengantar of step 12.
 """
 
 from __future__ import annotations
@@ -180,25 +181,34 @@ async def _meeting_time(
         await _advance(emu, clock, runtime, nearest, say, timeout)
 
 
+# What the meeting and the letter step leave with --out: the invitation and its calendar file,
+# the daftar hadir and the notulen skeleton, the surat pengantar.
+MEETING_FILES = (
+    "undangan-rapat.pdf",
+    "undangan-rapat.ics",
+    "daftar-hadir.pdf",
+    "notulen.docx",
+    "surat-pengantar.pdf",
+)
+
+
 async def _meeting_files(runtime: Runtime, out: Path | None) -> bool:
-    """True when a meeting was held; with `out`, its letter and .ics are copied there."""
+    """True when a meeting was held and the run's letters and meeting papers were made; with
+    `out`, they are copied there (the newest of each)."""
     async with runtime.ctx.uow_factory() as uow:
         org = await uow.people.org_by_name("Kecamatan Contoh")
         run_id = await uow.messaging.latest_run_id(org.id) if org else None
         meetings = await uow.meetings.of_run(run_id) if run_id else []
         if not meetings or meetings[-1].status.value != "held":
             return False
-        if out is None:
-            return True
         assert run_id is not None
-        hashes = {
-            name: await uow.meetings.latest_file(run_id, name)
-            for name in ("undangan-rapat.pdf", "undangan-rapat.ics")
-        }
+        hashes = {name: await uow.meetings.latest_file(run_id, name) for name in MEETING_FILES}
+    if None in hashes.values():
+        return False
     for name, sha256 in hashes.items():
-        if sha256 is None:
-            return False
-        (out / name).write_bytes(await runtime.ctx.files.read(sha256))
+        assert sha256 is not None
+        if out is not None:
+            (out / name).write_bytes(await runtime.ctx.files.read(sha256))
     return True
 
 

@@ -128,6 +128,9 @@ MEETING_START = ("▶️ Mulai rapat", "▶️ Start the meeting")
 REPORT_CHAT = ("💬 Isi lewat chat", "💬 Answer in the chat")
 # A step whose formats the bot makes: the task says so, and Selesai takes them as they are.
 FORMATS_MADE = ("Bot membuat format pengumpulan data", "The bot makes the data-collection")
+# A step whose letter the bot writes: the task says so, and the letter comes with its button.
+LETTER_WRITTEN = ("Bot membuat surat pengantar", "The bot writes the cover letter")
+USE_LETTER = ("✅ Pakai surat ini", "✅ Use this letter")
 EVIDENCE_ASKED = ("📎 Bukti dukung ", "📎 Evidence for ")
 # The indicator's code: the last "(CODE," or "(CODE)" of a question (a name may hold an
 # abbreviation in brackets first), or the word after "Bukti dukung" of an evidence request.
@@ -301,6 +304,8 @@ class Officials:
                 self.emu.tap_button(
                     user, user, task.message_id, button_text=_has_button(task, *APPROVE)
                 )
+        elif any(mark in text for mark in LETTER_WRITTEN):
+            await self.use_letter(user)
         else:
             if _has_button(task, *REPORT_CHAT) and (
                 user in script.chat_answers or user in script.filled_formats
@@ -455,6 +460,16 @@ class Officials:
             if str(b.get("text", "")).startswith(("Lanjut", "Next"))
         )
         return await self._tap(user, shown, (go,), go)
+
+    async def use_letter(self, user: int) -> None:
+        """Use the letter the bot wrote (its own message, after the task): one tap."""
+        letter = await self.emu.wait_for(
+            lambda: self._find(user, USE_LETTER, 0), timeout=self.timeout
+        )
+        assert letter is not None
+        self._handle(letter)
+        mark = await self._tap(user, letter, USE_LETTER, "Pakai surat ini")
+        await self._next_from_bot(user, "", mark)
 
     async def upload(self, user: int, task: MessageRecord, step_no: int) -> None:
         """Tap 'Unggah dokumen', send a PDF, wait for the confirmation."""

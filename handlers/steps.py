@@ -15,7 +15,7 @@ from typing import TypeVar
 from telegram import CallbackQuery, Update
 from telegram.ext import ContextTypes
 
-from application import partial_return, realisation_chat, runs
+from application import cover_letter, partial_return, realisation_chat, runs
 from application.context import AppContext
 from application.pending_kinds import (
     AWAIT_ARAHAN,
@@ -93,6 +93,19 @@ async def _done(
     """Selesai."""
     await _command(
         update, query, person, lambda: runs.complete(ctx, person, tok.assignment_id or "")
+    )
+
+
+async def _use_letter(
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
+) -> None:
+    """Pakai surat ini: the step's part completes with the letter the bot wrote."""
+    assignment_id, document_id = tok.assignment_id or "", str(tok.data.get("document", ""))
+    await _command(
+        update,
+        query,
+        person,
+        lambda: cover_letter.use_letter(ctx, person, assignment_id, document_id),
     )
 
 
@@ -246,6 +259,7 @@ async def _evidence(
 
 _ACTIONS: dict[str, Action] = {
     "done": _done,
+    cover_letter.USE_ACTION: _use_letter,
     "approve": _approve,
     "dispose": _dispose,
     "upload": _upload,

@@ -133,6 +133,15 @@ class LetterRepository:
         )
         return [_letter_from(row) for row in result]
 
+    async def of_run(self, run_id: str) -> list[Letter]:
+        """The entries a run produced, by year and serial."""
+        result = await self.session.execute(
+            select(LETTERS)
+            .where(LETTERS.c.run_id == run_id)
+            .order_by(LETTERS.c.year, LETTERS.c.serial)
+        )
+        return [_letter_from(row) for row in result]
+
     async def set_document(self, letter_id: str, document_id: str) -> None:
         """Attach the produced file to an entry (the newest version, after a reschedule)."""
         await self.session.execute(

@@ -35,6 +35,7 @@ REFUSAL_CODES = frozenset(
         "not_your_assignment",
         "wrong_org",
         "document_required",
+        "letter_unavailable",
         "new_version_required",
         "new_version_unchanged",
         "return_target_not_allowed",

@@ -121,6 +121,19 @@ class Delivery(_Strict):
     to: list[RoleId] = Field(min_length=1)
 
 
+class StepLetter(_Strict):
+    """A letter the bot writes when a step opens, numbered from the office's register: the
+    surat pengantar that sends the step's input documents on (its lampiran). `to` is the
+    addressee ("Bupati Purwakarta"), `cq` whom it goes through ("Kepala Bagian Organisasi
+    Sekretariat Daerah"), `di` the place under the addressee ("Tempat"), `hal` the subject."""
+
+    kind: Literal["pengantar"]
+    to: str = Field(min_length=1, max_length=200)
+    cq: str | None = Field(default=None, max_length=200)
+    di: str = Field(default="Tempat", min_length=1, max_length=100)
+    hal: str = Field(min_length=1, max_length=200)
+
+
 class Step(_Strict):
     """One row of the 'Uraian prosedur' table."""
 
@@ -140,6 +153,7 @@ class Step(_Strict):
     participants: list[RoleId] = Field(default_factory=list)  # meeting invitees
     invites_to: int | None = None  # this step schedules the meeting of that (meeting) step
     agenda: str | None = None  # a meeting step's default agenda
+    led_by: RoleId | None = None  # who leads the meeting (signs its papers); None: the head
     notify: list[RoleId] = Field(default_factory=list)  # told when the step ends
     delivers: Delivery | None = None  # documents handed to these roles when the step ends
     note: str | None = None  # the "Ket" column
@@ -147,6 +161,7 @@ class Step(_Strict):
     # The step files the run away: when it opens, its actor receives the run's dossier (berkas,
     # PDF) and archive bundle (ZIP). At most one step of an SOP archives.
     archives: bool = False
+    letter: StepLetter | None = None  # a letter the bot writes when the step opens
 
     @model_validator(mode="after")
     def _mode_rules(self) -> Self:
@@ -156,6 +171,17 @@ class Step(_Strict):
             raise ValueError("a decision step must have mode 'single'")
         if self.participants and self.mode is not StepMode.MEETING:
             raise ValueError("'participants' is only for mode 'meeting'")
+        if self.led_by is not None and self.mode is not StepMode.MEETING:
+            raise ValueError("'led_by' is only for mode 'meeting'")
+        if self.letter is not None:
+            if self.mode is not StepMode.SINGLE:
+                raise ValueError("a step with a letter must have mode 'single'")
+            if not self.requires_document:
+                raise ValueError("a step with a letter needs 'requires_document: true'")
+            if not self.input_documents_from:
+                raise ValueError(
+                    "a step with a letter needs 'input_documents_from': the documents it sends"
+                )
         return self
 
 
@@ -230,6 +256,7 @@ class SopDefinition(_Strict):
             for field, refs in (
                 ("actors", step.actors),
                 ("participants", step.participants),
+                ("led_by", [step.led_by] if step.led_by else []),
                 ("notify", step.notify),
                 ("delivers.to", step.delivers.to if step.delivers else []),
             ):

@@ -1,6 +1,7 @@
 """Holding a meeting: the organiser taps *Mulai rapat* (attendance is taken from the answers),
-corrects the attendance, and uploads the minutes and then the draft — which completes the
-meeting step with the attendance in its data.
+corrects the attendance — saving it sends him the daftar hadir and the notulen skeleton
+(`application.meetings.papers`) — and uploads the minutes and then the draft, which completes
+the meeting step with the attendance in its data and the daftar hadir among its documents.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from application.meetings.access import (
     organised,
     organiser_assignment,
 )
-from application.meetings.outbox import Rows, button, send
+from application.meetings.outbox import Rows, button, send, send_files
+from application.meetings.papers import attendance_of_round, make_papers
 from application.texts import reply
 from messages.render import label
 from storage.bot_uow import BotUnitOfWork
@@ -153,7 +155,8 @@ async def toggle_attendance(
 async def save_attendance(
     ctx: AppContext, person: Person, meeting_id: str, assignment_id: str | None
 ) -> None:
-    """Attendance kept; the minutes are asked for (then the draft)."""
+    """Attendance kept: the daftar hadir and the notulen skeleton are made and sent, and the
+    minutes are asked for (then the draft)."""
 
     async def act(uow: BotUnitOfWork) -> None:
         now = ctx.clock()
@@ -170,6 +173,7 @@ async def save_attendance(
             assignment_id=found,
             data={"meeting": meeting.id, "part": "minutes"},
         )
+        papers = await make_papers(uow, ctx, meeting, person)
         await send(
             uow,
             person,
@@ -180,7 +184,9 @@ async def save_attendance(
             total=len(meeting.invitees),
             max_mb=MAX_UPLOAD_BYTES // (1024 * 1024),
             name="",
+            papers=[d.name for d in papers],
         )
+        await send_files(uow, meeting, [d.id for d in papers], now, person_id=person.id)
         await uow.commit()
 
     await ctx.execute(act)
@@ -231,12 +237,14 @@ async def minutes_uploaded(
                         total=len(meeting.invitees),
                         max_mb=20,
                         name=name,
+                        papers=[],
                     )
                 ]
 
             return await ctx.service(ack_minutes).attach_document(
                 AttachDocument(assignment_id, person.id, document.id), uow
             )
+        attendance_list = await attendance_of_round(uow, run, a)
         meeting.status = MeetingStatus.HELD
         await uow.meetings.save(meeting, now)
         await uow.messaging.clear_pending(person.id)
@@ -260,14 +268,16 @@ async def minutes_uploaded(
                 )
             ]
 
+        listed = (attendance_list.id,) if attendance_list is not None else ()
         cmd = CompleteAssignment(
             assignment_id,
             person.id,
-            document_ids=(document.id,),
+            document_ids=(*listed, document.id),
             data={
                 "meeting_id": meeting.id,
                 "minutes_document_id": minutes_document_id,
                 "draft_document_id": document.id,
+                "attendance_document_id": listed[0] if listed else None,
                 "attendance": attendance,
             },
         )

@@ -7,6 +7,7 @@ import re
 import zipfile
 from pathlib import Path
 
+import docx
 from pypdf import PdfReader
 
 from application.dossier.bundle import verify_bundle
@@ -60,6 +61,26 @@ async def test_fast_clock_demo_shows_reminders_and_the_escalation(tmp_path: Path
     assert "7 (2)." in text and "Dikembalikan ke langkah 7" in text
     assert "Disposisi (langkah 1)" in text and "Kehadiran rapat" in text
     assert "Capaian kinerja" in text and "84,5" in text
+    # ... and the meeting's papers and the surat pengantar of step 12, read back.
+    attendance = " ".join(PdfReader(tmp_path / "daftar-hadir.pdf").pages[0].extract_text().split())
+    assert "DAFTAR HADIR RAPAT" in attendance and "Tanda Tangan" in attendance
+    assert (
+        "Budi Santoso Kepala Subbagian Perencanaan dan Keuangan 198003032005011003" in attendance
+    )
+    assert "Tidak hadir (diwakilkan kepada Drs. Joko, Kasubag Umum)" in attendance  # Siti
+    assert "Pimpinan Rapat, CAMAT CONTOH, Drs. Ahmad Suryana" in attendance
+    minutes = [p.text for p in docx.Document(str(tmp_path / "notulen.docx")).paragraphs]
+    assert "Tempat\t: Aula Kantor Kecamatan" in minutes
+    assert "Pimpinan Rapat\t: Drs. Ahmad Suryana (Camat Contoh)" in minutes
+    assert "Acara\t: Pembahasan pengukuran kinerja Kecamatan" in minutes
+    pengantar = " ".join(
+        PdfReader(tmp_path / "surat-pengantar.pdf").pages[0].extract_text().split()
+    )
+    number = re.search(r"Nomor : (000/\d{3}/Kec\.Ctn/[IVX]+/\d{4})", pengantar)
+    assert number is not None and number[1] in transcript  # told to the actor
+    assert "Yth. Bupati Purwakarta c.q. Kepala Bagian Organisasi Sekretariat Daerah" in pengantar
+    assert "1. Dokumen pengukuran kinerja (ditandatangani)" in pengantar
+    assert "[Pakai surat ini]" in transcript
 
 
 async def test_faults_demo_survives_faults_and_a_kill_with_nothing_lost_or_doubled(

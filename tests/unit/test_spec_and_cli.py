@@ -160,3 +160,65 @@ def test_cli_calendar_due_friday_afternoon(capsys: pytest.CaptureFixture[str]) -
 def test_cli_calendar_bad_start_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["calendar", "due", "--start", "besok", "--minutes", "5"]) == 1
     assert "not a date and time" in capsys.readouterr().err
+
+
+LETTER_STEP = """\
+  - no: 4
+    title: Kirim
+    actors: [staf]
+    minutes: 15
+    output: Surat pengantar
+    requires_document: true
+    input_documents_from: [2]
+    letter: {kind: pengantar, to: Bupati Contoh, cq: Kepala Bagian Organisasi, hal: Penyampaian}
+"""
+
+
+def test_a_step_may_write_a_cover_letter_and_the_shipped_sop_finds_it_by_attribute() -> None:
+    letter = parse_definition(GOOD + LETTER_STEP).spec.step(4).letter
+    assert letter is not None
+    assert (letter.kind, letter.to, letter.cq, letter.di, letter.hal) == (
+        "pengantar",
+        "Bupati Contoh",
+        "Kepala Bagian Organisasi",
+        "Tempat",  # the default place under the addressee
+        "Penyampaian",
+    )
+    shipped = resolve_definition("pengukuran-kinerja").spec
+    [step] = [s for s in shipped.steps if s.letter is not None]
+    assert step.letter is not None and step.letter.to == "Bupati Purwakarta"
+    assert step.letter.cq == "Kepala Bagian Organisasi Sekretariat Daerah"
+    [meeting] = [s for s in shipped.steps if s.led_by is not None]
+    assert meeting.led_by == "camat" and meeting.mode.value == "meeting"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("kind: pengantar", "kind: memo"), "step 4: letter.kind"),
+        (("to: Bupati Contoh, ", ""), "step 4: letter.to: required field is missing"),
+        (("hal: Penyampaian", "hal: ''"), "step 4: letter.hal"),
+        (("    input_documents_from: [2]\n", ""), "needs 'input_documents_from'"),
+        (("    requires_document: true\n    input", "    input"), "needs 'requires_document"),
+        (
+            ("actors: [staf]\n    minutes: 15", "actors: [staf]\n    mode: each\n    minutes: 15"),
+            "a step with a letter must have mode 'single'",
+        ),
+        (("letter: {", "letter: {colour: red, "), "step 4: letter.colour: unknown field"),
+    ],
+)
+def test_a_bad_letter_is_refused_with_its_place(change: tuple[str, str], message: str) -> None:
+    with pytest.raises(DefinitionError, match=message.replace("(", r"\(")):
+        parse_definition((GOOD + LETTER_STEP).replace(*change), "contoh.yaml")
+
+
+def test_led_by_names_a_known_role_of_a_meeting_step_only() -> None:
+    with pytest.raises(DefinitionError, match="'led_by' is only for mode 'meeting'"):
+        parse_definition(GOOD.replace("output: Disposisi}", "output: Disposisi, led_by: kepala}"))
+    meeting = GOOD.replace(
+        "output: Disposisi}",
+        "output: Notulen, mode: meeting, participants: [staf], led_by: WHO}",
+    )
+    assert parse_definition(meeting.replace("WHO", "kepala")).spec.step(1).led_by == "kepala"
+    with pytest.raises(DefinitionError, match="step 1: led_by: unknown role 'lurah'"):
+        parse_definition(meeting.replace("WHO", "lurah"))

@@ -51,6 +51,7 @@ TASK = {
     "delivers_to": "Anggota Tim SAKIP",
     "delivers_steps": "2",
     "measurement": "",
+    "writes_letter": False,
 }
 SAMPLES: dict[str, dict[str, Any]] = {
     "task_assigned": TASK,
@@ -346,10 +347,35 @@ SAMPLES.update(
             "total": 5,
             "max_mb": 20,
             "name": "notulen.pdf",
+            "papers": ["daftar-hadir.pdf", "notulen.docx"],
         },
         "meeting_held": {"present": 4, "total": 5, "step_no": 5},
         "meeting_unreachable": {"agenda": "Pembahasan", "names": ["Rina"]},
         "meeting_group_failed": {"agenda": "Pembahasan", "reason": "bot was kicked"},
+        "cover_letter_ready": {
+            "step_no": 12,
+            "number": "000/007/Kec.Ctn/2026",
+            "to": "Bupati Purwakarta c.q. Kepala Bagian Organisasi",
+            "signer": "Drs. Ahmad",
+            "lampiran": 1,
+        },
+        "cover_letter": {
+            "city": "Purwakarta",
+            "number": "000/007/Kec.Ctn/2026",
+            "sifat": "Biasa",
+            "letter": {
+                "kind": "pengantar",
+                "to": "Bupati Purwakarta",
+                "cq": "Kepala Bagian Organisasi Sekretariat Daerah",
+                "di": "Purwakarta",
+                "hal": "Penyampaian Dokumen Pengukuran Kinerja",
+            },
+            "purpose": "Pengukuran Kinerja Triwulan IV 2026",
+            "office": "Kecamatan Contoh",
+            "lampiran": [{"what": "Dokumen (ditandatangani)", "file": "pk-ttd.pdf"}],
+            "issued": WHEN.date(),
+            "signature": Signature("p1", "Camat Contoh", "Ṣāliḥ", None, None, "Camat"),
+        },
         "meeting_letter": {
             "office": "Kecamatan Contoh",
             "city": "Purwakarta",
