@@ -10,6 +10,7 @@ file's content first and its name second.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Callable
 from pathlib import PurePath
@@ -144,7 +145,52 @@ def _pdf(data: bytes, name: str) -> SourceDocument:
     lines = [line for page in pages for line in page.splitlines()]
     if not any(line.strip() for line in lines):
         raise UnreadableDocument("no_text", name)  # a scan: OCR it first
-    return SourceDocument(name, lines, [])
+    table = layout_table(lines)
+    return SourceDocument(name, lines, [table] if table else [])
+
+
+_HEADER_WORDS = ("uraian", "kelengkapan", "waktu", "output", "pelaksana")
+
+
+def layout_table(lines: list[str]) -> Table:
+    """The steps table of a PDF's layout text: the columns start where the header's words
+    start; a row is a group of lines between blank lines (a wrapped cell's lines join); a
+    header word over several columns (PELAKSANA) stands for each of them."""
+    start = next(
+        (i for i, line in enumerate(lines) if sum(w in line.lower() for w in _HEADER_WORDS) >= 2),
+        None,
+    )
+    if start is None:
+        return []
+    header: list[str] = []
+    for line in lines[start:]:
+        if not line.strip():
+            break
+        header.append(line)
+    widest = max(header, key=lambda h: len(re.findall(r"\S+(?: \S+)*", h)))
+    starts = [m.start() for m in re.finditer(r"\S+(?: \S+)*", widest)]
+
+    def cells(line: str) -> list[str]:
+        bounds = [*starts[1:], len(line) + 1]
+        out = [line[a:b].strip() for a, b in zip([0, *starts[1:]], bounds, strict=True)]
+        return out
+
+    table: Table = []
+    for line in header:
+        row = cells(line)
+        for i in range(1, len(row)):
+            if not row[i] and line is not widest:
+                row[i] = row[i - 1]  # a spanning header word
+        table.append(row)
+    group: list[list[str]] = []
+    for line in [*lines[start + len(header) :], ""]:
+        if line.strip():
+            group.append(cells(line))
+            continue
+        if group:
+            table.append([" ".join(c for c in col if c) for col in zip(*group, strict=True)])
+        group = []
+    return table
 
 
 def _txt(data: bytes, name: str) -> SourceDocument:

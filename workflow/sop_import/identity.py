@@ -103,6 +103,9 @@ def identity_from_lines(lines: list[str]) -> IdentityRead:
                     read.title = rest if name == "title" else read.title
                     if name != "title":
                         read.single[name] = rest
+            elif rest:  # "Dasar Hukum: 1. ...; 2. ..." on one line
+                parts = [_ITEM.sub(r"\2", p).strip() for p in rest.split(";")]
+                read.lists.setdefault(name, []).extend(p for p in parts if p)
             else:
                 waiting.append(name)
             blank = False

@@ -122,7 +122,7 @@ def _return_target(no: int, actors: list[str], steps: list[dict[str, Any]]) -> i
     """The step a review sends work back to: the nearest earlier step of someone else that
     made something (a step that only hands it on is passed over)."""
     for step in reversed(steps[: no - 1]):
-        handover = step["title"].lower().startswith(actor_rules._HANDOVER)
+        handover = step["title"].lower().startswith(actor_rules.HANDOVER)
         if step["actors"] != actors and not handover:
             return int(step["no"])
     return None
@@ -158,7 +158,7 @@ def propose(doc: SourceDocument) -> Proposal:
         repair_words(steps, Speller(all_words))
         for no, name, words in complete_columns(steps):
             findings.append(Finding(no, name, "moved_words", {"value": words}))
-    keep = {c.lower() for c in columns} | {w.lower() for c in columns for w in c.split()}
+    keep = {c.lower() for c in columns} | {c.split()[0].lower() for c in columns}
     keep |= actor_rules.JABATAN_WORDS
     lowercase = _lowercase_words(doc)
     titles = [tidy_case(s.title.split(), keep, lowercase) for s in steps]

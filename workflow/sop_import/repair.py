@@ -35,14 +35,15 @@ def _matches(words: list[str], phrase: tuple[str, ...]) -> bool:
     )
 
 
-def known_phrases(steps: list[RawStep]) -> list[tuple[str, ...]]:
-    """Document names used in two cells or more, longest first."""
+def known_phrases(steps: list[RawStep]) -> Counter[tuple[str, ...]]:
+    """Document names used in two cells or more, with how often, longest first."""
     counts: Counter[tuple[str, ...]] = Counter()
     for step in steps:
         for cell in (step.kelengkapan, step.output):
             if cell:
                 counts[tuple(_norm(w) for w in cell)] += 1
-    return sorted((p for p, n in counts.items() if n >= 2), key=len, reverse=True)
+    ordered = sorted((p for p, n in counts.items() if n >= 2), key=len, reverse=True)
+    return Counter({p: counts[p] for p in ordered})
 
 
 def _take_tail(lines: list[list[str]], index: int, want: tuple[str, ...]) -> list[str] | None:
@@ -58,13 +59,15 @@ def _take_tail(lines: list[list[str]], index: int, want: tuple[str, ...]) -> lis
     return None
 
 
-def _complete(step: RawStep, cell: list[str], phrases: list[tuple[str, ...]]) -> list[str]:
-    """The cell completed from the title's line ends, or unchanged."""
+def _complete(step: RawStep, cell: list[str], counts: Counter[tuple[str, ...]]) -> list[str]:
+    """The cell completed from the title's line ends, or unchanged. A cell that is a name
+    itself grows only into a name used more often."""
     lines = step.title_lines
     words = [w for w in cell if _norm(w)]
-    exact = any(_matches(words, phrase) for phrase in phrases)
+    exact = max((n for p, n in counts.items() if _matches(words, p)), default=0)
     # Its last word may be a misread piece of the missing end (unless it reads as a name).
     variants = [words] if exact else [words, words[:-1]]
+    phrases = [p for p, n in counts.items() if n > exact]
     for phrase in phrases:
         for have in variants:
             n = len(have)
@@ -100,6 +103,16 @@ def complete_columns(steps: list[RawStep]) -> list[tuple[int, str, str]]:
     phrases = known_phrases(steps)
     moved: list[tuple[int, str, str]] = []
     for step in steps:
+        for run in step.loose:  # the end of the output rather than of the kelengkapan?
+            n = len(run)
+            kel, out = step.kelengkapan, step.output
+            if n >= len(kel) or [_norm(w) for w in kel[-n:]] != [_norm(w) for w in run]:
+                continue
+            short_kel = kel[:-n]
+            known = any(_matches(short_kel, p) for p in phrases)
+            if known and not any(_matches(kel, p) for p in phrases):
+                long_out = out + run
+                step.kelengkapan, step.output = short_kel, long_out
         for name in ("kelengkapan", "output"):
             before = list(getattr(step, name))
             after = _complete(step, before, phrases)

@@ -31,14 +31,17 @@ _HEADER_ROLES: list[tuple[str, str]] = [
 ]
 _HEADER_NOISE = {"sakip"}  # "Sakip" alone is the end of a column name cut by the scan
 # Words after "Tim" that are not a team's name (the next column's jabatan, a scan's cut).
-_NOT_TEAMS = {"tim", "dan", "camat", "sekretaris", "anggota", "ketua", "kasi", "kasubag", "kip"}
+_NOT_TEAMS = {
+    *("tim", "dan", "kip", "camat", "sekretaris", "anggota", "ketua", "kasi", "kasubag", "staf"),
+    *("kelengkapan", "waktu", "output", "lurah", "kepala"),
+}
 
 # Jabatan words in step texts that name a member of a column with another name.
 _MEMBER_WORDS = ("kasi", "kepala seksi", "kasubag", "kabid", "kepala bidang", "staf", "bidang")
 # Jabatan words keep their capital in titles ("kepada Kasubag Perencanaan").
 JABATAN_WORDS = frozenset({"camat", "sekretaris", "kasi", "kasubag", "lurah", "kabid", "sekcam"})
 _GROUP_NAMES = ("anggota", "staf", "pelaksana", "para ", "seluruh")
-_HANDOVER = ("menyampaikan", "mengirimkan", "menyerahkan", "meneruskan", "penyampaian")
+HANDOVER = ("menyampaikan", "mengirimkan", "menyerahkan", "meneruskan", "penyampaian")
 _EACH = re.compile(r"(?<!dari )(?<!kepada )(?<!ke )(?<!untuk )\b(masing[- ]masing|setiap|tiap)\b")
 
 
@@ -68,7 +71,7 @@ def columns_from_header(header: str, document: str) -> list[str]:
         if name.endswith("Tim"):
             extra = extra if len(extra) > 2 and extra not in _NOT_TEAMS else team
             name = f"{name} {extra.upper()}" if extra else name
-        elif extra and extra not in _HEADER_NOISE:
+        elif extra and extra not in _HEADER_NOISE and extra not in _NOT_TEAMS:
             name = f"{name} {extra.capitalize()}"
         found.setdefault(name, len(found))
     rank = ("camat", "lurah", "kepala desa", "sekretaris", "kasubag", "kasi", "ketua")
@@ -140,7 +143,7 @@ def guess_actors(
             first.append(ActorGuess(roles, "flowchart", roles == [group]))
         elif (name := _named(title, columns)) is not None:
             first.append(ActorGuess([name], "named", name == group))
-        elif group is not None and _EACH.search(low) and not low.startswith(_HANDOVER):
+        elif group is not None and _EACH.search(low) and not low.startswith(HANDOVER):
             first.append(ActorGuess([group], "each_unit", True))
         else:
             first.append(None)
@@ -152,7 +155,7 @@ def guess_actors(
         previous = result[-1] if result else None
         if guess is not None:
             result.append(guess)
-        elif previous is not None and (low.startswith(_HANDOVER) or is_meeting(low)):
+        elif previous is not None and (low.startswith(HANDOVER) or is_meeting(low)):
             result.append(ActorGuess(previous.roles, "follows", previous.each))
         elif len(unnamed) == 1:
             result.append(ActorGuess(unnamed, "unnamed", unnamed[0] == group))

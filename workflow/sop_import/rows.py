@@ -35,6 +35,7 @@ class RawStep:
     minutes: int | None = None
     time_text: str = ""  # the time as written ("2 hari kerja")
     marks: list[str] = field(default_factory=list)  # actor columns marked in the flowchart
+    loose: list[list[str]] = field(default_factory=list)  # later-line runs put in kelengkapan
     decision_mark: bool = False  # a diamond in the flowchart
     unsure: dict[str, str] = field(default_factory=dict)  # field -> reason code
     repairs: list[tuple[str, str]] = field(default_factory=list)
@@ -130,6 +131,8 @@ def _fill(step: RawStep, line: str, unit: str, layout: bool, first: bool) -> Non
             step.output.extend(run[half:])
             continue
         [title, step.kelengkapan, step.output, step.note][zone].extend(run)
+        if zone == 1 and step.minutes is not None and not first:
+            step.loose.append(run)
         if zone == 1 and step.minutes is not None:
             zone = 2  # on a following line, the run after the kelengkapan is the output's
     if title:
@@ -142,6 +145,11 @@ def _halves(run: list[str]) -> bool:
         return False
     half = len(run) // 2
     return [w.lower() for w in run[:half]] == [w.lower() for w in run[half:]]
+
+
+def header_numbers(header: list[str]) -> bool:
+    """The header read so far ends with the row of column numbers (1 2 3 ...)."""
+    return bool(header) and _COLUMN_NUMBERS.match(header[-1]) is not None
 
 
 def steps_from_lines(lines: list[str], layout: bool = False) -> StepTable | None:
@@ -157,6 +165,9 @@ def steps_from_lines(lines: list[str], layout: bool = False) -> StepTable | None
     for line in lines[start:]:
         if _is_header(line):
             in_header = True
+        starts = _STEP_START.match(line)
+        if in_header and not header_numbers(header) and starts and int(starts.group(1)) == 1:
+            in_header = False  # a table without the row of column numbers
         if in_header:
             header.append(line)
             if "waktu" in line.lower() or "(menit)" in line.lower() or "(jam)" in line.lower():
@@ -212,11 +223,23 @@ def _column_kinds(header_rows: Table) -> dict[int, str]:
             kinds[col] = "output"
         elif joined.startswith("ket") or "keterangan" in joined:
             kinds[col] = "note"
-        elif "pelaksana" in joined:
+        elif "pelaksana" in joined or (texts and is_jabatan(texts[-1])):
             name = " ".join(t for t in dict.fromkeys(texts) if "pelaksana" not in t.lower())
             if name:
                 kinds[col] = "actor:" + " ".join(name.split())
     return kinds
+
+
+_JABATAN = re.compile(
+    r"^(camat|lurah|sekretaris|sekcam|kasubb?ag|kasi|kabid|kepala|ketua|anggota|staf|"
+    r"bendahara|pelaksana|sek\.?\s*tim)\b",
+    re.IGNORECASE,
+)
+
+
+def is_jabatan(text: str) -> bool:
+    """A header cell naming a jabatan (an actor column without a PELAKSANA line above)."""
+    return _JABATAN.match(text.strip()) is not None
 
 
 _DIAMOND = ("◇", "◆", "⬦", "⬥", "<>")
