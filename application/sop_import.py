@@ -1,9 +1,8 @@
-"""Importing an office's SOP document: read it, propose a definition, report, install.
+"""Importing an office's SOP document: read it, propose a definition, report, write it.
 
 `import_document` reads any supported file (see `application.sop_readers`) and returns the
-proposal with its report; `install` writes a proposal that validates into the deployment's SOP
-directory (`KINERJA_SOP_DIR`), named after the SOP, so the catalog — and /mulai — offer it.
-Nothing is written while a blocking point remains.
+proposal with its report; `write_definition` writes a definition only after it validated, and
+never leaves a half-written file. Nothing is written while a blocking point remains.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from pathlib import Path
 from application.sop_readers import read_document
 from messages.render import render
 from workflow.sop_import import Finding, Proposal, propose
-from workflow.spec import DefinitionError, parse_definition
+from workflow.spec import parse_definition
 
 
 @dataclass(frozen=True)
@@ -68,12 +67,3 @@ def write_definition(yaml_text: str, path: Path) -> None:
     partial.write_text(yaml_text, encoding="utf-8")
     partial.replace(path)  # never a half-written file in the SOP directory
 
-
-def install(yaml_text: str, sop_dir: Path) -> Path:
-    """Install a definition into the deployment's SOP directory as NAME.yaml; its path."""
-    loaded = parse_definition(yaml_text, "<import>")
-    if not sop_dir.is_dir():
-        raise DefinitionError(str(sop_dir), "", "SOP directory not found")
-    path = sop_dir / f"{loaded.spec.name}.yaml"
-    write_definition(yaml_text, path)
-    return path
