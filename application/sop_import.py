@@ -66,4 +66,3 @@ def write_definition(yaml_text: str, path: Path) -> None:
     partial = path.with_name(path.name + ".part")
     partial.write_text(yaml_text, encoding="utf-8")
     partial.replace(path)  # never a half-written file in the SOP directory
-
