@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from bot import commands
+from bot import cli_sop_import, commands
 from bot.cli_errors import CliError
 from bot.settings import ConfigError, Settings, validation_line
 from messages.formatting import format_datetime_long, format_wib
@@ -215,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sop.add_parser("validate", help="check SOP definition files")
     p.add_argument("files", nargs="+")
     p.set_defaults(func=cmd_sop_validate)
+    cli_sop_import.register(sop)
 
     cal = sub.add_parser("calendar", help="office-time calendar").add_subparsers(
         dest="cal_cmd", required=True

@@ -486,6 +486,31 @@ SAMPLES.update(
         },
     }
 )
+# SOP import (issue 16): the report with a point of every kind.
+SAMPLES["sop_import_report"] = {
+    "source": "sop-<kantor>.docx",
+    "findings": [
+        {
+            "step": None,
+            "field": "roles",
+            "code": "roles_from_header",
+            "blocking": False,
+            "params": {"roles": ["Camat", "Sekretaris"]},
+        },
+        {
+            "step": 2,
+            "field": "actors",
+            "code": "actor_guess",
+            "blocking": False,
+            "params": {"how": "unnamed", "roles": ["Sekretaris"]},
+        },
+        {"step": 3, "field": "minutes", "code": "missing", "blocking": True, "params": {}},
+    ],
+    "blocking": True,
+    "steps": 3,
+    "minutes": 75,
+    "out": "",
+}
 
 
 def test_every_template_has_a_sample() -> None:
