@@ -12,7 +12,7 @@ marks with `measurement` (see `workflow.spec.Measurement`), found by that attrib
   missing; when he answered in the chat, the format filled with his answers becomes his
   document of the step.
 - `compile`: as the last part of the step ends, the formulir (XLSX and PDF) is compiled from
-  the run's realisations (earlier quarters from the runs that measured them) and attached:
+  the run's realisations (earlier quarters from their runs, else imported) and attached:
   the step's documents, which its `delivers` hands on.
 - `review`: when the step opens, its actor also receives the summary of the period and the
   capaian chart.

@@ -175,17 +175,21 @@ async def year_to_date(
     uow: UnitOfWork, m: Measuring, sop_name: str, before: datetime | None = None
 ) -> dict[str, dict[int, Decimal]]:
     """This run's values (with `before`: those that stood then), with the earlier quarters
-    of the year from the runs that measured them (the latest run of each not cancelled) —
-    what a cumulative indicator adds up."""
+    of the year — what a cumulative indicator adds up. An earlier quarter's value is the one
+    its run reported (the latest run not cancelled), else the one imported without a run
+    (`application.period_values`): a run wins, an import fills only what no run has."""
     realised: dict[str, dict[int, Decimal]] = {}
-    for quarter in m.period.quarters_to_date() if m.period.quarter else []:
-        if quarter == m.period.quarter:
-            continue
-        earlier = await earlier_run(uow, m.run, sop_name, Period(m.period.year, quarter))
-        if earlier is None:
-            continue
-        for code, values in realised_values(await uow.indicators.realisations(earlier.id)).items():
-            realised.setdefault(code, {}).update(values)
+    earlier = [q for q in m.period.quarters_to_date() if q != m.period.quarter]
+    if m.period.quarter and earlier:
+        for imported in await uow.indicators.period_values(m.run.org_id, m.period.year):
+            if imported.quarter in earlier:
+                realised.setdefault(imported.indicator_code, {})[imported.quarter] = imported.value
+        for quarter in earlier:
+            run = await earlier_run(uow, m.run, sop_name, Period(m.period.year, quarter))
+            if run is None:
+                continue
+            for code, values in realised_values(await uow.indicators.realisations(run.id)).items():
+                realised.setdefault(code, {}).update(values)
     own = await uow.indicators.realisations(m.run.id, before)
     for code, values in realised_values(own).items():
         realised.setdefault(code, {}).update(values)

@@ -1,4 +1,5 @@
-"""The SQL indicator repository: indicator sets per organisation and year, and realisations.
+"""The SQL indicator repository: indicator sets per organisation and year, realisations, and
+the values of earlier quarters imported without a run.
 
 `save_set` updates by code: a sasaran, indicator or programme already stored under its code is
 updated in place, a new code is added, and one the new set leaves out is marked retired (kept
@@ -21,6 +22,7 @@ from storage.dialect import insert_for
 from storage.indicator_tables import (
     IndicatorRow,
     IndicatorSetRow,
+    PeriodValueRow,
     ProgrammeRow,
     RealisationRow,
     SasaranRow,
@@ -30,6 +32,7 @@ from workflow.indicators import (
     Indicator,
     IndicatorKind,
     IndicatorSet,
+    PeriodValue,
     Polarity,
     Programme,
     Realisation,
@@ -42,6 +45,7 @@ SASARAN = table(SasaranRow)
 INDICATORS = table(IndicatorRow)
 PROGRAMMES = table(ProgrammeRow)
 REALISATIONS = table(RealisationRow)
+PERIOD_VALUES = table(PeriodValueRow)
 
 RowDict = dict[str, Any]
 
@@ -219,6 +223,45 @@ class SqlIndicatorRepository(IndicatorRepository):
                     "evidence_document_ids": list(realisation.evidence_document_ids),
                     "reported_by": realisation.reported_by,
                     "reported_at": realisation.reported_at,
+                }
+            ],
+        )
+
+    async def period_values(self, org_id: str, year: int) -> Sequence[PeriodValue]:
+        """The newest imported value of each (indicator, quarter) of the year, by code."""
+        result = await self.session.execute(
+            select(PERIOD_VALUES)
+            .where((PERIOD_VALUES.c.org_id == org_id) & (PERIOD_VALUES.c.year == year))
+            .order_by(PERIOD_VALUES.c.imported_at, PERIOD_VALUES.c.id)
+        )
+        latest: dict[tuple[str, int], PeriodValue] = {}
+        for row in result:
+            latest[(row.indicator_code, row.quarter)] = PeriodValue(
+                org_id=row.org_id,
+                year=row.year,
+                indicator_code=row.indicator_code,
+                quarter=row.quarter,
+                value=row.value,
+                imported_at=row.imported_at,
+                note=row.note,
+                source=row.source,
+            )
+        return sorted(latest.values(), key=lambda v: (v.indicator_code, v.quarter))
+
+    async def record_period_value(self, value: PeriodValue) -> None:
+        """Keep an imported value as a new row (an import again never overwrites)."""
+        await self.session.execute(
+            insert_for(self.session, PERIOD_VALUES),
+            [
+                {
+                    "org_id": value.org_id,
+                    "year": value.year,
+                    "indicator_code": value.indicator_code,
+                    "quarter": value.quarter,
+                    "value": value.value,
+                    "note": value.note,
+                    "source": value.source,
+                    "imported_at": value.imported_at,
                 }
             ],
         )

@@ -176,6 +176,22 @@ class Realisation:
 
 
 @dataclass(frozen=True)
+class PeriodValue:
+    """A realisation of an earlier quarter recorded without a run (an office that starts
+    using the bot mid-year imports what it reported before); the cumulative sum takes it
+    where no run of that quarter reported the indicator."""
+
+    org_id: str
+    year: int
+    indicator_code: str
+    quarter: int  # 1..4
+    value: Decimal
+    imported_at: datetime
+    note: str | None = None  # keterangan
+    source: str | None = None  # the file it came from
+
+
+@dataclass(frozen=True)
 class Band:
     """A predikat and the lowest capaian that earns it."""
 

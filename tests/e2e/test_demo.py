@@ -7,6 +7,7 @@ import re
 import zipfile
 from pathlib import Path
 
+from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from application.dossier.bundle import verify_bundle
@@ -41,7 +42,11 @@ async def test_fast_clock_demo_shows_reminders_and_the_escalation(tmp_path: Path
     text = " ".join(page.extract_text() for page in pdf.pages)
     assert "84,5" in text and "96,5" in text  # Dewi's answers in the chat
     xlsx = tmp_path / "formulir-pengukuran-kinerja-tw4-2026.xlsx"
-    assert xlsx.read_bytes().startswith(b"PK")
+    rows = list(load_workbook(xlsx).active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    # IKU-04 is cumulative: Triwulan I-III imported (3 + 3 + 2) and Rina's corrected 3 make
+    # 11 of the target 12 desa.
+    iku04 = next(r for r in rows if str(r[2]).startswith("Jumlah desa yang dibina"))
+    assert iku04[4:8] == (12, 11, 91.67, "Sangat Tinggi")
     assert (tmp_path / "grafik-capaian-tw4-2026.png").read_bytes().startswith(b"\x89PNG")
     # ... and the run's dossier and archive bundle (issue 11): the bundle whole by
     # `verify_bundle`, the dossier's text with the SOP's identity, the timeline (the return at
