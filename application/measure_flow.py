@@ -363,6 +363,7 @@ async def _compiled(
         signer=await _signer(uow, m.run, spec, person),
         place=office,
         issued=maker.now.astimezone(ZoneInfo(maker.timezone)).date(),
+        bands=m.bands,
     )
     base = f"formulir-pengukuran-kinerja-{period_part(m)}"
     made = [

@@ -1,5 +1,5 @@
 """What a run measures, looked up once: its period, the organisation's indicator set for that
-year, and who answers for which indicators (the sections).
+year and its predikat bands, and who answers for which indicators (the sections).
 
 A section is the `responsible` of indicators: a role id or the name of a person. A person
 belongs to the sections named by his name or by one of his roles. The measurement steps of an
@@ -19,7 +19,14 @@ from datetime import datetime
 from decimal import Decimal
 
 from application.measurement import quarter_of
-from workflow.indicators import Indicator, IndicatorSet, Period, Realisation
+from workflow.indicators import (
+    DEFAULT_BANDS,
+    Band,
+    Indicator,
+    IndicatorSet,
+    Period,
+    Realisation,
+)
 from workflow.model import Assignment, Person, Run, RunStatus
 from workflow.ports import UnitOfWork
 from workflow.spec import Measurement, SopDefinition, Step
@@ -35,6 +42,7 @@ class Measuring:
     run: Run
     indicator_set: IndicatorSet
     period: Period
+    bands: tuple[Band, ...] = DEFAULT_BANDS  # the organisation's predikat
 
     @property
     def quarter(self) -> int:
@@ -112,7 +120,8 @@ async def measuring(uow: UnitOfWork, run: Run) -> Measuring | None:
     indicator_set = await uow.indicators.get_set(run.org_id, period.year)
     if indicator_set is None or not indicator_set.indicators:
         return None
-    return Measuring(run, indicator_set, period)
+    org = await uow.people.get_org(run.org_id)
+    return Measuring(run, indicator_set, period, org.bands if org else DEFAULT_BANDS)
 
 
 def steps_measuring(spec: SopDefinition, kind: Measurement) -> list[Step]:

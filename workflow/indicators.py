@@ -209,6 +209,30 @@ DEFAULT_BANDS: tuple[Band, ...] = (
 )
 
 
+def band_problems(bands: Sequence[Band]) -> list[tuple[int, str]]:
+    """What is wrong with an organisation's own bands, as (position from 1, what to do): each
+    needs a name, the minimums go strictly down, and the last is 0 (every capaian gets one)."""
+    problems: list[tuple[int, str]] = []
+    if not bands:
+        return [(0, "list at least one predikat, the last with minimum 0")]
+    for n, band in enumerate(bands, start=1):
+        if not band.name.strip():
+            problems.append((n, "the name is empty; write the predikat, e.g. Sangat Tinggi"))
+        if band.minimum < 0:
+            problems.append((n, f"minimum {band.minimum} is negative; the lowest is 0"))
+        if n > 1 and band.minimum >= bands[n - 2].minimum:
+            problems.append(
+                (
+                    n,
+                    f"minimum {band.minimum} is not below {bands[n - 2].minimum} above it; "
+                    "list the predikat from the highest minimum down",
+                )
+            )
+    if bands[-1].minimum != 0:
+        problems.append((len(bands), f"the last minimum is {bands[-1].minimum}; make it 0"))
+    return problems
+
+
 def capaian(
     indicator: Indicator,
     target: Decimal,
