@@ -25,6 +25,7 @@ from workflow.indicators import (
     Indicator,
     IndicatorSet,
     Period,
+    Programme,
     Realisation,
 )
 from workflow.model import Assignment, Person, Run, RunStatus
@@ -90,6 +91,31 @@ class Measuring:
         """The period's indicators a person answers for (by name or by role)."""
         mine = sections_of(person, self.sections())
         return [i for i in self.indicators if i.responsible in mine]
+
+    def programme_section(self, programme: Programme) -> str | None:
+        """The section that reports a programme's budget realisation: the one answering for
+        the first of its sasaran's indicators in the period (None: not asked)."""
+        if programme.sasaran is None:
+            return None
+        return next(
+            (i.responsible for i in self.indicators if i.sasaran == programme.sasaran), None
+        )
+
+    def programmes_of_section(self, section: str) -> list[Programme]:
+        """The programmes whose budget realisation one section reports."""
+        return [p for p in self.indicator_set.programmes if self.programme_section(p) == section]
+
+    def programmes_of(self, person: Person) -> list[Programme]:
+        """The programmes whose budget realisation a person reports (by name or by role)."""
+        mine = sections_of(person, self.sections())
+        return [p for p in self.indicator_set.programmes if self.programme_section(p) in mine]
+
+    async def spent(self, uow: UnitOfWork) -> dict[str, Decimal]:
+        """The latest budget realisation reported in this run, by programme code."""
+        return {
+            b.programme_code: b.value
+            for b in await uow.indicators.budget_realisations(self.run.id)
+        }
 
 
 def round_items(run: Run, a: Assignment) -> tuple[str, ...]:

@@ -447,12 +447,14 @@ async def play_demo(
                         "IKU-01": ["sembilan puluh", "84,5"],
                         "IKU-02": ["96,5 %"],
                         "IKU-03": ["3"],
+                        "P1": ["150.250.000"],  # the budget spent of her sasaran's programme
                     }
                 },
                 filled_formats={
                     rina.user_id: {
                         "IKU-04": (2, "2 desa dibina triwulan ini", "daftar-hadir-pembinaan.pdf"),
                         "IKU-05": ("ada", None, "renja-dan-pk-2026.pdf"),
+                        "P2": ("98.500.000",),  # the Anggaran sheet: budget spent
                     }
                 },
                 # At the review the Camat sends back IKU-04 only (Rina's): the coaching of a

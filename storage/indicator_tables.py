@@ -145,3 +145,18 @@ class PeriodValueRow(Base):
     note: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(String(200))  # the file's name
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BudgetRealisationRow(Base):
+    """What a programme spent (realisasi anggaran, rupiah) as reported in a run; the newest row
+    of (run, programme) is the current one."""
+
+    __tablename__ = "programme_realisations"
+    __table_args__ = (Index(None, "run_id", "programme_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ID, ForeignKey("runs.id"))
+    programme_code: Mapped[str] = mapped_column(CODE)
+    value: Mapped[Decimal] = mapped_column(DecimalText)
+    reported_by: Mapped[str] = mapped_column(ID, ForeignKey("people.id"))
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert_for
 from storage.indicator_tables import (
+    BudgetRealisationRow,
     IndicatorRow,
     IndicatorSetRow,
     PeriodValueRow,
@@ -29,6 +30,7 @@ from storage.indicator_tables import (
 )
 from storage.tables import table
 from workflow.indicators import (
+    BudgetRealisation,
     Indicator,
     IndicatorKind,
     IndicatorSet,
@@ -46,6 +48,7 @@ INDICATORS = table(IndicatorRow)
 PROGRAMMES = table(ProgrammeRow)
 REALISATIONS = table(RealisationRow)
 PERIOD_VALUES = table(PeriodValueRow)
+BUDGETS = table(BudgetRealisationRow)
 
 RowDict = dict[str, Any]
 
@@ -262,6 +265,36 @@ class SqlIndicatorRepository(IndicatorRepository):
                     "note": value.note,
                     "source": value.source,
                     "imported_at": value.imported_at,
+                }
+            ],
+        )
+
+    async def budget_realisations(self, run_id: str) -> Sequence[BudgetRealisation]:
+        """The newest budget realisation of each programme reported in a run, by code."""
+        result = await self.session.execute(
+            select(BUDGETS)
+            .where(BUDGETS.c.run_id == run_id)
+            .order_by(BUDGETS.c.reported_at, BUDGETS.c.id)
+        )
+        latest = {
+            row.programme_code: BudgetRealisation(
+                row.run_id, row.programme_code, row.value, row.reported_by, row.reported_at
+            )
+            for row in result
+        }
+        return [latest[code] for code in sorted(latest)]
+
+    async def record_budget(self, spent: BudgetRealisation) -> None:
+        """Keep a reported budget realisation as a new row (a correction never overwrites)."""
+        await self.session.execute(
+            insert_for(self.session, BUDGETS),
+            [
+                {
+                    "run_id": spent.run_id,
+                    "programme_code": spent.programme_code,
+                    "value": spent.value,
+                    "reported_by": spent.reported_by,
+                    "reported_at": spent.reported_at,
                 }
             ],
         )

@@ -176,6 +176,18 @@ class Realisation:
 
 
 @dataclass(frozen=True)
+class BudgetRealisation:
+    """What a programme spent of its anggaran up to a run's period (realisasi anggaran, in
+    rupiah), as its section reported it in the run."""
+
+    run_id: str
+    programme_code: str
+    value: Decimal
+    reported_by: str  # person id
+    reported_at: datetime
+
+
+@dataclass(frozen=True)
 class PeriodValue:
     """A realisation of an earlier quarter recorded without a run (an office that starts
     using the bot mid-year imports what it reported before); the cumulative sum takes it
