@@ -103,6 +103,22 @@ def percent_of(part: Decimal, whole: Decimal) -> Decimal | None:
     return rounded(part / whole * HUNDRED) if whole else None
 
 
+def programme_lines(
+    indicator_set: IndicatorSet, spent: Mapping[str, Decimal]
+) -> list[ProgrammeLine]:
+    """Each programme's anggaran with what it spent (per programme code) and the %."""
+    return [
+        ProgrammeLine(
+            p.code,
+            p.name,
+            p.budget,
+            spent.get(p.code),
+            percent_of(spent[p.code], p.budget) if p.code in spent else None,
+        )
+        for p in indicator_set.programmes
+    ]
+
+
 def compile_formulir(
     indicator_set: IndicatorSet,
     period: Period,
@@ -118,17 +134,7 @@ def compile_formulir(
 ) -> Formulir:
     """The formulir of a period from the values reported (per indicator code and quarter)
     and what each programme spent (per programme code)."""
-    spent = budget_spent or {}
-    programmes = [
-        ProgrammeLine(
-            p.code,
-            p.name,
-            p.budget,
-            spent.get(p.code),
-            percent_of(spent[p.code], p.budget) if p.code in spent else None,
-        )
-        for p in indicator_set.programmes
-    ]
+    programmes = programme_lines(indicator_set, budget_spent or {})
     measured = [
         m for m in measure(indicator_set, period, realised, bands, cap) if m.target is not None
     ]

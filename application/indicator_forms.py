@@ -33,6 +33,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from application.budget_forms import add_budget_sheet, read_budget_sheet
 from application.measurement import measure, quarter_of
 from messages.render import label, render
 from workflow.indicators import (
@@ -42,6 +43,7 @@ from workflow.indicators import (
     IndicatorKind,
     IndicatorSet,
     Period,
+    Programme,
     Realisation,
     parse_number,
 )
@@ -92,10 +94,13 @@ def collection_format(
     lang: str = "id",
     filled: Mapping[str, Realisation] | None = None,
     made_at: datetime | None = None,
+    programmes: Sequence[Programme] = (),
+    spent: Mapping[str, Decimal] | None = None,
 ) -> bytes:
     """The collection format of one section for a period, as XLSX bytes; with `filled`, the
     input columns carry what was reported (the format as a Kasi answering in the chat would
-    have returned it); `made_at` is written as the workbook's creation time."""
+    have returned it); `made_at` is written as the workbook's creation time; `programmes`
+    adds the sheet of their budget realisation (`spent` filled in)."""
     heads = _labels(lang)
     sasaran = {s.code: s.name for s in indicator_set.sasaran}
     wb = Workbook()
@@ -167,6 +172,7 @@ def collection_format(
     ws.protection.sheet = True  # no password: only the input cells are editable
     ws.protection.formatColumns = False  # widening a column stays allowed
     ws.protection.formatRows = False
+    add_budget_sheet(wb, programmes, lang, spent)
     meta = wb.create_sheet(META_SHEET)
     for row, pair in enumerate(
         (
@@ -224,6 +230,7 @@ class FilledFormat:
     notes: dict[str, str] = field(default_factory=dict)  # keterangan
     evidence: dict[str, str] = field(default_factory=dict)  # bukti dukung as written
     rows: dict[str, int] = field(default_factory=dict)  # the sheet row of each code
+    spent: dict[str, Decimal] = field(default_factory=dict)  # realisasi anggaran by programme
     errors: list[FormError] = field(default_factory=list)
 
     @property
@@ -246,6 +253,17 @@ class _Errors:
         """Record problem `kind` at a row and column (by column key), with its parameters."""
         letter = COL[key] if key else None
         name = self.heads[key] if key else None
+        self.add_at(kind, row, letter, name, params)
+
+    def add_at(
+        self,
+        kind: str,
+        row: int | None,
+        letter: str | None,
+        name: str | None,
+        params: Mapping[str, Any],
+    ) -> None:
+        """Record a problem at a column named by its heading (another sheet's column)."""
         text = {k: str(v) for k, v in params.items()}
         message = render(
             "indicator_form_error", self.lang, code=kind, row=row, column=name, params=text
@@ -326,6 +344,9 @@ def read_filled_format(
     if errors.items:
         return filled
     _read_rows(ws, indicator_set, filled, errors, blank_ok)
+    filled.spent, problems = read_budget_sheet(wb, indicator_set.programmes, lang, blank_ok)
+    for kind, row, heading, params in problems:
+        errors.add_at(kind, row, None, heading, params)
     return filled
 
 

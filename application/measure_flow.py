@@ -8,11 +8,12 @@ marks with `measurement` (see `workflow.spec.Measurement`), found by that attrib
   the section of each recorded with the completion (`formats`).
 - `collect`: a filled format uploaded is read (`read_filled_format`): with any problem nothing
   is recorded and the Kasi is told row, column and what to do; a good one records his
-  realisations. Selesai is refused while a required value or evidence of his indicators is
-  missing; when he answered in the chat, the format filled with his answers becomes his
-  document of the step.
+  realisations, and from its `Anggaran` sheet the budget realisation of the programmes his
+  section reports (`Measuring.programmes_of`). Selesai is refused while a required value or
+  evidence of his indicators, or a budget realisation, is missing; when he answered in the
+  chat, the format filled with his answers becomes his document of the step.
 - `compile`: as the last part of the step ends, the formulir (XLSX and PDF) is compiled from
-  the run's realisations (earlier quarters from the runs that measured them) and attached:
+  the run's realisations (earlier quarters from their runs, else imported) and attached:
   the step's documents, which its `delivers` hands on.
 - `review`: when the step opens, its actor also receives the summary of the period and the
   capaian chart.
@@ -60,6 +61,7 @@ from storage.bot_uow import BotUnitOfWork
 from storage.files import FileStore
 from storage.messaging import Outgoing
 from workflow.errors import Refused
+from workflow.indicators import BudgetRealisation
 from workflow.model import Assignment, Document, Organisation, Person, Run
 from workflow.ports import UnitOfWork
 from workflow.spec import Measurement, SopDefinition
@@ -120,6 +122,7 @@ async def make_formats(
             m.indicators_of_section(section),
             office=office,
             made_at=maker.now,
+            programmes=m.programmes_of_section(section),
         )
         name = f"format-{slug(section)}-{period_part(m)}.xlsx"
         made[section] = await maker.add(uow, m.run, step_no, by, data, name, XLSX_MIME)
@@ -202,9 +205,16 @@ async def record_filled(
     only: Sequence[str] = (),
 ) -> int:
     """Record the realisations of an accepted filled format (its file is their evidence where
-    the Bukti dukung column names some); with `only` (a partial return's codes) just those,
-    the others staying as reported. Returns how many."""
+    the Bukti dukung column names some) and the budget realisations of its programmes; with
+    `only` (a partial return's codes) just those, the others staying as reported. Returns
+    how many indicators."""
     chosen = {c: v for c, v in filled.values.items() if not only or c in only}
+    mine = {p.code for p in m.programmes_of(person)}
+    for code, spent in filled.spent.items():
+        if code in mine and (not only or code in only):
+            await uow.indicators.record_budget(
+                BudgetRealisation(m.run.id, code, spent, person.id, doc.uploaded_at)
+            )
     for code, value in chosen.items():
         evidence = (doc.id,) if code in filled.evidence else ()
         note = filled.notes.get(code)
@@ -295,6 +305,9 @@ async def missing_of(
             values.append(indicator.code)
         elif indicator.evidence_required and not r.evidence_document_ids:
             evidence.append(indicator.code)
+    if since is None:  # a partial return asks only its indicators again
+        spent = await m.spent(uow)
+        values += [p.code for p in m.programmes_of(person) if p.code not in spent]
     return values, evidence
 
 
@@ -325,6 +338,8 @@ async def _collected(
         office=office,
         filled=reported,
         made_at=maker.now,
+        programmes=m.programmes_of(person),
+        spent=await m.spent(uow),
     )
     name = f"realisasi-{slug(person.name)}-{period_part(m)}.xlsx"
     doc = await maker.add(uow, m.run, a.step_no, person, data, name, XLSX_MIME)
@@ -363,6 +378,8 @@ async def _compiled(
         signer=await _signer(uow, m.run, spec, person),
         place=office,
         issued=maker.now.astimezone(ZoneInfo(maker.timezone)).date(),
+        budget_spent=await m.spent(uow),
+        bands=m.bands,
     )
     base = f"formulir-pengukuran-kinerja-{period_part(m)}"
     made = [

@@ -174,7 +174,7 @@ async def measured_run(
     """The run's indicators measured for its period (cumulative ones up to date); with
     `before`, from the values that stood then."""
     realised = await year_to_date(uow, m, m.run.sop_name, before)
-    return measure(m.indicator_set, m.period, realised)
+    return measure(m.indicator_set, m.period, realised, m.bands)
 
 
 async def send_summary(
@@ -190,7 +190,9 @@ async def send_summary(
     if before is not None:
         earlier = await earlier_run(uow, m.run, m.run.sop_name, before)
         if earlier is not None:
-            previous = await measured_run(uow, Measuring(earlier, m.indicator_set, before))
+            previous = await measured_run(
+                uow, Measuring(earlier, m.indicator_set, before, m.bands)
+            )
     office = await office_name(uow, m.run)
     summary = build_summary(
         measured,

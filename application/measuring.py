@@ -1,5 +1,5 @@
 """What a run measures, looked up once: its period, the organisation's indicator set for that
-year, and who answers for which indicators (the sections).
+year and its predikat bands, and who answers for which indicators (the sections).
 
 A section is the `responsible` of indicators: a role id or the name of a person. A person
 belongs to the sections named by his name or by one of his roles. The measurement steps of an
@@ -19,7 +19,15 @@ from datetime import datetime
 from decimal import Decimal
 
 from application.measurement import quarter_of
-from workflow.indicators import Indicator, IndicatorSet, Period, Realisation
+from workflow.indicators import (
+    DEFAULT_BANDS,
+    Band,
+    Indicator,
+    IndicatorSet,
+    Period,
+    Programme,
+    Realisation,
+)
 from workflow.model import Assignment, Person, Run, RunStatus
 from workflow.ports import UnitOfWork
 from workflow.spec import Measurement, SopDefinition, Step
@@ -35,6 +43,7 @@ class Measuring:
     run: Run
     indicator_set: IndicatorSet
     period: Period
+    bands: tuple[Band, ...] = DEFAULT_BANDS  # the organisation's predikat
 
     @property
     def quarter(self) -> int:
@@ -83,6 +92,31 @@ class Measuring:
         mine = sections_of(person, self.sections())
         return [i for i in self.indicators if i.responsible in mine]
 
+    def programme_section(self, programme: Programme) -> str | None:
+        """The section that reports a programme's budget realisation: the one answering for
+        the first of its sasaran's indicators in the period (None: not asked)."""
+        if programme.sasaran is None:
+            return None
+        return next(
+            (i.responsible for i in self.indicators if i.sasaran == programme.sasaran), None
+        )
+
+    def programmes_of_section(self, section: str) -> list[Programme]:
+        """The programmes whose budget realisation one section reports."""
+        return [p for p in self.indicator_set.programmes if self.programme_section(p) == section]
+
+    def programmes_of(self, person: Person) -> list[Programme]:
+        """The programmes whose budget realisation a person reports (by name or by role)."""
+        mine = sections_of(person, self.sections())
+        return [p for p in self.indicator_set.programmes if self.programme_section(p) in mine]
+
+    async def spent(self, uow: UnitOfWork) -> dict[str, Decimal]:
+        """The latest budget realisation reported in this run, by programme code."""
+        return {
+            b.programme_code: b.value
+            for b in await uow.indicators.budget_realisations(self.run.id)
+        }
+
 
 def round_items(run: Run, a: Assignment) -> tuple[str, ...]:
     """The indicator codes returned to the round of this assignment (empty: not a partial
@@ -112,7 +146,8 @@ async def measuring(uow: UnitOfWork, run: Run) -> Measuring | None:
     indicator_set = await uow.indicators.get_set(run.org_id, period.year)
     if indicator_set is None or not indicator_set.indicators:
         return None
-    return Measuring(run, indicator_set, period)
+    org = await uow.people.get_org(run.org_id)
+    return Measuring(run, indicator_set, period, org.bands if org else DEFAULT_BANDS)
 
 
 def steps_measuring(spec: SopDefinition, kind: Measurement) -> list[Step]:
@@ -175,17 +210,21 @@ async def year_to_date(
     uow: UnitOfWork, m: Measuring, sop_name: str, before: datetime | None = None
 ) -> dict[str, dict[int, Decimal]]:
     """This run's values (with `before`: those that stood then), with the earlier quarters
-    of the year from the runs that measured them (the latest run of each not cancelled) —
-    what a cumulative indicator adds up."""
+    of the year — what a cumulative indicator adds up. An earlier quarter's value is the one
+    its run reported (the latest run not cancelled), else the one imported without a run
+    (`application.period_values`): a run wins, an import fills only what no run has."""
     realised: dict[str, dict[int, Decimal]] = {}
-    for quarter in m.period.quarters_to_date() if m.period.quarter else []:
-        if quarter == m.period.quarter:
-            continue
-        earlier = await earlier_run(uow, m.run, sop_name, Period(m.period.year, quarter))
-        if earlier is None:
-            continue
-        for code, values in realised_values(await uow.indicators.realisations(earlier.id)).items():
-            realised.setdefault(code, {}).update(values)
+    earlier = [q for q in m.period.quarters_to_date() if q != m.period.quarter]
+    if m.period.quarter and earlier:
+        for imported in await uow.indicators.period_values(m.run.org_id, m.period.year):
+            if imported.quarter in earlier:
+                realised.setdefault(imported.indicator_code, {})[imported.quarter] = imported.value
+        for quarter in earlier:
+            run = await earlier_run(uow, m.run, sop_name, Period(m.period.year, quarter))
+            if run is None:
+                continue
+            for code, values in realised_values(await uow.indicators.realisations(run.id)).items():
+                realised.setdefault(code, {}).update(values)
     own = await uow.indicators.realisations(m.run.id, before)
     for code, values in realised_values(own).items():
         realised.setdefault(code, {}).update(values)

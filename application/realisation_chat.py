@@ -5,7 +5,9 @@
 office writes numbers (`parse_number`; "ada"/"tidak" for a qualitative indicator) and
 recorded, or refused with a sentence saying what to write. After each value the bot offers
 "📎 Lampirkan bukti" (the next file sent becomes that indicator's evidence), asks for the
-evidence when it is required, then asks the next indicator, until everything is in.
+evidence when it is required, then asks the next indicator, until everything is in; then
+the budget realisation (rupiah spent up to the period, at most the anggaran) of each
+programme his section reports (`Measuring.programmes_of`; not in a partial return).
 """
 
 from __future__ import annotations
@@ -26,10 +28,18 @@ from messages.render import label, render
 from storage.bot_uow import BotUnitOfWork
 from storage.messaging import Outgoing
 from workflow.errors import Refused
-from workflow.indicators import Indicator, IndicatorKind, parse_number
+from workflow.indicators import (
+    BudgetRealisation,
+    Indicator,
+    IndicatorKind,
+    Programme,
+    parse_number,
+)
 from workflow.model import Assignment, Person
 from workflow.services import open_assignment
 from workflow.spec import Measurement
+
+BUDGET = "anggaran"  # the question's kind for a programme's budget realisation
 
 
 async def _collecting(
@@ -104,6 +114,28 @@ async def _ask_next(
         )
         await _send(uow, person, now, body)
         return
+    # Then the budget realisation of his section's programmes (not in a partial return).
+    programmes = [] if since is not None else m.programmes_of(person)
+    spent = await m.spent(uow)
+    for p in programmes:
+        if p.code in spent:
+            continue
+        await uow.messaging.set_pending(
+            person.id, AWAIT_REALISASI, now, PROMPT_TTL, assignment_id=a.id, data={"code": p.code}
+        )
+        body = render(
+            "realisasi_question",
+            lang,
+            kind=BUDGET,
+            code=p.code,
+            name=p.name,
+            unit="",
+            target=format_number(p.budget, 0),
+            qualitative=False,
+            cumulative=False,
+        )
+        await _send(uow, person, now, body)
+        return
     await uow.messaging.clear_pending(person.id)
     lines = [
         {
@@ -113,6 +145,15 @@ async def _ask_next(
             "evidence": bool(reported[i.code].evidence_document_ids),
         }
         for i in asked
+    ]
+    lines += [
+        {
+            "code": p.code,
+            "value": f"Rp {format_number(spent[p.code], 0)}",
+            "unit": "",
+            "evidence": False,
+        }
+        for p in programmes
     ]
     await _send(uow, person, now, render("realisasi_complete", lang, lines=lines))
 
@@ -155,6 +196,10 @@ async def answer(
     async def act(uow: BotUnitOfWork) -> None:
         m, a = await _collecting(uow, person, assignment_id)
         indicator = next((i for i in m.indicators_of(person) if i.code == code), None)
+        programme = next((p for p in m.programmes_of(person) if p.code == code), None)
+        if indicator is None and programme is not None:
+            await _record_budget(uow, ctx, person, m, a, programme, typed)
+            return
         if indicator is None:
             raise Refused("no_indicators_of_person", name=person.name, period=m.period.label())
         value = read_value(indicator, typed)
@@ -178,6 +223,49 @@ async def answer(
         await uow.commit()
 
     await ctx.execute(act)
+
+
+def read_budget(programme: Programme, typed: str) -> Decimal:
+    """A typed budget realisation in rupiah, or Refused with what to write instead."""
+    try:
+        value = parse_number(typed)
+    except ValueError:
+        raise Refused("realisasi_not_number", value=typed.strip()[:50]) from None
+    if value < 0:
+        raise Refused("realisasi_negative", value=typed.strip()[:50])
+    if value > programme.budget:
+        budget = format_number(programme.budget, 0)
+        raise Refused("anggaran_over", value=typed.strip()[:50], budget=budget)
+    return value
+
+
+async def _record_budget(
+    uow: BotUnitOfWork,
+    ctx: AppContext,
+    person: Person,
+    m: Measuring,
+    a: Assignment,
+    programme: Programme,
+    typed: str,
+) -> None:
+    """A budget realisation typed in the chat: record it (a correction is a new row), confirm,
+    ask the next."""
+    value = read_budget(programme, typed)
+    now = ctx.clock()
+    await uow.indicators.record_budget(
+        BudgetRealisation(m.run.id, programme.code, value, person.id, now)
+    )
+    body = render(
+        "realisasi_saved",
+        person.language,
+        code=programme.code,
+        value=format_number(value, 0),
+        unit="",
+        budget=True,
+    )
+    await _send(uow, person, now, body)
+    await _ask_next(uow, ctx, person, m, a)
+    await uow.commit()
 
 
 async def ask_evidence(ctx: AppContext, person: Person, assignment_id: str, code: str) -> None:

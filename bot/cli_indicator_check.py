@@ -21,6 +21,7 @@ from bot.cli_errors import CliError, run_async
 from bot.settings import Settings
 from messages.formatting import format_number
 from workflow.indicators import IndicatorSet, Period
+from workflow.model import Organisation
 from workflow.ports import IndicatorRepository
 
 
@@ -59,25 +60,27 @@ def cmd_indikator_check(args: argparse.Namespace, settings: Settings) -> int:
     except OSError as exc:
         raise CliError(f"cannot read {args.file}: {exc.strerror or exc}") from None
 
-    async def main() -> tuple[str, IndicatorSet | None]:
+    async def main() -> tuple[Organisation, IndicatorSet | None]:
         engine, factory = await open_db(settings)
         try:
             async with factory() as uow:
                 org = await find_org(uow, args.org)
                 # The repository comes with the storage of issue 12 (check after the merge).
                 repository: IndicatorRepository = uow.indicators
-                return org.name, await repository.get_set(org.id, period.year)
+                return org, await repository.get_set(org.id, period.year)
         finally:
             await engine.dispose()
 
     async def status() -> int:
-        name, found = await main()
+        org, found = await main()
         if found is None:
             raise CliError(
-                f"{name} has no indicators for {period.year}: "
+                f"{org.name} has no indicators for {period.year}: "
                 "run `kinerja-bot indikator import FILE --org ORG --year YYYY` first"
             )
-        report = check_report(read_filled_format(data, found, period), found, period)
+        # The organisation's own predikat bands (the org file's `predikat`), else the default.
+        filled = read_filled_format(data, found, period)
+        report = check_report(filled, found, period, bands=org.bands)
         if args.json:
             sys.stdout.write(json.dumps(report, ensure_ascii=False) + "\n")
         else:

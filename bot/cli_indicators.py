@@ -16,7 +16,7 @@ from application.indicator_import import (
     import_indicator_file,
     template_workbook,
 )
-from bot import cli_indicator_check
+from bot import cli_indicator_check, cli_period_values
 from bot.cli_db import find_org, open_db
 from bot.cli_errors import CliError, run_async
 from bot.settings import Settings
@@ -138,7 +138,7 @@ def _shown(kind: IndicatorKind, value: Decimal) -> str:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """`indikator import`, `indikator template`, `indikator list` and `indikator check`."""
+    """`indikator import`, `template`, `list`, `check` and `realisasi import`."""
     ind = sub.add_parser("indikator", help="performance indicators (IKU) per year").add_subparsers(
         dest="indikator_cmd", required=True
     )
@@ -155,3 +155,4 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--year", type=year_arg, help="default: this year")
     p.set_defaults(func=cmd_indicator_list)
     cli_indicator_check.register(ind)
+    cli_period_values.register(ind, year_arg)

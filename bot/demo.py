@@ -28,6 +28,7 @@ from pydantic import SecretStr
 from application.dossier.bundle import verify_bundle
 from application.dossier.making import make_archive
 from application.indicator_import import import_indicator_file
+from application.period_values import import_period_values
 from bot.app import Runtime, build_runtime, start, stop
 from bot.delivery_audit import count_delivery, outbox_entries, unsent, unsent_due
 from bot.emulator import EmulatorServer
@@ -43,6 +44,9 @@ from workflow.spec import LoadedDefinition
 
 SAMPLE_ORG = "kecamatan-contoh.yaml"
 SAMPLE_INDICATORS = "indikator-contoh.yaml"  # the Kecamatan's IKU, imported for the demo's year
+# Triwulan I-III realisations recorded without a run (the office started with the bot in
+# Triwulan IV), so the cumulative IKU-04 adds up the year.
+SAMPLE_REALISED = "realisasi-contoh.yaml"
 GROUP_TITLE = "Kecamatan Contoh — Kantor"
 OFFICIALS = [
     Official(1001, "Drs. Ahmad Suryana"),
@@ -65,12 +69,20 @@ def sample_org_text() -> str:
 async def _import_indicators(
     uow: Callable[[], SqlUnitOfWork], sops: list[LoadedDefinition], org_id: str, year: int
 ) -> None:
-    """The sample indicator set for the demo's year (the shipped file: it must import)."""
+    """The sample indicator set for the demo's year and the realisations of its earlier
+    quarters (the shipped files: they must import)."""
     content = (resources.files("bot") / "samples" / SAMPLE_INDICATORS).read_bytes()
     specs = [loaded.spec for loaded in sops]
     result = await import_indicator_file(uow, specs, org_id, year, SAMPLE_INDICATORS, content)
     if isinstance(result, list):
         raise RuntimeError(f"{SAMPLE_INDICATORS}: {result[0]}")
+    content = (resources.files("bot") / "samples" / SAMPLE_REALISED).read_bytes()
+    names = [spec.name for spec in specs if spec.measures == "period"]
+    realised = await import_period_values(
+        uow, org_id, year, SAMPLE_REALISED, content, datetime(year, 10, 1, tzinfo=UTC), names
+    )
+    if isinstance(realised, list):
+        raise RuntimeError(f"{SAMPLE_REALISED}: {realised[0]}")
 
 
 class SimClock:
@@ -445,12 +457,14 @@ async def play_demo(
                         "IKU-01": ["sembilan puluh", "84,5"],
                         "IKU-02": ["96,5 %"],
                         "IKU-03": ["3"],
+                        "P1": ["150.250.000"],  # the budget spent of her sasaran's programme
                     }
                 },
                 filled_formats={
                     rina.user_id: {
                         "IKU-04": (2, "2 desa dibina triwulan ini", "daftar-hadir-pembinaan.pdf"),
                         "IKU-05": ("ada", None, "renja-dan-pk-2026.pdf"),
+                        "P2": ("98.500.000",),  # the Anggaran sheet: budget spent
                     }
                 },
                 # At the review the Camat sends back IKU-04 only (Rina's): the coaching of a

@@ -406,6 +406,9 @@ class Officials:
                 cell.value = value
             if code in values and sent > 1:
                 row[7].value = f"{row[7].value or ''} (perbaikan {sent - 1})".strip()
+        if "Anggaran" in wb.sheetnames:  # the programmes' budget realisation (rupiah spent)
+            for row in wb["Anggaran"].iter_rows(min_row=4):
+                row[4].value = values.get(str(row[1].value or ""), (row[4].value,))[0]
         out = BytesIO()
         wb.save(out)
         mark = self.emu.mark()

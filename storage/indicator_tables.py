@@ -1,5 +1,6 @@
 """Tables of performance indicators: an organisation's set per year, its sasaran, indicators
-and programmes, and the realisations reported in runs.
+and programmes, the realisations reported in runs, and those of earlier quarters imported
+without a run.
 
 Numbers are kept as exact decimal text (`DecimalText`): a `Decimal` comes back exactly as it
 went in ("95.50" stays "95.50") on SQLite, which has no decimal type, and on PostgreSQL alike.
@@ -124,5 +125,38 @@ class RealisationRow(Base):
     value: Mapped[Decimal] = mapped_column(DecimalText)
     note: Mapped[str | None] = mapped_column(Text)
     evidence_document_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reported_by: Mapped[str] = mapped_column(ID, ForeignKey("people.id"))
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PeriodValueRow(Base):
+    """A realisation of an earlier quarter imported without a run (`kinerja-bot indikator
+    realisasi import`); the newest row of (org, year, code, quarter) is the current one."""
+
+    __tablename__ = "indicator_period_values"
+    __table_args__ = (Index(None, "org_id", "year", "indicator_code", "quarter"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(ID, ForeignKey("organisations.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    indicator_code: Mapped[str] = mapped_column(CODE)
+    quarter: Mapped[int] = mapped_column(Integer)  # 1..4
+    value: Mapped[Decimal] = mapped_column(DecimalText)
+    note: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(200))  # the file's name
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BudgetRealisationRow(Base):
+    """What a programme spent (realisasi anggaran, rupiah) as reported in a run; the newest row
+    of (run, programme) is the current one."""
+
+    __tablename__ = "programme_realisations"
+    __table_args__ = (Index(None, "run_id", "programme_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ID, ForeignKey("runs.id"))
+    programme_code: Mapped[str] = mapped_column(CODE)
+    value: Mapped[Decimal] = mapped_column(DecimalText)
     reported_by: Mapped[str] = mapped_column(ID, ForeignKey("people.id"))
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime)

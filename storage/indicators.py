@@ -1,4 +1,5 @@
-"""The SQL indicator repository: indicator sets per organisation and year, and realisations.
+"""The SQL indicator repository: indicator sets per organisation and year, realisations, and
+the values of earlier quarters imported without a run.
 
 `save_set` updates by code: a sasaran, indicator or programme already stored under its code is
 updated in place, a new code is added, and one the new set leaves out is marked retired (kept
@@ -19,17 +20,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert_for
 from storage.indicator_tables import (
+    BudgetRealisationRow,
     IndicatorRow,
     IndicatorSetRow,
+    PeriodValueRow,
     ProgrammeRow,
     RealisationRow,
     SasaranRow,
 )
 from storage.tables import table
 from workflow.indicators import (
+    BudgetRealisation,
     Indicator,
     IndicatorKind,
     IndicatorSet,
+    PeriodValue,
     Polarity,
     Programme,
     Realisation,
@@ -42,6 +47,8 @@ SASARAN = table(SasaranRow)
 INDICATORS = table(IndicatorRow)
 PROGRAMMES = table(ProgrammeRow)
 REALISATIONS = table(RealisationRow)
+PERIOD_VALUES = table(PeriodValueRow)
+BUDGETS = table(BudgetRealisationRow)
 
 RowDict = dict[str, Any]
 
@@ -219,6 +226,75 @@ class SqlIndicatorRepository(IndicatorRepository):
                     "evidence_document_ids": list(realisation.evidence_document_ids),
                     "reported_by": realisation.reported_by,
                     "reported_at": realisation.reported_at,
+                }
+            ],
+        )
+
+    async def period_values(self, org_id: str, year: int) -> Sequence[PeriodValue]:
+        """The newest imported value of each (indicator, quarter) of the year, by code."""
+        result = await self.session.execute(
+            select(PERIOD_VALUES)
+            .where((PERIOD_VALUES.c.org_id == org_id) & (PERIOD_VALUES.c.year == year))
+            .order_by(PERIOD_VALUES.c.imported_at, PERIOD_VALUES.c.id)
+        )
+        latest: dict[tuple[str, int], PeriodValue] = {}
+        for row in result:
+            latest[(row.indicator_code, row.quarter)] = PeriodValue(
+                org_id=row.org_id,
+                year=row.year,
+                indicator_code=row.indicator_code,
+                quarter=row.quarter,
+                value=row.value,
+                imported_at=row.imported_at,
+                note=row.note,
+                source=row.source,
+            )
+        return sorted(latest.values(), key=lambda v: (v.indicator_code, v.quarter))
+
+    async def record_period_value(self, value: PeriodValue) -> None:
+        """Keep an imported value as a new row (an import again never overwrites)."""
+        await self.session.execute(
+            insert_for(self.session, PERIOD_VALUES),
+            [
+                {
+                    "org_id": value.org_id,
+                    "year": value.year,
+                    "indicator_code": value.indicator_code,
+                    "quarter": value.quarter,
+                    "value": value.value,
+                    "note": value.note,
+                    "source": value.source,
+                    "imported_at": value.imported_at,
+                }
+            ],
+        )
+
+    async def budget_realisations(self, run_id: str) -> Sequence[BudgetRealisation]:
+        """The newest budget realisation of each programme reported in a run, by code."""
+        result = await self.session.execute(
+            select(BUDGETS)
+            .where(BUDGETS.c.run_id == run_id)
+            .order_by(BUDGETS.c.reported_at, BUDGETS.c.id)
+        )
+        latest = {
+            row.programme_code: BudgetRealisation(
+                row.run_id, row.programme_code, row.value, row.reported_by, row.reported_at
+            )
+            for row in result
+        }
+        return [latest[code] for code in sorted(latest)]
+
+    async def record_budget(self, spent: BudgetRealisation) -> None:
+        """Keep a reported budget realisation as a new row (a correction never overwrites)."""
+        await self.session.execute(
+            insert_for(self.session, BUDGETS),
+            [
+                {
+                    "run_id": spent.run_id,
+                    "programme_code": spent.programme_code,
+                    "value": spent.value,
+                    "reported_by": spent.reported_by,
+                    "reported_at": spent.reported_at,
                 }
             ],
         )

@@ -22,6 +22,16 @@
         undangan: {klasifikasi: "005", pattern: "{klasifikasi}/{nomor:03d}/{unit}/{tahun}",
                    signed_by: sekretaris}  # someone not the head signs "a.n." the head
 
+    predikat:                            # optional: the bands of capaian (default below)
+      - {name: Sangat Baik, minimum: 90}
+      - {name: Baik, minimum: 75}
+      - {name: Cukup, minimum: 60}
+      - {name: Kurang, minimum: 0}
+
+`predikat` replaces the default bands (Permendagri 86/2017: Sangat Tinggi ≥ 91, Tinggi ≥ 76,
+Sedang ≥ 66, Rendah ≥ 51, Sangat Rendah); the minimums go strictly down and end at 0, every
+name is filled. Left out on a later import, the stored bands are kept.
+
 People may carry `jabatan` ("Camat Contoh") and `pangkat` ("Pembina Tk. I (IV/b)"), which
 letters print under their name. The `letterhead` and `letters` sections, when given, replace
 the stored ones; when left out, the stored ones are kept.
@@ -39,6 +49,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import Any, Literal
 
 import yaml
@@ -46,6 +57,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from storage.errors import OrgImportError
 from storage.uow import SqlUnitOfWork
+from workflow.indicators import DEFAULT_BANDS, Band, band_problems, parse_number
 from workflow.letters import Letterhead, LetterKind, OfficeIdentity, check_pattern
 from workflow.model import Organisation, Person
 from workflow.spec import LoadedDefinition
@@ -128,6 +140,24 @@ class LettersEntry(_Strict):
     kinds: dict[str, LetterKindEntry] = Field(default_factory=dict)
 
 
+class PredikatEntry(_Strict):
+    """One band of the `predikat` list: its name and the lowest capaian that earns it."""
+
+    name: str = Field(max_length=60)
+    minimum: Decimal
+
+    @field_validator("minimum", mode="before")
+    @classmethod
+    def _office_number(cls, value: Any) -> Any:
+        # "90,5" as the office writes it; YAML gives 91 and 90.5 as numbers.
+        if isinstance(value, str):
+            try:
+                return parse_number(value)
+            except ValueError:
+                raise ValueError(f"'{value}' is not a number; write e.g. 91 or 90,5") from None
+        return Decimal(str(value)) if isinstance(value, int | float) else value
+
+
 class OrganisationFile(_Strict):
     """The whole file."""
 
@@ -135,7 +165,14 @@ class OrganisationFile(_Strict):
     group_chat_id: int | None = None
     letterhead: LetterheadEntry | None = None
     letters: LettersEntry | None = None
+    predikat: list[PredikatEntry] | None = None
     people: list[PersonEntry] = Field(min_length=1)
+
+    def bands(self, old: tuple[Band, ...]) -> tuple[Band, ...]:
+        """The predikat bands the file gives (left out: the stored ones are kept)."""
+        if self.predikat is None:
+            return old
+        return tuple(Band(p.name, p.minimum) for p in self.predikat)
 
     def identity(self, old: OfficeIdentity) -> OfficeIdentity:
         """The office identity the file gives (sections left out keep the stored ones)."""
@@ -202,6 +239,9 @@ UowFactory = Callable[[], SqlUnitOfWork]
 
 def _error_place(loc: tuple[int | str, ...], data: Any) -> str:
     """'person 3 (Rina): roles' style text for a pydantic error location."""
+    if len(loc) >= 2 and loc[0] == "predikat" and isinstance(loc[1], int):
+        rest = ".".join(str(p) for p in loc[2:])
+        return f"predikat {loc[1] + 1}: {rest}" if rest else f"predikat {loc[1] + 1}"
     if len(loc) >= 2 and loc[0] == "people" and isinstance(loc[1], int):
         index = loc[1]
         people = data.get("people") if isinstance(data, dict) else None
@@ -236,6 +276,11 @@ def parse_organisation_file(text: str, sops: Sequence[LoadedDefinition]) -> Orga
             msg = "required field is missing"
         raise OrgImportError(f"{_error_place(tuple(err['loc']), data)}: {msg}") from None
 
+    if parsed.predikat is not None:
+        for n, problem in band_problems(parsed.bands(())):
+            name = parsed.predikat[n - 1].name if n else ""
+            where = f"predikat {n} ({name})" if name else f"predikat {n}" if n else "predikat"
+            raise OrgImportError(f"{where}: {problem}")
     known: list[str] = []
     for sop in sops:
         known.extend(r.id for r in sop.spec.roles if r.id not in known)
@@ -319,6 +364,7 @@ async def import_organisation(
                 name=parsed.organisation,
                 group_chat_id=parsed.group_chat_id,
                 identity=parsed.identity(OfficeIdentity()),
+                bands=parsed.bands(DEFAULT_BANDS),
             )
             await people_repo.add_org(org)
         else:
@@ -328,6 +374,7 @@ async def import_organisation(
                     parsed.group_chat_id if parsed.group_chat_id is not None else org.group_chat_id
                 ),
                 identity=parsed.identity(org.identity),
+                bands=parsed.bands(org.bands),
             )
             if changed != org:
                 org = changed

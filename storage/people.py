@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Row, select, update
@@ -14,6 +15,7 @@ from storage.tables import (
     ORGANISATIONS,
     PEOPLE,
 )
+from workflow.indicators import DEFAULT_BANDS, Band
 from workflow.model import (
     Organisation,
     Person,
@@ -61,13 +63,34 @@ def _person_from(row: Row[Any]) -> Person:
     )
 
 
+BANDS_KEY = "predikat"  # in organisations.settings
+
+
 def _org_from(row: Row[Any]) -> Organisation:
     return Organisation(
         id=row.id,
         name=row.name,
         group_chat_id=row.group_chat_id,
         identity=identity_from_json(row.settings),
+        bands=bands_from_json(row.settings),
     )
+
+
+def _settings(org: Organisation) -> dict[str, Any]:
+    """What `organisations.settings` keeps: the identity on paper and the predikat bands
+    (only when the office set its own; otherwise the default applies, and follows it)."""
+    settings = identity_json(org.identity)
+    if org.bands != DEFAULT_BANDS:
+        settings[BANDS_KEY] = [{"name": b.name, "minimum": str(b.minimum)} for b in org.bands]
+    return settings
+
+
+def bands_from_json(settings: Mapping[str, Any] | None) -> tuple[Band, ...]:
+    """The bands stored by `_settings` (the default when the office has none)."""
+    stored = (settings or {}).get(BANDS_KEY)
+    if not stored:
+        return DEFAULT_BANDS
+    return tuple(Band(b["name"], Decimal(b["minimum"])) for b in stored)
 
 
 class SqlPeopleRepository(PeopleRepository):
@@ -104,7 +127,7 @@ class SqlPeopleRepository(PeopleRepository):
                     "id": org.id,
                     "name": org.name,
                     "group_chat_id": org.group_chat_id,
-                    "settings": identity_json(org.identity),
+                    "settings": _settings(org),
                 }
             ],
         )
@@ -117,7 +140,7 @@ class SqlPeopleRepository(PeopleRepository):
             .values(
                 name=org.name,
                 group_chat_id=org.group_chat_id,
-                settings=identity_json(org.identity),
+                settings=_settings(org),
             )
         )
 

@@ -68,6 +68,7 @@ REFUSAL_CODES = frozenset(
         "realisasi_not_ada_tidak",
         "realisasi_negative",
         "realisasi_over_100",
+        "anggaran_over",
         # meetings
         "meeting_not_found",
         "meeting_closed",

@@ -176,6 +176,34 @@ class Realisation:
 
 
 @dataclass(frozen=True)
+class BudgetRealisation:
+    """What a programme spent of its anggaran up to a run's period (realisasi anggaran, in
+    rupiah), as its section reported it in the run."""
+
+    run_id: str
+    programme_code: str
+    value: Decimal
+    reported_by: str  # person id
+    reported_at: datetime
+
+
+@dataclass(frozen=True)
+class PeriodValue:
+    """A realisation of an earlier quarter recorded without a run (an office that starts
+    using the bot mid-year imports what it reported before); the cumulative sum takes it
+    where no run of that quarter reported the indicator."""
+
+    org_id: str
+    year: int
+    indicator_code: str
+    quarter: int  # 1..4
+    value: Decimal
+    imported_at: datetime
+    note: str | None = None  # keterangan
+    source: str | None = None  # the file it came from
+
+
+@dataclass(frozen=True)
 class Band:
     """A predikat and the lowest capaian that earns it."""
 
@@ -191,6 +219,30 @@ DEFAULT_BANDS: tuple[Band, ...] = (
     Band("Rendah", Decimal(51)),
     Band("Sangat Rendah", Decimal(0)),
 )
+
+
+def band_problems(bands: Sequence[Band]) -> list[tuple[int, str]]:
+    """What is wrong with an organisation's own bands, as (position from 1, what to do): each
+    needs a name, the minimums go strictly down, and the last is 0 (every capaian gets one)."""
+    problems: list[tuple[int, str]] = []
+    if not bands:
+        return [(0, "list at least one predikat, the last with minimum 0")]
+    for n, band in enumerate(bands, start=1):
+        if not band.name.strip():
+            problems.append((n, "the name is empty; write the predikat, e.g. Sangat Tinggi"))
+        if band.minimum < 0:
+            problems.append((n, f"minimum {band.minimum} is negative; the lowest is 0"))
+        if n > 1 and band.minimum >= bands[n - 2].minimum:
+            problems.append(
+                (
+                    n,
+                    f"minimum {band.minimum} is not below {bands[n - 2].minimum} above it; "
+                    "list the predikat from the highest minimum down",
+                )
+            )
+    if bands[-1].minimum != 0:
+        problems.append((len(bands), f"the last minimum is {bands[-1].minimum}; make it 0"))
+    return problems
 
 
 def capaian(

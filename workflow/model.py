@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from workflow.indicators import DEFAULT_BANDS, Band
 from workflow.letters import OfficeIdentity
 
 
@@ -376,6 +377,8 @@ class Organisation:
     name: str
     group_chat_id: int | None = None
     identity: OfficeIdentity = field(default_factory=OfficeIdentity)  # letterhead, numbering
+    # The predikat of a capaian, from the highest minimum down (the org file's `predikat`).
+    bands: tuple[Band, ...] = DEFAULT_BANDS
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from workflow.indicators import IndicatorSet, Realisation
+from workflow.indicators import BudgetRealisation, IndicatorSet, PeriodValue, Realisation
 from workflow.model import Document, Organisation, Person, Run
 from workflow.spec import LoadedDefinition
 
@@ -118,6 +118,22 @@ class IndicatorRepository(ABC):
     @abstractmethod
     async def record(self, realisation: Realisation) -> None:
         """Keep a reported value (a correction is a newer row; the history stays)."""
+
+    @abstractmethod
+    async def period_values(self, org_id: str, year: int) -> Sequence[PeriodValue]:
+        """The latest imported value of each (indicator, quarter) of the year."""
+
+    @abstractmethod
+    async def record_period_value(self, value: PeriodValue) -> None:
+        """Keep an imported value (an import again is a newer row; the history stays)."""
+
+    @abstractmethod
+    async def budget_realisations(self, run_id: str) -> Sequence[BudgetRealisation]:
+        """The latest budget realisation of each programme reported in a run."""
+
+    @abstractmethod
+    async def record_budget(self, spent: BudgetRealisation) -> None:
+        """Keep a reported budget realisation (a correction is a newer row)."""
 
 
 class UnitOfWork(ABC):

@@ -319,6 +319,28 @@ def _capaian(pdf: DossierPdf, d: Dossier, letter: str) -> None:
     head = ["doc_no", "doc_sasaran", "doc_indicator", "doc_unit", "doc_target"]
     head += ["doc_realisasi", "doc_capaian", "doc_predikat"]
     pdf.grid([label(k, lang) for k in head], rows, widths, align)
+    if d.budget:
+        _budget(pdf, d)
+
+
+def _budget(pdf: DossierPdf, d: Dossier) -> None:
+    """The programmes' anggaran, what they spent and the %, under the capaian."""
+    lang = pdf.lang
+    pdf.ln(2)
+    pdf.note(label("doc_budget_table", lang))
+    rows = [
+        [
+            str(n),
+            f"{p.code} {p.name}",
+            format_number(p.budget, 0),
+            "—" if p.spent is None else format_number(p.spent, 0),
+            "—" if p.percent is None else format_number(p.percent),
+        ]
+        for n, p in enumerate(d.budget, start=1)
+    ]
+    head = ["doc_no", "doc_program", "doc_anggaran", "doc_realisasi_anggaran", "doc_capaian"]
+    align = ("CENTER", "LEFT", "RIGHT", "RIGHT", "RIGHT")
+    pdf.grid([label(k, lang) for k in head], rows, (8, 82, 30, 35, 20), align)
 
 
 def _documents(pdf: DossierPdf, d: Dossier, tz: str, letter: str) -> None:

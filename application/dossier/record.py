@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from application.formulir import ProgrammeLine, programme_lines
 from application.measure_publisher import measured_run
 from application.measurement import Measurement
 from application.measuring import measuring
@@ -150,6 +151,7 @@ class Dossier:
     meetings: list[MeetingRecord] = field(default_factory=list)
     documents: list[DocumentLine] = field(default_factory=list)
     capaian: list[Measurement] = field(default_factory=list)  # empty: the run measured nothing
+    budget: list[ProgrammeLine] = field(default_factory=list)  # the programmes' anggaran spent
     events: list[Event] = field(default_factory=list)
     people: dict[str, str] = field(default_factory=dict)  # person id -> name
 
@@ -330,6 +332,7 @@ def build_dossier(
     documents: Sequence[Document],
     meetings: Sequence[Meeting] = (),
     capaian: Sequence[Measurement] = (),
+    budget: Sequence[ProgrammeLine] = (),
     now: datetime,
     office_minutes: OfficeMinutes,
 ) -> Dossier:
@@ -371,6 +374,7 @@ def build_dossier(
         meetings=_meetings(meetings, names),
         documents=docs,
         capaian=[m for m in capaian if m.target is not None],
+        budget=list(budget),
         events=list(events),
         people=names,
     )
@@ -393,6 +397,7 @@ async def gather_dossier(
         documents.extend(await uow.documents.of_step(run.id, step.no))
     m = await measuring(uow, run)
     capaian = await measured_run(uow, m) if m is not None else []
+    budget = programme_lines(m.indicator_set, await m.spent(uow)) if m is not None else []
     return build_dossier(
         org=org,
         spec=spec,
@@ -402,6 +407,7 @@ async def gather_dossier(
         documents=documents,
         meetings=await uow.meetings.of_run(run.id),
         capaian=capaian,
+        budget=budget,
         now=now,
         office_minutes=office_minutes,
     )

@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import docx
+from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from application.dossier.bundle import verify_bundle
@@ -42,7 +43,17 @@ async def test_fast_clock_demo_shows_reminders_and_the_escalation(tmp_path: Path
     text = " ".join(page.extract_text() for page in pdf.pages)
     assert "84,5" in text and "96,5" in text  # Dewi's answers in the chat
     xlsx = tmp_path / "formulir-pengukuran-kinerja-tw4-2026.xlsx"
-    assert xlsx.read_bytes().startswith(b"PK")
+    rows = list(load_workbook(xlsx).active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    # IKU-04 is cumulative: Triwulan I-III imported (3 + 3 + 2) and Rina's corrected 3 make
+    # 11 of the target 12 desa.
+    iku04 = next(r for r in rows if str(r[2]).startswith("Jumlah desa yang dibina"))
+    assert iku04[4:8] == (12, 11, 91.67, "Sangat Tinggi")
+    # The budget spent of each programme, as Dewi (chat) and Rina (the Anggaran sheet) gave it.
+    budget = {r[1]: r[3:6] for r in rows if str(r[1]).startswith("Program P")}
+    assert budget == {
+        "Program Penyelenggaraan Pemerintahan dan Pelayanan Publik": (185000000, 150250000, 81.22),
+        "Program Pemberdayaan Masyarakat Desa dan Kelurahan": (120500000, 98500000, 81.74),
+    }
     assert (tmp_path / "grafik-capaian-tw4-2026.png").read_bytes().startswith(b"\x89PNG")
     # ... and the run's dossier and archive bundle (issue 11): the bundle whole by
     # `verify_bundle`, the dossier's text with the SOP's identity, the timeline (the return at

@@ -136,3 +136,31 @@ def test_check_reads_a_filled_format_against_the_imported_indicators(
     ]
     by_code = {i["code"]: i for i in report["indicators"]}
     assert by_code["IKU-02"]["realisasi"] == 95 and by_code["IKU-02"]["capaian"] is not None
+
+
+REALISED = resources.files("bot") / "samples" / "realisasi-contoh.yaml"
+
+
+def test_realisations_of_earlier_quarters_import_and_update_without_a_run(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["indikator", "realisasi", "import", str(REALISED), "--year", "2026"]
+    assert main(args) == 1  # no indicators yet
+    assert "has no indicators for 2026" in capsys.readouterr().err
+    assert main(["indikator", "import", str(SAMPLE), "--year", "2026"]) == 0
+    capsys.readouterr()
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "Kecamatan Contoh 2026: 3 values; 3 new, 0 changed, 0 unchanged" in out
+    assert "IKU-04  TW III: 2" in out
+    assert main(args) == 0
+    assert "3 values; 0 new, 0 changed, 3 unchanged" in capsys.readouterr().out
+    bad = data_dir / "realisasi.yaml"
+    bad.write_text(
+        REALISED.read_text(encoding="utf-8").replace("tw2: 3", 'tw2: "tiga"'), encoding="utf-8"
+    )
+    assert main(["indikator", "realisasi", "import", str(bad), "--year", "2026"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"{bad}: realisasi 1, tw2: 'tiga' is not a number; write e.g. 95,5",
+        f"{bad}: nothing imported; correct the file and try again",
+    ]

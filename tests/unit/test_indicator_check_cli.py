@@ -5,6 +5,7 @@ indicator repository port (the storage of issue 12 provides the real one)."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -15,7 +16,7 @@ from application.indicator_forms import collection_format
 from bot import cli_indicator_check
 from bot.cli import main
 from tests.unit.indicator_samples import GOOD, KASI_PELAYANAN, SECTION, TW4, fill, indicator_set
-from workflow.indicators import IndicatorSet
+from workflow.indicators import DEFAULT_BANDS, Band, IndicatorSet
 from workflow.model import Organisation
 
 
@@ -28,8 +29,10 @@ class _Indicators:
 
 
 class _People:
+    bands: tuple[Band, ...] = DEFAULT_BANDS
+
     async def list_orgs(self) -> list[Organisation]:
-        return [Organisation("org-1", "Kecamatan Cibeunying Kidul")]
+        return [Organisation("org-1", "Kecamatan Cibeunying Kidul", bands=self.bands)]
 
 
 class _Uow:
@@ -87,6 +90,19 @@ def test_json_report_of_a_good_format_exits_0(
         ("IKU-2", 100.53, "Sangat Tinggi"),
         ("IKU-3", 100, "Sangat Tinggi"),
     ]
+
+
+def test_the_organisations_own_bands_name_the_predikat(
+    database: dict[str, Any],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    own = (Band("Istimewa", Decimal("100.5")), Band("Baik", Decimal(0)))
+    monkeypatch.setattr(_People, "bands", own)
+    assert main([*ARGS, "--json", filled_file(tmp_path, GOOD)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [i["predikat"] for i in report["indicators"]] == ["Baik", "Istimewa", "Baik"]
 
 
 def test_errors_exit_1_with_row_column_and_message(

@@ -785,7 +785,9 @@ def test_every_form_error_code_has_its_own_sentence(lang: str) -> None:
         (Path(__file__).parents[2] / "messages/templates/id/indicator_form_error.j2").read_text(),
     )
     generic = render("indicator_form_error", lang, code="?", row=None, column=None, params={})
-    params = {k: "x" for k in ("sheet", "found", "expected", "range", "value", "code", "unit")}
+    params = {
+        k: "x" for k in ("sheet", "found", "expected", "range", "value", "code", "unit", "budget")
+    }
     params.update(year="2026", first_row="7")
     for code in codes:
         text = render("indicator_form_error", lang, code=code, row=7, column="G", params=params)
