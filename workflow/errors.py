@@ -78,5 +78,8 @@ REFUSAL_CODES = frozenset(
         "place_required",
         "agenda_required",
         "when_not_understood",
+        # the paraf chain
+        "not_a_paraf",
+        "paraf_not_yours",
     }
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 from collections import Counter
 
 from hypothesis import HealthCheck, given, settings
@@ -59,7 +60,7 @@ def check_invariants(store: FakeStore, run_id: str) -> None:
     done = Counter(e.assignment_id for e in events if e.kind is EventKind.ASSIGNMENT_COMPLETED)
     assert all(n == 1 for n in done.values())
     # A paraf part's completion is followed by its paraf; nothing else records one.
-    for before, after in zip(events, events[1:], strict=False):
+    for before, after in itertools.pairwise(events):
         paraf_part = before.kind is EventKind.ASSIGNMENT_COMPLETED and any(
             a.paraf for a in run.assignments if a.id == before.assignment_id
         )
