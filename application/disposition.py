@@ -29,7 +29,7 @@ from application.letters import issue_letter
 from application.naskah_dinas import PDF_MIME
 from application.paraf_notice import SIFAT_LABELS, disposer_part, paraf_ack
 from application.runs import HOLD_ARAHAN, InputPrompt, prompt_message
-from application.texts import reply, role_names, step_output, step_title, text
+from application.texts import named, reply, role_names, step_output, step_title, text
 from messages.render import label, render
 from storage.bot_uow import BotUnitOfWork
 from storage.messaging import Outgoing
@@ -331,7 +331,7 @@ async def give_paraf(
                     person.language,
                     step_no=step.no,
                     name=SHEET_NAME,
-                    by=person.name,
+                    by=named(person, person.language),
                 )
                 payload = {"document_id": documents[0], "caption": caption}
                 out.append(Outgoing("document", payload, person_id=person.id, org_id=run.org_id))
