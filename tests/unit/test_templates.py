@@ -214,7 +214,22 @@ SAMPLES: dict[str, dict[str, Any]] = {
                     "minutes": 45,
                     "on_time": True,
                     "step_title": "Memeriksa laporan",
-                }
+                },
+                {
+                    "at": WHEN,
+                    "who": "Ṣāliḥ",
+                    "kind": "paraf_given",
+                    "step_no": 1,
+                    "round": 1,
+                    "person": "Ṣāliḥ",
+                    "decision": None,
+                    "docs": 0,
+                    "doc_names": [],
+                    "note": "Koordinasikan",
+                    "minutes": None,
+                    "on_time": None,
+                    "step_title": "Disposisi",
+                },
             ],
         },
     },
@@ -460,6 +475,12 @@ def test_every_refusal_code_has_its_own_sentence(code: str, lang: str) -> None:
     text = render("refusal", lang, code=code, params=params)
     generic = render("refusal", lang, code="no-such-code", params={})
     assert text != generic
+
+
+@pytest.mark.parametrize(("lang", "words"), [("id", "memberi paraf"), ("en", "initialled")])
+def test_the_history_names_a_paraf_with_its_note(lang: str, words: str) -> None:
+    text = render("history", lang, **SAMPLES["history"])
+    assert f"Ṣāliḥ: {words} " in text and "Koordinasikan" in text
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
