@@ -42,7 +42,19 @@ def dejavu(bold: bool = False) -> Path | None:
 
 # The PDF core fonts know Latin-1 only; typographic marks are replaced by their plain forms.
 _PLAIN = str.maketrans(
-    {"–": "-", "—": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "…": "...", "≥": ">=", "≤": "<="}
+    {
+        "–": "-",
+        "—": "-",
+        "‘": "'",
+        "’": "'",
+        "“": '"',
+        "”": '"',
+        "…": "...",
+        "≥": ">=",
+        "≤": "<=",
+        "☐": "[ ]",  # the tick boxes of a form
+        "☒": "[X]",
+    }
 )
 
 

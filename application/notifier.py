@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from application.measuring import documents_for, format_sections, measuring, superseded
+from application.paraf_notice import paraf_task_text
 from application.texts import named, role_names, step_output, step_title, text
 from messages.render import label, render
 from storage.bot_uow import BotUnitOfWork
@@ -236,6 +237,9 @@ class _Batch:
         if a is None or person is None or not a.is_active:
             return
         step = self.spec.step(a.step_no)
+        if a.paraf:  # a paraf on the step's work: the work as it stands, with the paraf buttons
+            await self.paraf_task(person, a)
+            return
         lang = person.language
         inst = self.run.step_instance(a.step_instance_id)
         returned = [
@@ -301,6 +305,7 @@ class _Batch:
             else "",
             measurement=step.measurement.value if step.measurement and self.measures else "",
             writes_letter=step.letter is not None,
+            completion_is_paraf=step.completion_is_paraf,
         )
         rows: list[list[dict[str, str]]]
         if step.disposition:
@@ -312,7 +317,8 @@ class _Batch:
                 [
                     await self.button(
                         person, "sifat_sangat_segera", "dispose", a, sifat="sangat_segera"
-                    )
+                    ),
+                    await self.button(person, "sifat_rahasia", "dispose", a, sifat="rahasia"),
                 ],
                 [await self.button(person, "arahan", "arahan", a)],
             ]
@@ -349,6 +355,19 @@ class _Batch:
         rows.append([await self.button(person, "detail", "detail", a)])
         await self.to_person(person, text(body, rows))
         await self.documents(person, docs)
+
+    async def paraf_task(self, person: Person, a: Assignment) -> None:
+        """The task of a paraf: the work to sign off (at a disposition, the sheet)."""
+        body = paraf_task_text(self.run, self.spec, a, person, self.people)
+        rows = [
+            [
+                await self.button(person, "paraf", "paraf", a),
+                await self.button(person, "paraf_note", "paraf_note", a),
+            ],
+            [await self.button(person, "detail", "detail", a)],
+        ]
+        await self.to_person(person, text(body, rows))
+        await self.documents(person, self.run.documents_of_step(a.step_no))
 
     async def step_ended(self, event: Event, after: Sequence[Event]) -> None:
         assert event.step_no is not None and event.step_instance_id is not None

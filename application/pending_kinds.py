@@ -9,6 +9,7 @@ AWAIT_RETURN_NOTE = "return_note"
 AWAIT_RETURN_PICK = "return_pick"  # indicators being chosen for a partial return
 AWAIT_ARAHAN = "arahan"
 HOLD_ARAHAN = "disposition"  # directions written, waiting for the urgency button
+AWAIT_PARAF_NOTE = "paraf_note"  # the note that goes with a paraf
 AWAIT_TITLE = "title"
 AWAIT_REALISASI = "realisasi"  # a realisation typed in the chat (data: the indicator code)
 AWAIT_EVIDENCE = "evidence"  # the next file is an indicator's evidence (data: its code)

@@ -44,6 +44,7 @@ class DeskItem:
     due: datetime | None  # None: a meeting step waiting for its meeting time
     overdue_minutes: int
     assignee: str
+    paraf: bool = False  # the task is a paraf on the step's work, not the work
 
 
 @dataclass
@@ -95,6 +96,7 @@ async def desk(
                 assignee=(
                     named(people[a.person_id], person.language) if a.person_id in people else "?"
                 ),
+                paraf=a.paraf,
             )
             if a.person_id == person.id:
                 result.mine.append(entry)

@@ -1,9 +1,9 @@
 """Use cases of a run, from the buttons on task messages and the answers typed to them.
 
 Start a run (choose the SOP, type the title — or choose the period, for an SOP that measures
-one — confirm or cancel), the disposition (hold the
-directions, dispose with a sifat), Selesai, approve or return with a note, ask for a file or a
-note, and send a task's message again. Each takes plain values, runs in one unit of work and
+one — confirm or cancel), Selesai, approve or return with a note, ask for a file or a note,
+and send a task's message again (the disposition and its paraf chain are in
+`application.disposition`). Each takes plain values, runs in one unit of work and
 either returns what the adapter needs to answer or raises `Refused` with nothing changed. Who
 may act on a task is checked in one place: `workflow.services.open_assignment`.
 """
@@ -19,16 +19,15 @@ from zoneinfo import ZoneInfo
 from application.context import MAX_UPLOAD_BYTES, PROMPT_TTL, AppContext
 from application.cover_letter import unless_uploaded
 from application.measure_flow import before_complete
-from application.notifier import Ack, Notifier, next_actor
+from application.notifier import Ack, Notifier
 from application.partial_return import offer_indicators, returnable
 from application.pending_kinds import (
     ALL,
     AWAIT_RETURN_NOTE,
     AWAIT_TITLE,
     AWAIT_UPLOAD,
-    HOLD_ARAHAN,
 )
-from application.texts import SIFAT, named, reply, role_names, step_output, step_title, text
+from application.texts import named, reply, step_output, step_title, text
 from messages.render import label, render
 from storage.bot_uow import BotUnitOfWork
 from storage.messaging import ButtonToken, Outgoing, PendingInput
@@ -41,13 +40,11 @@ from workflow.services import (
     Outcome,
     StartRun,
     check_period_free,
-    following_step,
     open_assignment,
     starter_names,
 )
 from workflow.spec import LoadedDefinition, SopDefinition, StepMode
 
-MAX_DIRECTIONS = 3000
 MAX_TITLE = 200
 
 
@@ -82,16 +79,6 @@ def ack_done(person: Person, returned_to: str = "") -> Ack:
         spec = outcome.spec
         step = spec.step(a.step_no)
         lang = person.language
-        if step.disposition:
-            sifat = label(SIFAT.get(str(a.data.get("sifat")), "sifat_biasa"), lang)
-            return [
-                reply(
-                    person,
-                    "ack_disposition",
-                    sifat=sifat,
-                    next_actor=next_actor(spec, step, lang),
-                )
-            ]
         if step.decision is not None:
             back = spec.step(int(a.data.get("return_to", step.decision.return_to[0])))
             return [
@@ -113,6 +100,7 @@ def ack_done(person: Person, returned_to: str = "") -> Ack:
                 step_title=step_title(step, lang),
                 name=named(person, lang),
                 waiting=waiting,
+                paraf=step.completion_is_paraf,
             )
         ]
 
@@ -316,65 +304,6 @@ async def cancel_start(ctx: AppContext, person: Person) -> None:
         await uow.commit()
 
     await ctx.execute(act)
-
-
-# --- the disposition ------------------------------------------------------------------------
-
-
-async def hold_directions(ctx: AppContext, person: Person, assignment_id: str, body: str) -> None:
-    """Keep the directions written for a disposition and ask for its urgency (fresh buttons)."""
-    if len(body) > MAX_DIRECTIONS:
-        raise Refused("text_too_long", limit=MAX_DIRECTIONS, length=len(body))
-
-    async def act(uow: BotUnitOfWork) -> None:
-        now = ctx.clock()
-        await open_assignment(uow, assignment_id, person.id)
-        await uow.messaging.set_pending(
-            person.id,
-            HOLD_ARAHAN,
-            now,
-            PROMPT_TTL,
-            assignment_id=assignment_id,
-            data={"arahan": body.strip()},
-        )
-        row = []
-        for sifat, key in SIFAT.items():
-            token = await uow.messaging.new_token(
-                person.id, "dispose", now, assignment_id=assignment_id, data={"sifat": sifat}
-            )
-            row.append({"text": label(key, person.language), "data": token})
-        await uow.messaging.enqueue(
-            Outgoing(
-                "text",
-                text(render("arahan_saved", person.language), [row]),
-                person_id=person.id,
-                org_id=person.org_id,
-            ),
-            now,
-        )
-        await uow.commit()
-
-    await ctx.execute(act)
-
-
-async def dispose(ctx: AppContext, person: Person, assignment_id: str, sifat: str) -> Outcome:
-    """Issue the disposition with its urgency (and the directions held for it, if any)."""
-
-    async def act(uow: BotUnitOfWork) -> Outcome:
-        held = await uow.messaging.pending(person.id, ctx.clock())
-        arahan = None
-        if held and held.kind == HOLD_ARAHAN and held.assignment_id == assignment_id:
-            arahan = held.data.get("arahan")
-        data: dict[str, Any] = {"sifat": sifat, "arahan": arahan}
-        _run, spec, a = await open_assignment(uow, assignment_id, person.id)
-        following = following_step(spec, spec.step(a.step_no))
-        if following is not None:
-            data["diteruskan_kepada"] = role_names(spec, following.actors[:1], "id")
-        await uow.messaging.clear_pending(person.id)
-        cmd = CompleteAssignment(assignment_id, person.id, note=arahan, data=data)
-        return await ctx.service(ack_done(person)).complete(cmd, uow)
-
-    return await ctx.execute(act)
 
 
 # --- finishing, deciding --------------------------------------------------------------------

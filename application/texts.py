@@ -13,7 +13,12 @@ from workflow.model import Person
 from workflow.spec import SopDefinition, Step
 
 # The urgency (sifat) of a disposition and of the letters of its run: value -> label key.
-SIFAT = {"biasa": "sifat_biasa", "segera": "sifat_segera", "sangat_segera": "sifat_sangat_segera"}
+SIFAT = {
+    "biasa": "sifat_biasa",
+    "segera": "sifat_segera",
+    "sangat_segera": "sifat_sangat_segera",
+    "rahasia": "sifat_rahasia",
+}
 
 
 def step_title(step: Step, lang: str) -> str:

@@ -6,7 +6,9 @@ office group, and lets simulated officials play the SOP — with one return at s
 a transcript. The two Kasi report their indicators (one fills in the format, one answers in
 the chat; one value is refused and corrected). `--out DIR` keeps the database, the documents
 and the transcript, with the compiled formulir (XLSX, PDF) and the capaian chart (PNG), the
-meeting's invitation, daftar hadir and notulen skeleton, and the surat pengantar of step 12.
+lembar disposisi with the paraf of the Sekretaris and the Kasubag Perencanaan (PDF), the
+meeting's invitation, daftar hadir and notulen skeleton, the surat pengantar of step 12,
+and the run's dossier and archive bundle.
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ from messages.formatting import format_wib
 from storage.org_import import import_organisation
 from storage.uow import SqlUnitOfWork
 from workflow.office_calendar import OfficeCalendar
-from workflow.spec import LoadedDefinition
+from workflow.paraf import parafs_of
+from workflow.spec import LoadedDefinition, SopDefinition
 
 SAMPLE_ORG = "kecamatan-contoh.yaml"
 SAMPLE_INDICATORS = "indikator-contoh.yaml"  # the Kecamatan's IKU, imported for the demo's year
@@ -273,6 +276,27 @@ async def _archive_files(runtime: Runtime, out: Path | None) -> bool:
     return True
 
 
+DISPOSITION_SHEET = "lembar-disposisi.pdf"
+
+
+async def _disposition_sheet(runtime: Runtime, spec: SopDefinition, out: Path | None) -> bool:
+    """True when the run's disposition carries the lembar disposisi with every paraf of its
+    chain (the step's current document); with `out`, it is copied there."""
+    step = next(s for s in spec.steps if s.disposition)
+    async with runtime.ctx.uow_factory() as uow:
+        org = await uow.people.org_by_name("Kecamatan Contoh")
+        run_id = await uow.messaging.latest_run_id(org.id) if org else None
+        run = await uow.runs.get(run_id) if run_id else None
+        current = run.documents_of_step(step.no) if run else []
+        doc = await uow.documents.get(current[-1]) if current else None
+        given = len(parafs_of(run, spec, step.no)) if run else 0
+    if doc is None or doc.name != DISPOSITION_SHEET or given != len(step.paraf):
+        return False
+    if out is not None:
+        (out / DISPOSITION_SHEET).write_bytes(await runtime.ctx.files.read(doc.sha256))
+    return True
+
+
 def _inject_faults(emu: EmulatorServer) -> None:
     """Telegram misbehaving for a share of calls (each before Telegram acts on the call)."""
     for method in ("sendMessage", "sendDocument", "getUpdates"):
@@ -444,6 +468,10 @@ async def play_demo(
 
             mark = emu.mark()
             script = Script(
+                # The Camat ticks two instructions; the Sekretaris adds a note to her paraf,
+                # the Kasubag Perencanaan taps Paraf alone.
+                instructions=("Proses lebih lanjut", "Koordinasikan/konfirmasikan"),
+                paraf_notes={OFFICIALS[1].user_id: "Mohon dikoordinasikan dengan para Kasi."},
                 meeting_when="Selasa 1 Des 09.00",
                 rsvps={
                     OFFICIALS[1].user_id: ("delegate", "Drs. Joko, Kasubag Umum"),
@@ -489,6 +517,9 @@ async def play_demo(
             names = [m.file_name or "" for m in emu.sent_messages()]
             archived = archived and any(n.startswith("arsip-") for n in names)
             archived = archived and any(n.startswith("berkas-") for n in names)
+            sheet = await _disposition_sheet(
+                runtime, loaded.spec, workdir if out is not None else None
+            )
             await stop(runtime)
 
             documents = sum(1 for m in emu.sent_messages() if m.file_name)
@@ -500,7 +531,7 @@ async def play_demo(
                 if "Pengingat" in (m.text or "") or "Reminder" in (m.text or "")
             )
             ok = steps == list(range(1, 15)) and tally.returns == 1
-            ok = ok and meeting_files and measured and archived
+            ok = ok and meeting_files and measured and archived and sheet
             if fast_clock:
                 ok = ok and reminders >= 3
             if faults:

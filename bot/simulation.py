@@ -78,6 +78,10 @@ class Script:
     title: str = "Pengukuran Kinerja Triwulan IV 2026"
     # The period to tap (as on the button) when the SOP is run per period.
     period: str = "Triwulan IV 2026"
+    # Notes given with a paraf, by user id (the others tap "Paraf" alone).
+    paraf_notes: dict[int, str] = field(default_factory=dict)
+    # Instructions the Camat ticks on the disposition (as on the buttons).
+    instructions: tuple[str, ...] = ()
     # The SOP to pick (its title, as on the button) when /mulai offers several.
     sop: str = "Pengukuran Kinerja"
     # The meeting (steps 4-5): typed date and time, or None to pick them on the calendar.
@@ -121,6 +125,8 @@ UPLOAD = ("📎 Unggah dokumen", "📎 Upload document")
 APPROVE = ("✅ Setujui", "✅ Approve")
 RETURN = ("↩️ Kembalikan", "↩️ Return")
 URGENT = ("Segera", "Urgent")
+PARAF = ("✍️ Paraf", "✍️ Initial")
+PARAF_NOTE = ("✍️ Paraf + catatan", "✍️ Initial + note")
 ARAHAN = ("✍️ Tulis arahan", "✍️ Write directions")
 START = ("▶️ Mulai", "▶️ Start")
 SCHEDULE = ("📅 Jadwalkan rapat", "📅 Schedule the meeting")
@@ -231,7 +237,7 @@ class Officials:
 
     def _open_task(self) -> MessageRecord | None:
         """The oldest task message with live buttons that nobody has acted on yet."""
-        labels = DONE + APPROVE + URGENT + SCHEDULE + MEETING_START
+        labels = DONE + APPROVE + URGENT + SCHEDULE + MEETING_START + PARAF
         for m in self.emu.sent_messages():
             if m.chat_id not in self.people or self._seen(m):
                 continue
@@ -269,6 +275,8 @@ class Officials:
             await self.schedule_meeting(user, task, script)
         elif _has_button(task, *MEETING_START):
             await self.hold_meeting(user, task)
+        elif _has_button(task, *PARAF):
+            await self.paraf(user, task, script)
         elif _has_button(task, *URGENT):
             mark = self.emu.mark()
             self.say(f"{who}: [Tulis arahan]")
@@ -283,6 +291,15 @@ class Officials:
                 lambda: self._find(user, URGENT, mark), timeout=self.timeout
             )
             assert again is not None
+            for wanted in script.instructions:  # each tick changes the buttons in place
+                tick = next(b["text"] for b in again.buttons if b["text"].endswith(wanted))
+                self.say(f"{who}: [{wanted}]")
+                self.emu.tap_button(user, user, again.message_id, button_text=tick)
+                ticked = await self.emu.wait_for(
+                    partial(self._ticked, user, again.message_id, wanted), timeout=self.timeout
+                )
+                assert isinstance(ticked, MessageRecord)
+                again = ticked
             self._handle(again)
             self.say(f"{who}: [Segera]")
             self.emu.tap_button(
@@ -322,6 +339,30 @@ class Officials:
             self.emu.tap_button(user, user, task.message_id, button_text=_has_button(task, *DONE))
             await self._next_from_bot(user, "", mark)
         self.tally.steps_done.append(step_no)
+
+    def _ticked(self, user: int, message_id: int, wanted: str) -> MessageRecord | None:
+        """The message once its instruction button shows the tick."""
+        for m in self.emu.sent_messages(chat_id=user):
+            if m.message_id == message_id and any(
+                b["text"].endswith(wanted) and b["text"].startswith("☑️") for b in m.buttons
+            ):
+                return m
+        return None
+
+    async def paraf(self, user: int, task: MessageRecord, script: Script) -> None:
+        """Tap "Paraf", or "Paraf + catatan" and type the note the script gives this official."""
+        who = self._name(user)
+        note = script.paraf_notes.get(user)
+        if note is None:
+            mark = await self._tap(user, task, PARAF, "Paraf")
+            await self._next_from_bot(user, "", mark)
+            return
+        mark = await self._tap(user, task, PARAF_NOTE, "Paraf + catatan")
+        await self._next_from_bot(user, "✍️", mark)
+        mark = self.emu.mark()
+        self.say(f"{who}: «{note}»")
+        self.emu.send_text(user, note)
+        await self._next_from_bot(user, "", mark)
 
     # --- the realisations (a step that collects them) --------------------------------------
 

@@ -15,8 +15,9 @@ from typing import TypeVar
 from telegram import CallbackQuery, Update
 from telegram.ext import ContextTypes
 
-from application import cover_letter, partial_return, realisation_chat, runs
+from application import cover_letter, disposition, partial_return, realisation_chat, runs
 from application.context import AppContext
+from application.disposition import AWAIT_PARAF_NOTE
 from application.pending_kinds import (
     AWAIT_ARAHAN,
     AWAIT_EVIDENCE,
@@ -29,7 +30,7 @@ from application.runs import ButtonToken
 from application.uploads import MAX_UPLOAD_MB
 from handlers import meetings
 from handlers.context import bot_context, guarded, member, refuse, say, tapper
-from handlers.keyboards import drop_buttons, show_page
+from handlers.keyboards import drop_buttons, show_page, show_rows
 from messages.render import render
 from workflow.errors import Refused
 from workflow.model import Person
@@ -124,8 +125,43 @@ async def _dispose(
     """A sifat button of a disposition."""
     sifat = str(tok.data.get("sifat", "biasa"))
     await _command(
-        update, query, person, lambda: runs.dispose(ctx, person, tok.assignment_id or "", sifat)
+        update,
+        query,
+        person,
+        lambda: disposition.dispose(ctx, person, tok.assignment_id or "", sifat),
     )
+
+
+async def _instruction(
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
+) -> None:
+    """An instruction of a disposition ticked or unticked: the buttons change in place."""
+    assignment_id, key = tok.assignment_id or "", str(tok.data.get("key", ""))
+    rows = await _answered(
+        update,
+        person,
+        lambda: disposition.toggle_instruction(ctx, person, assignment_id, key),
+    )
+    if rows is not None:
+        await show_rows(query, rows)
+
+
+async def _paraf(
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
+) -> None:
+    """Paraf: the paraf is recorded and the work goes on."""
+    assignment_id = tok.assignment_id or ""
+    await _command(
+        update, query, person, lambda: disposition.give_paraf(ctx, person, assignment_id)
+    )
+
+
+async def _paraf_note(
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
+) -> None:
+    """Paraf + catatan: ask for the note first."""
+    assignment_id = tok.assignment_id or ""
+    await _answered(update, person, lambda: disposition.ask_paraf_note(ctx, person, assignment_id))
 
 
 async def _prompt(
@@ -262,6 +298,9 @@ _ACTIONS: dict[str, Action] = {
     cover_letter.USE_ACTION: _use_letter,
     "approve": _approve,
     "dispose": _dispose,
+    "instr": _instruction,
+    "paraf": _paraf,
+    "paraf_note": _paraf_note,
     "upload": _upload,
     "return": _return,
     "return_to": _return_to,
@@ -299,7 +338,15 @@ async def typed_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         )
     elif pending.kind == AWAIT_ARAHAN:
         await guarded(
-            update, person, lambda: runs.hold_directions(ctx, person, assignment_id, body)
+            update,
+            person,
+            lambda: disposition.hold_directions(ctx, person, assignment_id, body),
+        )
+    elif pending.kind == AWAIT_PARAF_NOTE:
+        await guarded(
+            update,
+            person,
+            lambda: disposition.give_paraf(ctx, person, assignment_id, body),
         )
     elif pending.kind == AWAIT_TITLE:
         sop = str(pending.data.get("sop", ""))

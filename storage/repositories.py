@@ -129,6 +129,7 @@ def _assignment_row(a: Assignment, position: int) -> RowDict:
         "note": a.note,
         "document_ids": list(a.document_ids),
         "data": dict(a.data),
+        "paraf": a.paraf,
     }
 
 
@@ -182,6 +183,7 @@ def _assignment_from(row: Row[Any]) -> Assignment:
         note=row.note,
         document_ids=list(row.document_ids or []),
         data=dict(row.data or {}),
+        paraf=bool(row.paraf),
     )
 
 

@@ -220,6 +220,7 @@ class AssignmentRow(Base):
     note: Mapped[str | None] = mapped_column(Text)
     document_ids: Mapped[list[str]] = mapped_column(default=list)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    paraf: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class EventRow(Base):

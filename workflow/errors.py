@@ -87,5 +87,8 @@ REFUSAL_CODES = frozenset(
         # the archive (/arsip)
         "not_archive_reader",
         "archive_run_unknown",
+        # the paraf chain
+        "not_a_paraf",
+        "paraf_not_yours",
     }
 )

@@ -24,10 +24,13 @@ ROMAN_MONTHS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI
 PATTERN_FIELDS = frozenset({"klasifikasi", "nomor", "unit", "tahun", "bulan", "bulan_romawi"})
 DEFAULT_PATTERN = "{klasifikasi}/{nomor:03d}/{unit}/{tahun}"
 KIND_UNDANGAN = "undangan"  # the meeting invitation (surat undangan)
+KIND_DISPOSISI = "disposisi"  # the lembar disposisi: its agenda number
 
 # Classification codes of the Kemendagri archive classification (Permendagri 83/2022) for the
 # kinds we produce, used when the org file names none.
-DEFAULT_KLASIFIKASI = {KIND_UNDANGAN: "005"}
+DEFAULT_KLASIFIKASI = {KIND_UNDANGAN: "005", KIND_DISPOSISI: "000"}
+# Patterns of kinds numbered otherwise than DEFAULT_PATTERN, used when the org file names none.
+DEFAULT_PATTERNS = {KIND_DISPOSISI: "{nomor:03d}/Disp/{unit}/{tahun}"}
 
 
 def roman_month(month: int) -> str:
@@ -108,7 +111,9 @@ class OfficeIdentity:
         for key, value in self.kinds:
             if key == name:
                 return value
-        return LetterKind(DEFAULT_KLASIFIKASI.get(name, "000"))
+        return LetterKind(
+            DEFAULT_KLASIFIKASI.get(name, "000"), DEFAULT_PATTERNS.get(name, DEFAULT_PATTERN)
+        )
 
     def number(self, kind: str, serial: int, on: date) -> str:
         """The number of the `serial`-th letter of the year, of this kind, issued on `on`."""

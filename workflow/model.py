@@ -62,6 +62,10 @@ class EventKind(StrEnum):
     STEP_COMPLETED = "step_completed"
     ASSIGNMENT_REASSIGNED = "assignment_reassigned"
     ASSIGNMENT_CLOCK_SET = "assignment_clock_set"  # a meeting step's clock set or stopped
+    # A paraf on a step's work (`step_no`): by `actor_id` at `at`, with an optional `note`;
+    # data {"role": the role it was given in}. It follows the completion that gave it (which
+    # holds the same in the run's state).
+    PARAF_GIVEN = "paraf_given"
     RUN_COMPLETED = "run_completed"
     RUN_CANCELLED = "run_cancelled"
 
@@ -108,6 +112,7 @@ class Assignment:
     document_ids: list[str] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
     clock_from: datetime | None = None  # with a due time but no start given: the activation
+    paraf: bool = False  # a part of the step's paraf chain (the paraf of `role`), not its work
 
     def __post_init__(self) -> None:
         if self.clock_from is None and self.due_at is not None:
@@ -211,9 +216,14 @@ class Run:
         return list(latest.values())
 
     def documents_of_step(self, step_no: int) -> list[str]:
-        """The step's current documents: those of everyone's latest finished part."""
+        """The step's current documents: those of everyone's latest finished part. A step with
+        a paraf chain passes one document along (each paraf adds a version of it): there the
+        latest finished part that carries documents has the current ones."""
+        parts = self.done_parts(step_no)
+        if any(a.paraf for a in parts):
+            parts = [a for a in parts if a.document_ids][-1:]
         docs: list[str] = []
-        for a in self.done_parts(step_no):
+        for a in parts:
             docs.extend(d for d in a.document_ids if d not in docs)
         return docs
 
@@ -296,6 +306,7 @@ class Run:
                         due_at=_instant(e.data.get("due_at")),
                         # Events written before meeting clocks: the budget ran from activation.
                         clock_from=_instant(e.data.get("clock_from", e.at.isoformat())),
+                        paraf=bool(e.data.get("paraf", False)),
                     )
                 )
             case EventKind.DOCUMENT_ATTACHED:
@@ -319,6 +330,8 @@ class Run:
                 a = self._assignment(e)
                 a.clock_from = _instant(e.data.get("clock_from"))
                 a.due_at = _instant(e.data.get("due_at"))
+            case EventKind.PARAF_GIVEN:
+                pass  # an audit entry: the paraf's state is the completed part it follows
             case EventKind.ASSIGNMENT_REASSIGNED:
                 a = self._assignment(e)
                 a.status = AssignmentStatus.REASSIGNED

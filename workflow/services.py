@@ -41,9 +41,11 @@ from workflow.model import (
     Person,
     Run,
     RunStatus,
+    StepInstance,
     StepOutcome,
     StepStatus,
 )
+from workflow.paraf import next_paraf_role, paraf_holder
 from workflow.ports import Calendar, UnitOfWork
 from workflow.spec import SopDefinition, Step, StepMode
 
@@ -127,7 +129,7 @@ class WorkflowService:
             raise Refused("title_required", sop=spec.title)
         people = await uow.people.of_org(org.id)
         for step in spec.steps:
-            for role in step.actors[:1]:
+            for role in [*step.actors[:1], *step.paraf]:
                 if not any(role in p.roles for p in people):
                     raise Refused("role_without_holder", role=spec.role(role).name)
         now = self.clock()
@@ -185,9 +187,10 @@ class WorkflowService:
             raise Refused("decision_step_use_decide", step_no=step.no)
         note = _clean(cmd.note, MAX_NOTE)
         await self._check_documents(uow, run, cmd.document_ids)
-        await self._check_revision(uow, run, step, a, cmd.document_ids)
-        if step.requires_document and not (a.document_ids or cmd.document_ids):
-            raise Refused("document_required", step_no=step.no, output=step.output)
+        if not a.paraf:  # a paraf holder signs off the work; the work is the actor's
+            await self._check_revision(uow, run, step, a, cmd.document_ids)
+            if step.requires_document and not (a.document_ids or cmd.document_ids):
+                raise Refused("document_required", step_no=step.no, output=step.output)
         now = self.clock()
         self._record(
             run,
@@ -199,6 +202,10 @@ class WorkflowService:
             document_ids=cmd.document_ids,
             data={**cmd.data, **self._time_spent(a, now)},
         )
+        if a.paraf or step.completion_is_paraf:
+            self._record(
+                run, EventKind.PARAF_GIVEN, cmd.actor_id, a, now, note=note, data={"role": a.role}
+            )
         activated = await self._advance(
             run,
             spec,
@@ -262,7 +269,8 @@ class WorkflowService:
             raise Refused("assignment_not_active", step_no=a.step_no)
         target = await self._member(uow, cmd.to_person_id, run.org_id)
         step = spec.step(a.step_no)
-        if not target.roles & set(step.actors):
+        roles = [a.role] if a.paraf else step.actors  # a paraf stays with its role
+        if not target.roles & set(roles):
             raise Refused("person_not_eligible", name=target.name, step_no=step.no)
         if target.id == a.person_id:
             raise Refused("same_person", name=target.name)
@@ -281,22 +289,10 @@ class WorkflowService:
             now,
             data={"to_person_id": target.id, "new_assignment_id": new_id},
         )
-        role = next(r for r in step.actors if r in target.roles)
-        clock_from, due = self._clock(step, now, a.clock_from)
-        self._next_event(
-            run,
-            EventKind.ASSIGNMENT_ACTIVATED,
-            cmd.actor_id,
-            now,
-            step_no=step.no,
-            step_instance_id=a.step_instance_id,
-            assignment_id=new_id,
-            person_id=target.id,
-            data={"role": role, **_clock_data(clock_from, due)},
-        )
+        role = next(r for r in roles if r in target.roles)
+        clock = _clock_data(*self._clock(step, now, a.clock_from))
+        new = self._assign(run, a, now, cmd.actor_id, target.id, role, clock, a.paraf, new_id)
         await uow.runs.save(run)
-        new = run.assignment(new_id)
-        assert new is not None
         return await self._finish(run, spec, [new], uow)
 
     async def set_meeting_time(self, cmd: SetMeetingTime, uow: UnitOfWork) -> Outcome:
@@ -513,24 +509,38 @@ class WorkflowService:
             data=data,
         )
         clock = _clock_data(*self._clock(step, now, meeting_start))
-        activated: list[Assignment] = []
-        for person, role in holders:
-            assignment_id = self.new_id()
-            self._next_event(
-                run,
-                EventKind.ASSIGNMENT_ACTIVATED,
-                actor_id,
-                now,
-                step_no=step_no,
-                step_instance_id=instance_id,
-                assignment_id=assignment_id,
-                person_id=person.id,
-                data={"role": role, **clock},
-            )
-            made = run.assignment(assignment_id)
-            assert made is not None
-            activated.append(made)
-        return activated
+        new = run.step_instance(instance_id)
+        return [self._assign(run, new, now, actor_id, p.id, role, clock) for p, role in holders]
+
+    def _assign(
+        self,
+        run: Run,
+        where: Assignment | StepInstance,
+        now: datetime,
+        actor_id: str | None,
+        person_id: str,
+        role: str,
+        clock: dict[str, Any],
+        paraf: bool = False,
+        assignment_id: str | None = None,
+    ) -> Assignment:
+        """Give a part of a step's round (`where`: the round, or a part of it) to a person."""
+        assignment_id = assignment_id or self.new_id()
+        instance_id = where.step_instance_id if isinstance(where, Assignment) else where.id
+        self._next_event(
+            run,
+            EventKind.ASSIGNMENT_ACTIVATED,
+            actor_id,
+            now,
+            step_no=where.step_no,
+            step_instance_id=instance_id,
+            assignment_id=assignment_id,
+            person_id=person_id,
+            data={"role": role, **clock, **({"paraf": True} if paraf else {})},
+        )
+        made = run.assignment(assignment_id)
+        assert made is not None
+        return made
 
     async def _advance(
         self,
@@ -557,6 +567,16 @@ class WorkflowService:
             return []
         if any(a.is_active for a in run.assignments_of(instance.id)):
             return []  # other parts of an `each` step are still open
+        step = spec.step(instance.step_no)
+        paraf_role = (
+            next_paraf_role(run, step, instance.id) if outcome is StepOutcome.DONE else None
+        )
+        if paraf_role is not None:  # the work goes to the next paraf before the step ends
+            holder = paraf_holder(await uow.people.of_org(run.org_id), paraf_role)
+            if holder is None:
+                raise Refused("role_without_holder", role=spec.role(paraf_role).name)
+            clock = _clock_data(*self._clock(step, now, None))
+            return [self._assign(run, instance, now, actor_id, holder.id, paraf_role, clock, True)]
         self._next_event(
             run,
             EventKind.STEP_COMPLETED,
@@ -567,7 +587,6 @@ class WorkflowService:
             note=note,
             data={"outcome": outcome.value, **(returned or {})},
         )
-        step = spec.step(instance.step_no)
         only: list[str] = []
         items: list[str] = []
         returned_from = None

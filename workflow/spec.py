@@ -150,6 +150,11 @@ class Step(_Strict):
     input_documents_from: list[int] = Field(default_factory=list)
     decision: Decision | None = None
     disposition: bool = False  # the step issues a lembar disposisi (sifat, instruction, arahan)
+    # Roles who put their paraf on the step's work, in this order, before it goes on: each in
+    # turn gets a task (with the step's time budget) and may add a note; the step ends with
+    # the last paraf. At a disposition step the lembar disposisi shows the chain.
+    paraf: list[RoleId] = Field(default_factory=list)
+    completion_is_paraf: bool = False  # completing the step is its actor's paraf (recorded)
     participants: list[RoleId] = Field(default_factory=list)  # meeting invitees
     invites_to: int | None = None  # this step schedules the meeting of that (meeting) step
     agenda: str | None = None  # a meeting step's default agenda
@@ -182,6 +187,16 @@ class Step(_Strict):
                 raise ValueError(
                     "a step with a letter needs 'input_documents_from': the documents it sends"
                 )
+        if self.paraf and (self.mode is not StepMode.SINGLE or self.decision is not None):
+            raise ValueError("'paraf' is only for a step with mode 'single' that is no decision")
+        if len(set(self.paraf)) != len(self.paraf):
+            raise ValueError("paraf: a role is named twice")
+        if set(self.paraf) & set(self.actors):
+            raise ValueError("paraf: the step's own actor signs it; name the other roles")
+        if self.completion_is_paraf and (
+            self.mode is StepMode.MEETING or self.decision is not None
+        ):
+            raise ValueError("'completion_is_paraf' is not for a meeting or a decision step")
         return self
 
 
@@ -259,6 +274,7 @@ class SopDefinition(_Strict):
                 ("led_by", [step.led_by] if step.led_by else []),
                 ("notify", step.notify),
                 ("delivers.to", step.delivers.to if step.delivers else []),
+                ("paraf", step.paraf),
             ):
                 for ref in refs:
                     if ref not in known:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from application import runs
+from application.disposition import dispose, hold_directions
 from application.pending_kinds import AWAIT_ARAHAN, AWAIT_RETURN_NOTE
 from application.uploads import UploadRefused, attach_upload, store_upload
 from tests.application.offices import Office, open_office
@@ -100,8 +101,8 @@ async def test_disposition_ack_names_the_actor_of_the_step_after_it(letter: Offi
     hana = letter.people["Hana"]
     disposition = await letter.assignment_of("Hana")
     await runs.ask_for_input(letter.ctx, hana, disposition, AWAIT_ARAHAN)
-    await runs.hold_directions(letter.ctx, hana, disposition, "Jawab paling lambat Jumat")
-    outcome = await runs.dispose(letter.ctx, hana, disposition, "segera")
+    await hold_directions(letter.ctx, hana, disposition, "Jawab paling lambat Jumat")
+    outcome = await dispose(letter.ctx, hana, disposition, "segera")
 
     done = outcome.run.assignment(disposition)
     assert done is not None
@@ -116,8 +117,8 @@ async def test_disposition_ack_names_the_actor_of_the_step_after_it(letter: Offi
 async def test_directions_reach_the_task_of_whoever_the_sop_says(letter: Office) -> None:
     hana = letter.people["Hana"]
     disposition = await letter.assignment_of("Hana")
-    await runs.hold_directions(letter.ctx, hana, disposition, "Jawab paling lambat Jumat")
-    await runs.dispose(letter.ctx, hana, disposition, "biasa")
+    await hold_directions(letter.ctx, hana, disposition, "Jawab paling lambat Jumat")
+    await dispose(letter.ctx, hana, disposition, "biasa")
 
     tasks = [t for t in _texts_to(await letter.outbox(), "Sari") if "Langkah 3/3" in t]
     assert len(tasks) == 1
@@ -127,8 +128,8 @@ async def test_directions_reach_the_task_of_whoever_the_sop_says(letter: Office)
 async def test_a_task_sent_again_still_carries_the_directions(letter: Office) -> None:
     hana = letter.people["Hana"]
     disposition = await letter.assignment_of("Hana")
-    await runs.hold_directions(letter.ctx, hana, disposition, "Arahan rahasia")
-    await runs.dispose(letter.ctx, hana, disposition, "biasa")
+    await hold_directions(letter.ctx, hana, disposition, "Arahan rahasia")
+    await dispose(letter.ctx, hana, disposition, "biasa")
     await letter.outbox()
     sari_task = await letter.assignment_of("Sari")
     await runs.resend_task(letter.ctx, letter.people["Sari"], sari_task)
@@ -142,7 +143,7 @@ async def test_a_strangers_tap_is_refused_and_changes_nothing(review: Office) ->
     published = len(review.published.outcomes)
     for attempt in (
         runs.complete(review.ctx, tono, disposition),
-        runs.dispose(review.ctx, tono, disposition, "segera"),
+        dispose(review.ctx, tono, disposition, "segera"),
         runs.approve(review.ctx, tono, disposition),
         runs.ask_for_input(review.ctx, tono, disposition, AWAIT_RETURN_NOTE),
         runs.resend_task(review.ctx, tono, disposition),
@@ -158,10 +159,10 @@ async def test_a_strangers_tap_is_refused_and_changes_nothing(review: Office) ->
 
 async def test_return_with_note_reopens_the_step_the_sop_names(review: Office) -> None:
     putri, rudi = review.people["Putri"], review.people["Rudi"]
-    await runs.hold_directions(
+    await hold_directions(
         review.ctx, putri, await review.assignment_of("Putri"), "Fokus pada anggaran"
     )
-    await runs.dispose(review.ctx, putri, await review.assignment_of("Putri"), "biasa")
+    await dispose(review.ctx, putri, await review.assignment_of("Putri"), "biasa")
     await runs.complete(review.ctx, rudi, await review.assignment_of("Rudi"))
     decision = await review.assignment_of("Putri")
     prompt = await runs.ask_for_input(review.ctx, putri, decision, AWAIT_RETURN_NOTE)
@@ -195,7 +196,7 @@ async def test_an_upload_is_checked_by_content_then_attached_to_the_open_step(
     letter: Office,
 ) -> None:
     hana = letter.people["Hana"]
-    await runs.dispose(letter.ctx, hana, await letter.assignment_of("Hana"), "biasa")
+    await dispose(letter.ctx, hana, await letter.assignment_of("Hana"), "biasa")
     sari, task = letter.people["Sari"], await letter.assignment_of("Sari")
     await letter.outbox()
     with pytest.raises(UploadRefused) as refused:
@@ -228,7 +229,7 @@ async def test_officials_are_named_with_their_salutation_and_the_step_note_is_in
         )
         started = await office.outbox()
         assert any("dimulai oleh Ibu Putri" in t for to, t in started if to == "?")
-        await runs.dispose(office.ctx, putri, await office.assignment_of("Putri"), "biasa")
+        await dispose(office.ctx, putri, await office.assignment_of("Putri"), "biasa")
         messages = await office.outbox()
         group = [t for to, t in messages if to == "?"]
         assert any("telah diselesaikan oleh Ibu Putri" in t for t in group), group
@@ -246,7 +247,7 @@ async def test_a_return_goes_to_the_people_concerned_not_to_the_office_group(
         tmp_path, REVIEW, REVIEW_ORG_WITH_GROUP, "uji-periksa", "Putri"
     ) as office:
         putri, rudi = office.people["Putri"], office.people["Rudi"]
-        await runs.dispose(office.ctx, putri, await office.assignment_of("Putri"), "biasa")
+        await dispose(office.ctx, putri, await office.assignment_of("Putri"), "biasa")
         await runs.complete(office.ctx, rudi, await office.assignment_of("Rudi"))
         decision = await office.assignment_of("Putri")
         await runs.ask_for_input(office.ctx, putri, decision, AWAIT_RETURN_NOTE)

@@ -9,7 +9,7 @@ import pytest
 
 from bot.demo import OFFICIALS, sample_org_text
 from bot.emulator import EmulatorServer
-from bot.simulation import DONE, UPLOAD, Officials, Script, sample_pdf
+from bot.simulation import DONE, PARAF, UPLOAD, Officials, Script, sample_pdf
 from tests.e2e.harness import TIMEOUT, Running, active_runs, bot_process, records
 
 CAMAT, SITI, BUDI, DEWI, RINA = (o.user_id for o in OFFICIALS)
@@ -55,12 +55,16 @@ async def test_whole_sop_with_one_return_at_step_9(bot: Running) -> None:
     # Documents were handed on to the next actors as files (by file id, no re-upload).
     forwarded = [m for m in emu.sent_messages(since=mark) if m.file_name]
     assert any(m.chat_id == CAMAT and "langkah-10" in (m.file_name or "") for m in forwarded)
-    # (The meeting's letter and .ics are made by the bot: uploaded once, then sent by id.)
+    # (The meeting's letter and .ics are made by the bot: uploaded once, then sent by id; so
+    # is each version of the lembar disposisi: the Camat's and one with each of two parafs.)
     sends = [
         c
         for c in emu.calls("sendDocument")
         if not str(c.params.get("caption", "")).startswith("Rapat")
     ]
+    sheets = [c for c in sends if "lembar-disposisi.pdf" in str(c.params.get("caption", ""))]
+    assert 0 < len([c for c in sheets if not isinstance(c.params.get("document"), str)]) <= 3
+    sends = [c for c in sends if c not in sheets]
     assert sends and all(isinstance(c.params.get("document"), str) for c in sends)
     # The returned step reached both members with the Camat's note.
     for member in (DEWI, RINA):
@@ -71,13 +75,15 @@ async def test_whole_sop_with_one_return_at_step_9(bot: Running) -> None:
         assert await active_runs(uow, "Kecamatan Contoh") == []
 
 
-async def _task_for(emu: EmulatorServer, user: int, since: int) -> object:
+async def _task_for(
+    emu: EmulatorServer, user: int, since: int, labels: tuple[str, ...] = DONE
+) -> object:
     return await emu.wait_for(
         lambda: next(
             (
                 m
                 for m in emu.sent_messages(chat_id=user, since=since)
-                if any(b.get("text") in DONE for b in m.buttons)
+                if any(b.get("text") in labels for b in m.buttons)
             ),
             None,
         ),
@@ -117,9 +123,12 @@ async def test_refusals_change_nothing(bot: Running) -> None:
     answer = await emu.wait_for_callback_answer(query.id, timeout=TIMEOUT)
     assert "tidak berlaku" in answer.get("text", "")
 
-    # The Camat disposes (urgent); step 2 goes to Budi.
+    # The Camat disposes (urgent); Siti, then Budi put their paraf; step 2 goes to Budi.
     mark = emu.mark()
     emu.tap_button(CAMAT, CAMAT, task.message_id, button_text="Segera")
+    for who in (SITI, BUDI):
+        paraf = await _task_for(emu, who, mark, PARAF)
+        emu.tap_button(who, who, paraf.message_id, button_text=PARAF[0])  # type: ignore[attr-defined]
     step2 = await _task_for(emu, BUDI, mark)
     assert "Langkah 2/14" in (step2.text or "")  # type: ignore[attr-defined]
     # The stale disposition button, tapped again, changes nothing.

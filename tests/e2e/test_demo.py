@@ -92,6 +92,13 @@ async def test_fast_clock_demo_shows_reminders_and_the_escalation(tmp_path: Path
     assert "Yth. Bupati Purwakarta c.q. Kepala Bagian Organisasi Sekretariat Daerah" in pengantar
     assert "1. Dokumen pengukuran kinerja (ditandatangani)" in pengantar
     assert "[Pakai surat ini]" in transcript
+    # ... and the lembar disposisi with both parafs, the note, the sifat and instructions ticked.
+    sheet = PdfReader(tmp_path / "lembar-disposisi.pdf")
+    text = " ".join(" ".join(page.extract_text() for page in sheet.pages).split())
+    assert "LEMBAR DISPOSISI" in text and "/Disp/Kec.Ctn/2026" in text
+    assert "☒ Segera" in text and "☐ Biasa" in text and "☒ Proses lebih lanjut" in text
+    assert "Siti Rahmawati" in text and "Budi Santoso" in text and text.count("☒ diparaf") == 2
+    assert "Mohon dikoordinasikan dengan para Kasi." in text and "menunggu paraf" not in text
 
 
 async def test_faults_demo_survives_faults_and_a_kill_with_nothing_lost_or_doubled(

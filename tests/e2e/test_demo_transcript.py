@@ -16,10 +16,17 @@ async def test_transcript_shows_whole_messages_in_order_and_a_summary(tmp_path: 
         return next(i for i, line in enumerate(lines) if i >= after and predicate_text in line)
 
     # A task message whole: its later lines and its buttons, not its first 100 characters.
-    task = first("bot → Budi Santoso: 📋")
+    paraf = first("bot → Budi Santoso: 📋")  # first his paraf on the disposition (step 1)
+    assert lines[paraf + 1].strip().startswith("Langkah 1/14")
+    task = first("bot → Budi Santoso: 📋", paraf + 1)
     assert lines[task + 1].strip().startswith("Langkah 2/14: Membuat format pengumpulan data")
     assert any("[✅ Selesai] [📎 Unggah dokumen]" in line for line in lines[task : task + 12])
     assert any(len(line) > 110 for line in lines)  # nothing cut at ~100 characters
+    # The disposition's paraf chain: the Sekretaris with a note, then the Kasubag Perencanaan;
+    # the sheet goes with each paraf task, and step 2 opens after the last paraf.
+    noted = first("Siti Rahmawati: [Paraf + catatan]")
+    assert first("bot → Siti Rahmawati: [dokumen] lembar-disposisi.pdf") < noted
+    assert noted < first("Budi Santoso: [Paraf]") < task
     # The prompt for a file comes before the file, and the file before its receipt (step 10:
     # step 2's formats are made by the bot since issue 12).
     prompt = first("bot → Siti Rahmawati: 📎 Kirim dokumen untuk langkah 10")

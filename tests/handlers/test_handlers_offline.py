@@ -23,6 +23,12 @@ async def start_run(office: Office, period: str = "Triwulan IV 2026") -> None:
     await office.tap(CAMAT, await office.button(CAMAT, "Mulai"))
 
 
+async def paraf_chain(office: Office) -> None:
+    """The Sekretaris and then the Sekretaris Tim SAKIP tap Paraf on the disposition."""
+    for who in (SEKRETARIS, SEKRETARIS_TIM):
+        await office.tap(who, await office.button(who, "Paraf"))
+
+
 async def test_mulai_offers_the_periods_then_confirmation_and_gives_the_camat_the_disposition(
     office: Office,
 ) -> None:
@@ -81,7 +87,8 @@ async def test_disposition_moves_the_run_on_and_a_redelivered_tap_changes_nothin
 
     assert await office.outbox() == after_first
     assert "Segera" in await office.last_text(CAMAT)  # the acknowledgement names the urgency
-    assert "Langkah 2/14" in await office.last_text(SEKRETARIS_TIM)
+    assert "Paraf Sekretaris Kecamatan" in await office.last_text(SEKRETARIS)  # once only
+    assert sum("Paraf Sekretaris" in p.get("text", "") for p in await office.outbox()) == 1
 
 
 async def test_a_second_tap_on_a_used_button_is_refused(office: Office) -> None:
@@ -171,6 +178,7 @@ async def test_the_upload_prompt_travels_with_the_state_change(
 ) -> None:
     await start_run(office)
     await office.tap(CAMAT, await office.button(CAMAT, "Biasa"))
+    await paraf_chain(office)
 
     await office.tap(SEKRETARIS_TIM, await office.button(SEKRETARIS_TIM, "Unggah dokumen"))
 

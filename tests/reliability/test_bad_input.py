@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from bot.emulator import EmulatorServer
 from bot.emulator.world import MessageRecord
-from bot.simulation import UPLOAD, URGENT, sample_pdf
+from bot.simulation import PARAF, UPLOAD, URGENT, sample_pdf
 from storage.database import make_engine, make_session_factory
 from storage.files import TEMP_PREFIX
 from storage.messaging import INVITE_TRIES
@@ -215,11 +215,16 @@ async def test_odd_input_in_a_run_changes_nothing_and_failed_uploads_attach_noth
             reply = await emu.wait_for_callback_answer(query.id, timeout=TIMEOUT)
             assert reply.get("text"), (user, forged)
         assert (await counts(tmp_path))["runs"] == 1
-        # The disposition goes on; step 2 (a document) is Budi's.
+        # The disposition goes on: Siti's paraf, then Budi's; step 2 (a document) is Budi's.
         mark = emu.mark()
         label = next(b["text"] for b in task.buttons if b["text"] in URGENT)
         emu.tap_button(CAMAT, CAMAT, task.message_id, button_text=label)
+        for who in (SITI, BUDI):
+            paraf = await answer(emu, who, mark, "Langkah 1/14")
+            emu.tap_button(who, who, paraf.message_id, button_text=PARAF[0])
         step2 = await answer(emu, BUDI, mark, "Langkah 2/14")
+        sheets = (await counts(tmp_path))["documents"]  # the lembar disposisi, by the bot
+        assert sheets == 3  # the Camat's, and one with each paraf
         mark = emu.mark()
         emu.tap_button(BUDI, BUDI, step2.message_id, button_text=UPLOAD[0])
         await answer(emu, BUDI, mark, "Kirim dokumen")
@@ -236,21 +241,21 @@ async def test_odd_input_in_a_run_changes_nothing_and_failed_uploads_attach_noth
         # The disk refuses the file (where its folder should be, something else is).
         digest = hashlib.sha256(pdf).hexdigest()
         documents = tmp_path / "documents"
-        documents.mkdir(exist_ok=True)
-        blocker = documents / digest[:2]
+        (documents / digest[:2]).mkdir(parents=True, exist_ok=True)
+        blocker = documents / digest[:2] / digest[2:4]
         blocker.write_bytes(b"not a folder")
         mark = emu.mark()
         emu.send_document(BUDI, "draf.pdf", pdf, "application/pdf")
         assert "kirim file itu sekali lagi" in ((await answer(emu, BUDI, mark)).text or "")
-        assert (await counts(tmp_path))["documents"] == 0
+        assert (await counts(tmp_path))["documents"] == sheets
         # Sent again once the disk is fine: stored whole and attached as version 1.
         blocker.unlink()
         mark = emu.mark()
         emu.send_document(BUDI, "draf.pdf", pdf, "application/pdf")
         assert "versi 1" in ((await answer(emu, BUDI, mark, "tersimpan")).text or "")
-        assert (await counts(tmp_path))["documents"] == 1
-        stored = [p for p in documents.rglob("*") if p.is_file()]
+        assert (await counts(tmp_path))["documents"] == sheets + 1
+        stored = [p for p in documents.rglob("*") if p.is_file() and p.name == digest]
         assert [p.read_bytes() == pdf for p in stored] == [True]
-        assert not any(p.name.startswith(TEMP_PREFIX) for p in stored)
+        assert not any(p.name.startswith(TEMP_PREFIX) for p in documents.rglob("*"))
     finally:
         await bot.stop()

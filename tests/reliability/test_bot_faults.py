@@ -317,22 +317,22 @@ async def test_webhook_checks_the_secret_and_a_repeated_update_changes_nothing(
             headers = {SECRET_HEADER: secret}
             async with http.post(endpoint, json=tap, headers=headers) as response:
                 assert response.status == 200
-            # A double tap on "Segera": step 2 goes to Budi once; both taps are answered.
+            # A double tap on "Segera": the paraf goes to Siti once; both taps are answered.
             label = next(b["text"] for b in task.buttons if b["text"] in URGENT)
             mark2 = emu.mark()
             first = emu.tap_button(CAMAT, CAMAT, task.message_id, button_text=label)
             second = emu.tap_button(CAMAT, CAMAT, task.message_id, button_text=label)
             await emu.wait_for_callback_answer(first.id, timeout=TIMEOUT)
             await emu.wait_for_callback_answer(second.id, timeout=TIMEOUT)
-            await emu.wait_for_message(BUDI, "Langkah 2/14", since=mark2, timeout=TIMEOUT)
+            await emu.wait_for_message(SITI, "Langkah 1/14", since=mark2, timeout=TIMEOUT)
             await emu.wait_until_delivered(timeout=TIMEOUT)
             # Every update answered; the flow went on once.
             async with http.get(url + "/healthz") as response:
                 assert response.status == 200
-        step2 = [
-            m for m in emu.sent_messages(BUDI, since=mark2) if "Langkah 2/14" in (m.text or "")
+        paraf = [
+            m for m in emu.sent_messages(SITI, since=mark2) if "Langkah 1/14" in (m.text or "")
         ]
-        assert len(step2) == 1
+        assert len(paraf) == 1
         before_tap = [
             m for m in emu.sent_messages(CAMAT, since=mark) if "Langkah 1/14" in (m.text or "")
         ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 from collections import Counter
 
 from hypothesis import HealthCheck, given, settings
@@ -58,6 +59,16 @@ def check_invariants(store: FakeStore, run_id: str) -> None:
     # Nothing completes twice.
     done = Counter(e.assignment_id for e in events if e.kind is EventKind.ASSIGNMENT_COMPLETED)
     assert all(n == 1 for n in done.values())
+    # A paraf part's completion is followed by its paraf; nothing else records one.
+    for before, after in itertools.pairwise(events):
+        paraf_part = before.kind is EventKind.ASSIGNMENT_COMPLETED and any(
+            a.paraf for a in run.assignments if a.id == before.assignment_id
+        )
+        if paraf_part:
+            assert after.kind is EventKind.PARAF_GIVEN
+            assert (after.assignment_id, after.actor_id) == (before.assignment_id, before.actor_id)
+        if after.kind is EventKind.PARAF_GIVEN:
+            assert before.kind is EventKind.ASSIGNMENT_COMPLETED
     closed = Counter(e.step_instance_id for e in events if e.kind is EventKind.STEP_COMPLETED)
     assert all(n == 1 for n in closed.values())
     active_steps = run.active_steps()

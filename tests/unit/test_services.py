@@ -16,7 +16,14 @@ from tests.unit.fakes import (
     sequential_ids,
 )
 from workflow.errors import Refused
-from workflow.model import AssignmentStatus, EventKind, Run, RunStatus, StepOutcome
+from workflow.model import (
+    Assignment,
+    AssignmentStatus,
+    EventKind,
+    Run,
+    RunStatus,
+    StepOutcome,
+)
 from workflow.services import (
     AttachDocument,
     CancelRun,
@@ -27,6 +34,7 @@ from workflow.services import (
     StartRun,
     WorkflowService,
 )
+from workflow.spec import SopDefinition
 
 TITLE = "Pengukuran Kinerja Triwulan IV 2026"
 
@@ -55,11 +63,23 @@ async def start(svc: WorkflowService, store: FakeStore, actor: str = "p-camat") 
 
 
 async def finish_step(svc: WorkflowService, store: FakeStore, run_id: str) -> Outcome | None:
-    """Complete every active assignment of the run's current step (uploading where needed)."""
+    """Complete every active assignment of the run's current step (uploading where needed),
+    and then its paraf chain, if it has one, until the run is past the step."""
     run = store.runs[run_id]
     spec = store.current["pengukuran-kinerja"].spec
     last: Outcome | None = None
-    for a in run.active_assignments():
+    current = {a.step_no for a in run.active_assignments()}
+    while parts := [a for a in store.runs[run_id].active_assignments() if a.step_no in current]:
+        last = await _finish_parts(svc, store, spec, parts)
+    return last
+
+
+async def _finish_parts(
+    svc: WorkflowService, store: FakeStore, spec: SopDefinition, parts: list[Assignment]
+) -> Outcome | None:
+    """Complete these open parts (an upload where the step needs one; approve a review)."""
+    last: Outcome | None = None
+    for a in parts:
         step = spec.step(a.step_no)
         docs: tuple[str, ...] = ()
         if step.requires_document:

@@ -62,7 +62,41 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "return_title": "Himpun data",
         "return_person": "Rina",
     },
-    "ack_disposition": {"sifat": "Segera", "next_actor": "Sekretaris Tim SAKIP"},
+    "ack_disposition": {
+        "sifat": "Segera",
+        "number": "001/Disp/Kec.Ctn/2026",
+        "paraf_by": "Sekretaris Kecamatan, Sekretaris Tim SAKIP",
+        "next_actor": "Sekretaris Tim SAKIP",
+    },
+    "ack_paraf": {
+        "step_no": 1,
+        "at": WHEN,
+        "note": "Mohon <segera>",
+        "is_disposition": True,
+        "next_paraf": "Sekretaris Tim SAKIP",
+        "next_step_no": None,
+        "next_actor": "",
+    },
+    "paraf_already": {"step_no": 1, "at": WHEN},
+    "paraf_task": {
+        "run_title": "Pengukuran Kinerja Triwulan IV 2026",
+        "step_no": 1,
+        "total_steps": 14,
+        "step_title": "Camat memerintahkan",
+        "role": "Sekretaris Tim SAKIP",
+        "by": "Bapak Drs. Ahmad",
+        "is_disposition": True,
+        "sifat": "Segera",
+        "number": "001/Disp/Kec.Ctn/2026",
+        "arahan": "Selesaikan <bulan ini>",
+        "before": [
+            {"name": "Ibu Siti", "role": "Sekretaris Kecamatan", "at": WHEN, "note": "Catatan"}
+        ],
+        "due": WHEN,
+        "minutes": 15,
+        "next_paraf": "",
+        "next_actor": "Sekretaris Tim SAKIP",
+    },
     "upload_prompt": {"step_no": 2, "output": "Draf", "max_mb": 20},
     "upload_saved": {
         "name": "a.pdf",
@@ -227,7 +261,22 @@ SAMPLES: dict[str, dict[str, Any]] = {
                     "minutes": 45,
                     "on_time": True,
                     "step_title": "Memeriksa laporan",
-                }
+                },
+                {
+                    "at": WHEN,
+                    "who": "Ṣāliḥ",
+                    "kind": "paraf_given",
+                    "step_no": 1,
+                    "round": 1,
+                    "person": "Ṣāliḥ",
+                    "decision": None,
+                    "docs": 0,
+                    "doc_names": [],
+                    "note": "Koordinasikan",
+                    "minutes": None,
+                    "on_time": None,
+                    "step_title": "Disposisi",
+                },
             ],
         },
     },
@@ -559,8 +608,48 @@ def test_every_refusal_code_has_its_own_sentence(code: str, lang: str) -> None:
     assert text != generic
 
 
+@pytest.mark.parametrize(("lang", "words"), [("id", "memberi paraf"), ("en", "initialled")])
+def test_the_history_names_a_paraf_with_its_note(lang: str, words: str) -> None:
+    text = render("history", lang, **SAMPLES["history"])
+    assert f"Ṣāliḥ: {words} " in text and "Koordinasikan" in text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_paraf_task_shows_the_earlier_paraf_and_where_it_goes(lang: str) -> None:
+    text = render("paraf_task", lang, **SAMPLES["paraf_task"])
+    assert "Ibu Siti" in text and "Catatan" in text and "001/Disp/Kec.Ctn/2026" in text
+    assert "Selesaikan &lt;bulan ini&gt;" in text  # what officials typed is escaped
+    last = render("paraf_task", lang, **{**SAMPLES["paraf_task"], "next_paraf": "Sekretaris"})
+    assert last != text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_paraf_ack_says_where_the_work_went(lang: str) -> None:
+    sample = SAMPLES["ack_paraf"]
+    on = render("ack_paraf", lang, **sample)
+    assert "Sekretaris Tim SAKIP" in on and "&lt;segera&gt;" in on
+    done = render(
+        "ack_paraf",
+        lang,
+        **{**sample, "next_paraf": "", "next_step_no": 2, "next_actor": "Sekretaris Tim SAKIP"},
+    )
+    assert "2" in done.splitlines()[-1]
+
+
 def test_labels_exist_in_both_languages() -> None:
-    for key in ("done", "upload", "approve", "return_", "detail", "sifat_segera"):
+    for key in (
+        "done",
+        "upload",
+        "approve",
+        "return_",
+        "detail",
+        "sifat_segera",
+        "sifat_rahasia",
+        "paraf",
+        "paraf_note",
+        "instr_tanggapan",
+        "doc_disp_title",
+    ):
         assert label(key, "id") and label(key, "en")
 
 
