@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from application import archive_shelf, runs
+from application import archive_shelf, disposition, runs
 from application.dossier import making
 from application.dossier.bundle import SUMS_NAME, verify_bundle
 from application.uploads import attach_upload, store_upload
@@ -74,7 +74,7 @@ async def _to_the_archive(office: Office) -> None:
     """Disposition (segera), the data, a return with a note, the data again, approval."""
     putri, budi = office.people["Putri Maharani"], office.people["Drs. Budi Santoso"]
     office.clock.advance(5)
-    await runs.dispose(office.ctx, putri, await office.assignment_of(putri.name), "segera")
+    await disposition.dispose(office.ctx, putri, await office.assignment_of(putri.name), "segera")
     office.clock.advance(30)
     await _upload(office, PDF_V1)
     await runs.complete(office.ctx, budi, await office.assignment_of(budi.name))
