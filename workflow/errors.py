@@ -68,6 +68,11 @@ REFUSAL_CODES = frozenset(
         "realisasi_not_ada_tidak",
         "realisasi_negative",
         "realisasi_over_100",
+        # installing an SOP document from the chat
+        "sop_dir_missing",
+        "sop_unreadable",
+        "sop_draft_expired",
+        "sop_draft_invalid",
         # meetings
         "meeting_not_found",
         "meeting_closed",
