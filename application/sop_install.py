@@ -289,8 +289,12 @@ async def install(ctx: AppContext, person: Person, draft_id: str, override: bool
         await uow.messaging.clear_pending(person.id)
         spec = loaded.spec
         done = {"title": spec.title, "name": name, "steps": len(spec.steps)}
-        await uow.messaging.enqueue(reply(person, "sop_installed", **done, replaced=override), now)
-        for other in await uow.people.of_org(person.org_id):
+        people = await uow.people.of_org(person.org_id)
+        held = {role for p in people if p.active for role in p.roles}
+        unheld = [r.name for r in spec.roles if r.id not in held]  # nobody can do these yet
+        told = reply(person, "sop_installed", **done, replaced=override, unheld=unheld)
+        await uow.messaging.enqueue(told, now)
+        for other in people:
             if other.is_admin and other.id != person.id and other.active:
                 notice = reply(other, "sop_installed_notice", **done, by=person.name)
                 await uow.messaging.enqueue(notice, now)

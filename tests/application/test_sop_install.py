@@ -143,7 +143,11 @@ async def test_an_administrator_installs_a_docx_sop_and_mulai_offers_it(desk: De
     spec = desk.ctx.sops.load(NAME).spec
     assert [s.mode.value for s in spec.steps][3:5] == ["meeting", "single"]
     assert spec.step(6).decision is not None and spec.step(3).invites_to == 4
-    assert "/mulai" in await desk.last(camat)
+    installed = await desk.last(camat)
+    assert "/mulai" in installed
+    assert (
+        "Belum ada pegawai dengan peran Kasubag, Staf Seksi" in installed
+    )  # Camat, Sekretaris held
     assert "Drs. Ahmad memasang SOP" in await desk.last(siti)
     assert await desk.pending_kind(camat) is None
     sha = written.split("sha256 ")[1].split(")")[0]

@@ -567,6 +567,7 @@ SAMPLES.update(
             "name": "rencana-kerja",
             "steps": 7,
             "replaced": False,
+            "unheld": ["Kasubag", "Staf Seksi"],
         },
         "sop_installed_notice": {
             "title": "Rencana Kerja",
