@@ -15,6 +15,7 @@ administrators are told.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import secrets
 from datetime import datetime
@@ -46,8 +47,11 @@ def _check_admin(ctx: AppContext, person: Person) -> None:
     """Only an administrator installs SOPs, and only where the deployment has a directory."""
     if not person.is_admin:
         raise Refused("not_admin")
-    if ctx.sops.install_dir() is None:
+    folder = ctx.sops.install_dir()
+    if folder is None:
         raise Refused("sop_dir_missing")
+    if not os.access(folder, os.W_OK):
+        raise Refused("sop_dir_unwritable", folder=str(folder))
 
 
 def _send(person: Person, body: str, rows: list[list[dict[str, str]]] | None = None) -> Outgoing:
@@ -285,7 +289,11 @@ async def install(ctx: AppContext, person: Person, draft_id: str, override: bool
             loaded = parse_definition(yaml_text, name)
         except DefinitionError as exc:
             raise Refused("sop_draft_invalid", place=exc.place, problem=exc.problem) from None
-        write_definition(yaml_text, folder / f"{name}.yaml")
+        try:
+            write_definition(yaml_text, folder / f"{name}.yaml")
+        except OSError as exc:  # not a passing fault: retrying the update would not help
+            log.error("SOP %s not written into %s: %s", name, folder, exc)
+            raise Refused("sop_dir_unwritable", folder=str(folder)) from None
         await uow.messaging.clear_pending(person.id)
         spec = loaded.spec
         done = {"title": spec.title, "name": name, "steps": len(spec.steps)}

@@ -70,6 +70,7 @@ REFUSAL_CODES = frozenset(
         "realisasi_over_100",
         # installing an SOP document from the chat
         "sop_dir_missing",
+        "sop_dir_unwritable",
         "sop_unreadable",
         "sop_draft_expired",
         "sop_draft_invalid",

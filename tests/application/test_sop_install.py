@@ -199,6 +199,25 @@ async def test_without_an_sop_directory_the_operator_is_named(
     assert refused.value.code == "sop_dir_missing"
 
 
+async def test_a_directory_the_bot_cannot_write_is_refused_and_nothing_is_half_done(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    camat = desk.people["Drs. Ahmad"]
+    await sop_install.receive_document(desk.ctx, camat, sop_documents.docx_bytes(), "r.docx")
+    rest = await desk.tap(camat, "Terima sisanya")
+    await sop_install.accept_rest(desk.ctx, camat, rest["draft"])
+    install = await desk.tap(camat, "Pasang SOP")
+
+    def denied(text: str, path: Path) -> None:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(sop_install, "write_definition", denied)  # tests run as root
+    with pytest.raises(Refused) as refused:
+        await sop_install.install(desk.ctx, camat, install["draft"], False)
+    assert refused.value.code == "sop_dir_unwritable"
+    assert await desk.pending_kind(camat) == HOLD_SOP_DRAFT  # the draft is still there
+
+
 async def test_a_taken_name_is_replaced_only_after_asking(desk: Desk) -> None:
     camat = desk.people["Drs. Ahmad"]
     path = desk.sop_dir / f"{NAME}.yaml"
