@@ -13,5 +13,7 @@ AWAIT_PARAF_NOTE = "paraf_note"  # the note that goes with a paraf
 AWAIT_TITLE = "title"
 AWAIT_REALISASI = "realisasi"  # a realisation typed in the chat (data: the indicator code)
 AWAIT_EVIDENCE = "evidence"  # the next file is an indicator's evidence (data: its code)
+AWAIT_SOP_DOCUMENT = "sop_document"  # /impor_sop: the next file is an SOP document
+HOLD_SOP_DRAFT = "sop_draft"  # an imported SOP being confirmed (data: the draft, questions)
 
 ALL = "all"  # a return to every holder of an `each` step

@@ -39,7 +39,7 @@ from bot.pacing import FAST, PaceLimits, Pacer
 from bot.receiving import Poller, UpdateProcessor
 from bot.settings import Settings
 from bot.webhook_server import WEBHOOK_PATH, WebhookServer, derive_secret
-from handlers import admin, archive, onboarding, steps, tasks, uploads
+from handlers import admin, archive, onboarding, sop_import, steps, tasks, uploads
 from messages.render import configure as configure_render
 from messages.render import render
 from scheduler.jobs import ReminderJobs
@@ -80,6 +80,9 @@ def register_handlers(app: Application) -> None:
             CommandHandler("hubungkan", admin.link_group),
             # Messages Telegram refused for good (administrators).
             CommandHandler("masalah", admin.problems),
+            # An office's SOP document installed from the chat (administrators; the file
+            # itself arrives through uploads.document, the buttons through steps.button).
+            CommandHandler("impor_sop", sop_import.start),
             # Paging through /riwayat (read-only: plain data, checked like the command).
             CallbackQueryHandler(tasks.history_page, pattern=rf"^{tasks.HISTORY_BUTTON}:"),
             # /arsip's list, run and PDF/ZIP buttons (read-only: plain data, checked again).

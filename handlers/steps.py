@@ -28,7 +28,7 @@ from application.pending_kinds import (
 )
 from application.runs import ButtonToken
 from application.uploads import MAX_UPLOAD_MB
-from handlers import meetings
+from handlers import meetings, sop_import
 from handlers.context import bot_context, guarded, member, refuse, say, tapper
 from handlers.keyboards import drop_buttons, show_page, show_rows
 from messages.render import render
@@ -314,6 +314,7 @@ _ACTIONS: dict[str, Action] = {
     "report_chat": _report_chat,
     "evidence": _evidence,
     **meetings.ACTIONS,  # scheduling, answers, holding a meeting
+    **sop_import.ACTIONS,  # an SOP document being installed (administrators)
 }
 
 
@@ -360,6 +361,8 @@ async def typed_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         )
     elif pending.kind in meetings.KINDS:
         await meetings.typed_answer(update, ctx, person, pending, body)
+    elif pending.kind in sop_import.KINDS:
+        await sop_import.typed_answer(update, person)
     elif pending.kind in (AWAIT_UPLOAD, AWAIT_EVIDENCE):
         await say(
             update,

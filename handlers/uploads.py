@@ -22,7 +22,7 @@ from application.uploads import (
     check_announced_size,
     store_upload,
 )
-from handlers import meetings
+from handlers import meetings, sop_import
 from handlers.context import bot_context, guarded, member, say
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,9 @@ async def document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lang = person.language
     pending = await pending_input(ctx, person.id)
     doc = message.document
+    if pending is not None and pending.kind in sop_import.KINDS:  # /impor_sop: an SOP document
+        await sop_import.document_received(update, context, person, doc)
+        return
     expected = (AWAIT_UPLOAD, AWAIT_EVIDENCE)
     if pending is None or pending.kind not in expected or pending.assignment_id is None:
         await _refused(update, lang, UploadRefused("no_prompt"))

@@ -31,6 +31,12 @@ class SopCatalog:
                 found.setdefault(path.stem, path)
         return found
 
+    def install_dir(self) -> Path | None:
+        """The deployment directory an SOP installed at run time goes to (the first one, so
+        it is found before a shipped SOP of the same name); None when there is none."""
+        own = [d for d in self.dirs if d != DEFINITIONS_DIR]
+        return own[0] if own else None
+
     def names(self) -> list[str]:
         """Every SOP name available, sorted."""
         return sorted(self._files())

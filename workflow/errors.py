@@ -69,6 +69,12 @@ REFUSAL_CODES = frozenset(
         "realisasi_negative",
         "realisasi_over_100",
         "anggaran_over",
+        # installing an SOP document from the chat
+        "sop_dir_missing",
+        "sop_dir_unwritable",
+        "sop_unreadable",
+        "sop_draft_expired",
+        "sop_draft_invalid",
         # meetings
         "meeting_not_found",
         "meeting_closed",

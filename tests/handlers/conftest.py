@@ -41,6 +41,7 @@ class RecordingRequest(BaseRequest):
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self._message_id = 1000
+        self.files: dict[str, bytes] = {}  # file_id -> what a download of it returns
 
     async def initialize(self) -> None:
         """Nothing to open."""
@@ -67,11 +68,23 @@ class RecordingRequest(BaseRequest):
         name = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data is not None else {}
         self.calls.append((name, params))
+        if "/file/bot" in url:  # the download of a file a person sent
+            return 200, self.files[name]
         return 200, json.dumps({"ok": True, "result": self._result(name, params)}).encode()
 
     def _result(self, name: str, params: dict[str, Any]) -> Any:
         if name == "getMe":
             return BOT_USER
+        if name == "getFile":
+            file_id = str(params["file_id"])
+            size = len(self.files[file_id])
+            path = f"documents/{file_id}"
+            return {
+                "file_id": file_id,
+                "file_unique_id": file_id,
+                "file_size": size,
+                "file_path": path,
+            }
         if name.startswith("send") or name == "editMessageText":
             self._message_id += 1
             chat = params.get("chat_id", 0)
@@ -127,6 +140,28 @@ class Office:
             length = len(text.split()[0])
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         await self.feed({"message": message})
+
+    async def send_file(self, telegram_id: int, name: str, data: bytes) -> None:
+        """A file sent as a document in the person's private chat (downloadable offline)."""
+        self.message_id += 1
+        file_id = f"f{self.message_id}"
+        self.request.files[file_id] = data
+        await self.feed(
+            {
+                "message": {
+                    "message_id": self.message_id,
+                    "date": int(self.clock().timestamp()),
+                    "chat": {"id": telegram_id, "type": "private", "first_name": "U"},
+                    "from": self._user(telegram_id),
+                    "document": {
+                        "file_id": file_id,
+                        "file_unique_id": file_id,
+                        "file_name": name,
+                        "file_size": len(data),
+                    },
+                }
+            }
+        )
 
     async def tap(self, telegram_id: int, data: str) -> None:
         """A tap on an inline button carrying `data`, in the person's private chat."""

@@ -561,6 +561,102 @@ SAMPLES["sop_import_report"] = {
     "out": "",
 }
 
+# Installing an SOP document from the chat (/impor_sop).
+SOP_ROWS = [
+    {
+        "no": 1,
+        "actors": "Camat",
+        "minutes": 15,
+        "kind": "disposition",
+        "return_to": [],
+        "title": "Camat memerintahkan <penyusunan>",
+    },
+    {
+        "no": 2,
+        "actors": "Staf Seksi",
+        "minutes": 900,
+        "kind": "each",
+        "return_to": [],
+        "title": "Masing-masing seksi mengisi",
+    },
+    {
+        "no": 3,
+        "actors": "Sekretaris",
+        "minutes": 60,
+        "kind": "decision",
+        "return_to": [2],
+        "title": "Sekretaris memeriksa",
+    },
+]
+SOP_TABLE = {"title": "Rencana Kerja", "name": "rencana-kerja", "rows": SOP_ROWS, "minutes": 975}
+SOP_QUESTION = {
+    "step": 9,
+    "kind": "actor",
+    "step_title": "Mengoreksi dokumen",
+    "role": "Camat",
+    "actor": "Camat",
+    "how": "follows",
+    "target": "7",
+    "participants": "Camat, Sekretaris",
+    "number": 2,
+    "total": 5,
+}
+SAMPLES.update(
+    {
+        "sop_import_prompt": {
+            "sops": [
+                {"name": "pengukuran-kinerja", "title": "Pengukuran Kinerja", "shipped": True}
+            ],
+        },
+        "sop_draft": {**SOP_TABLE, "source": "sop.docx"},
+        "sop_question": SOP_QUESTION,
+        "sop_confirm": {**SOP_TABLE, "taken": True, "shipped": True, "again": False},
+        "sop_installed": {
+            "title": "Rencana Kerja",
+            "name": "rencana-kerja",
+            "steps": 7,
+            "replaced": False,
+            "unheld": ["Kasubag", "Staf Seksi"],
+        },
+        "sop_installed_notice": {
+            "title": "Rencana Kerja",
+            "name": "rencana-kerja",
+            "steps": 7,
+            "by": "Drs. Ahmad",
+        },
+        "sop_import_cancelled": {},
+    }
+)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize(
+    "kind", ["actor", "each", "meeting", "invitation", "decision", "disposition"]
+)
+def test_every_sop_question_asks_its_own_point_and_says_what_to_tap(lang: str, kind: str) -> None:
+    text = render("sop_question", lang, **{**SOP_QUESTION, "kind": kind})
+    others = {
+        k: render("sop_question", lang, **{**SOP_QUESTION, "kind": k})
+        for k in ("actor", "each", "meeting", "invitation", "decision", "disposition")
+        if k != kind
+    }
+    assert text not in others.values()
+    assert WHAT_TO_DO[lang].search(text) and "9" in text
+
+
+def test_the_sop_table_puts_each_step_on_two_lines_and_escapes_titles() -> None:
+    text = render("sop_draft", "id", **SOP_TABLE, source="sop.docx")
+    assert "<b>2</b>. Staf Seksi · 900 mnt · setiap orang\n    <i>Masing-masing seksi" in text
+    assert "pemeriksaan (kembali ke 2)" in text and "&lt;penyusunan&gt;" in text
+    rows = [{**SOP_ROWS[0], "no": n, "title": "x" * 48} for n in range(1, 41)]
+    long = render("sop_confirm", "id", **{**SOP_TABLE, "rows": rows}, taken=1, shipped=1, again=1)
+    # A 40-step SOP is longer than one message: the outbox splits it at line breaks, which
+    # keeps it valid HTML only while no tag spans a line.
+    assert len(long) > 4096
+    for line in long.split("\n"):
+        for tag in ("b", "i", "code"):
+            assert line.count(f"<{tag}>") == line.count(f"</{tag}>"), line
+
 
 def test_every_template_has_a_sample() -> None:
     assert sorted(SAMPLES) == template_names()

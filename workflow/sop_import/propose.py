@@ -56,13 +56,15 @@ class Proposal:
         """The findings that keep the definition from being written."""
         return [f for f in self.findings if f.blocking]
 
-    def yaml_text(self) -> str:
-        """The definition as YAML, with a header saying where it came from."""
-        head = (
-            f"# Proposed by `kinerja-bot sop import` from {self.source}.\n"
-            "# Check the points of its report (actors read from wording, decisions, `each`,\n"
-            "# meetings) before an office runs it.\n"
-        )
+    def yaml_text(self, head: str | None = None) -> str:
+        """The definition as YAML, with a header saying where it came from (`head`: comment
+        lines of the caller's own instead)."""
+        if head is None:
+            head = (
+                f"# Proposed by `kinerja-bot sop import` from {self.source}.\n"
+                "# Check the points of its report (actors read from wording, decisions, `each`,"
+                "\n# meetings) before an office runs it.\n"
+            )
         body = yaml.safe_dump(self.definition, sort_keys=False, allow_unicode=True, width=100)
         return head + body.replace("'no':", "no:")
 
