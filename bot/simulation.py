@@ -177,6 +177,7 @@ class Officials:
         # is the message he already answered, and leaves it.
         self.answered: set[tuple[object, ...]] = set()
         self.copies_left: set[tuple[int, int]] = set()  # (chat, message) of such copies
+        self.sent_files: set[str] = set()  # the names of the files the officials sent
         self.tally = Tally()
         self.uploaded: dict[tuple[int, int], int] = {}  # (user, step): files sent so far
         self.reported: set[int] = set()  # who reported their realisations (once per round)
@@ -194,6 +195,11 @@ class Officials:
             self.copies_left.add((m.chat_id, m.message_id))
             return True
         return False
+
+    def _send_file(self, user: int, name: str, data: bytes, mime: str) -> None:
+        """The official sends a file (its name is remembered: what officials sent)."""
+        self.sent_files.add(name)
+        self.emu.send_document(user, name, data, mime)
 
     def _name(self, user_id: int) -> str:
         return self.people[user_id].name
@@ -407,7 +413,7 @@ class Officials:
             if body.startswith(EVIDENCE_ASKED):
                 name = f"bukti-{code.lower()}.pdf"
                 self.say(f"{who}: [file] {name}")
-                self.emu.send_document(user, name, sample_pdf(f"Bukti {code}"), "application/pdf")
+                self._send_file(user, name, sample_pdf(f"Bukti {code}"), "application/pdf")
                 continue
             turn = given.get(code, 0)
             choices = answers.get(code) or ["0"]
@@ -460,7 +466,7 @@ class Officials:
         mark = self.emu.mark()
         self.say(f"{who}: [file] {name}")
         xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        self.emu.send_document(user, name, out.getvalue(), xlsx)
+        self._send_file(user, name, out.getvalue(), xlsx)
         await self._next_from_bot(user, name, mark)
         self.tally.uploads += 1
 
@@ -529,7 +535,7 @@ class Officials:
             f" (perbaikan {sent - 1})" if sent > 1 else ""
         )
         self.say(f"{who}: [file] {name}")
-        self.emu.send_document(user, name, sample_pdf(content), "application/pdf")
+        self._send_file(user, name, sample_pdf(content), "application/pdf")
         await self._next_from_bot(user, name, mark)
         self.tally.uploads += 1
 
@@ -653,7 +659,7 @@ class Officials:
             mark = self.emu.mark()
             name = f"{part}.pdf"
             self.say(f"{who}: [file] {name}")
-            self.emu.send_document(user, name, sample_pdf(f"{part} rapat"), "application/pdf")
+            self._send_file(user, name, sample_pdf(f"{part} rapat"), "application/pdf")
             await self._next_from_bot(user, reply, mark)
             self.tally.uploads += 1
         # An alarm delivered late still carries the button: the meeting is over.

@@ -52,20 +52,22 @@ async def test_whole_sop_with_one_return_at_step_9(bot: Running) -> None:
     assert sorted(set(tally.steps_done)) == list(range(1, 15))
     assert tally.returns == 1
     assert tally.steps_done.count(9) == 2 and tally.steps_done.count(8) >= 4
-    # Documents were handed on to the next actors as files (by file id, no re-upload).
+    # Documents were handed on to the next actors as files: what an official sent goes on by
+    # its file id (no re-upload); the bot uploads only what it made itself (the lembar
+    # disposisi — the Camat's and one with each of two parafs — the formats, the meeting's
+    # papers, the formulir, the letters, the dossier).
     forwarded = [m for m in emu.sent_messages(since=mark) if m.file_name]
     assert any(m.chat_id == CAMAT and "langkah-10" in (m.file_name or "") for m in forwarded)
-    # (The meeting's letter and .ics are made by the bot: uploaded once, then sent by id; so
-    # is each version of the lembar disposisi: the Camat's and one with each of two parafs.)
-    sends = [
-        c
-        for c in emu.calls("sendDocument")
-        if not str(c.params.get("caption", "")).startswith("Rapat")
-    ]
+    sends = emu.calls("sendDocument")
     sheets = [c for c in sends if "lembar-disposisi.pdf" in str(c.params.get("caption", ""))]
     assert 0 < len([c for c in sheets if not isinstance(c.params.get("document"), str)]) <= 3
-    sends = [c for c in sends if c not in sheets]
-    assert sends and all(isinstance(c.params.get("document"), str) for c in sends)
+    theirs = [
+        c
+        for c in sends
+        if any(name in str(c.params.get("caption", "")) for name in officials.sent_files)
+    ]
+    assert len(theirs) >= 10 and officials.sent_files
+    assert all(isinstance(c.params.get("document"), str) for c in theirs)
     # The returned step reached both members with the Camat's note.
     for member in (DEWI, RINA):
         texts = [m.text or "" for m in emu.sent_messages(chat_id=member, since=mark)]
