@@ -2,6 +2,7 @@
 
     organisation: Kecamatan Contoh
     group_chat_id: -1001234567890        # optional
+    kabupaten: Purwakarta                # optional: the regency (the dashboard groups by it)
     people:
       - {name: "Drs. Ahmad", roles: [camat], admin: true, telegram_id: 1001, nip: "1970..."}
       - {name: "Siti", roles: [sekretaris], language: en, salutation: Ibu}
@@ -21,6 +22,11 @@
       kinds:
         undangan: {klasifikasi: "005", pattern: "{klasifikasi}/{nomor:03d}/{unit}/{tahun}",
                    signed_by: sekretaris}  # someone not the head signs "a.n." the head
+
+A kabupaten-level organisation (the Bagian Organisasi of the Setda, the Inspektorat) says
+`level: kabupaten` and its `kabupaten:`; its people with the built-in role
+`pemantau_kabupaten` see every Kecamatan of that kabupaten on the read-only web dashboard
+(no SOP role is needed there, and that role is refused in any other organisation).
 
 People may carry `jabatan` ("Camat Contoh") and `pangkat` ("Pembina Tk. I (IV/b)"), which
 letters print under their name. The `letterhead` and `letters` sections, when given, replace
@@ -47,7 +53,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from storage.errors import OrgImportError
 from storage.uow import SqlUnitOfWork
 from workflow.letters import Letterhead, LetterKind, OfficeIdentity, check_pattern
-from workflow.model import Organisation, Person
+from workflow.model import KABUPATEN_LEVEL, KABUPATEN_VIEWER, Organisation, Person
 from workflow.spec import LoadedDefinition
 
 
@@ -133,6 +139,8 @@ class OrganisationFile(_Strict):
 
     organisation: str = Field(min_length=1, max_length=200)
     group_chat_id: int | None = None
+    kabupaten: str | None = Field(default=None, min_length=1, max_length=100)
+    level: Literal["kecamatan", "kabupaten"] | None = None  # None: kept (new: kecamatan)
     letterhead: LetterheadEntry | None = None
     letters: LettersEntry | None = None
     people: list[PersonEntry] = Field(min_length=1)
@@ -250,9 +258,18 @@ def parse_organisation_file(text: str, sops: Sequence[LoadedDefinition]) -> Orga
     names: set[str] = set()
     nips: set[str] = set()
     telegram_ids: set[int] = set()
+    if parsed.level == KABUPATEN_LEVEL and parsed.kabupaten is None:
+        raise OrgImportError("level: kabupaten needs 'kabupaten: <name>' (which kabupaten)")
     for entry in parsed.people:
         who = f"person '{entry.name}'"
         for role in entry.roles:
+            if role == KABUPATEN_VIEWER:
+                if parsed.level != KABUPATEN_LEVEL:
+                    raise OrgImportError(
+                        f"{who}: role '{role}' belongs to a kabupaten-level organisation "
+                        "(add 'level: kabupaten' to its file)"
+                    )
+                continue
             if role not in known:
                 raise OrgImportError(f"{who}: unknown role '{role}' (known: {', '.join(known)})")
         if entry.nip is None:
@@ -319,6 +336,8 @@ async def import_organisation(
                 name=parsed.organisation,
                 group_chat_id=parsed.group_chat_id,
                 identity=parsed.identity(OfficeIdentity()),
+                kabupaten=parsed.kabupaten,
+                level=parsed.level or "kecamatan",
             )
             await people_repo.add_org(org)
         else:
@@ -328,6 +347,8 @@ async def import_organisation(
                     parsed.group_chat_id if parsed.group_chat_id is not None else org.group_chat_id
                 ),
                 identity=parsed.identity(org.identity),
+                kabupaten=parsed.kabupaten if parsed.kabupaten is not None else org.kabupaten,
+                level=parsed.level or org.level,
             )
             if changed != org:
                 org = changed
@@ -413,5 +434,6 @@ async def import_organisation(
         deactivated=len(deactivated_names),
         deactivated_names=deactivated_names,
         without_role=[p.name for p in wanted if not p.roles],
-        unheld_roles=unheld_roles(wanted, sops),
+        # A kabupaten-level office runs no Kecamatan SOP: nobody there need hold its roles.
+        unheld_roles=unheld_roles(wanted, sops) if org.level != KABUPATEN_LEVEL else [],
     )

@@ -67,7 +67,14 @@ def _org_from(row: Row[Any]) -> Organisation:
         name=row.name,
         group_chat_id=row.group_chat_id,
         identity=identity_from_json(row.settings),
+        kabupaten=(row.settings or {}).get("kabupaten"),
+        level=(row.settings or {}).get("level") or "kecamatan",
     )
+
+
+def _org_settings(org: Organisation) -> dict[str, Any]:
+    """What `organisations.settings` keeps: the identity on paper, the kabupaten and level."""
+    return identity_json(org.identity) | {"kabupaten": org.kabupaten, "level": org.level}
 
 
 class SqlPeopleRepository(PeopleRepository):
@@ -104,7 +111,7 @@ class SqlPeopleRepository(PeopleRepository):
                     "id": org.id,
                     "name": org.name,
                     "group_chat_id": org.group_chat_id,
-                    "settings": identity_json(org.identity),
+                    "settings": _org_settings(org),
                 }
             ],
         )
@@ -117,7 +124,7 @@ class SqlPeopleRepository(PeopleRepository):
             .values(
                 name=org.name,
                 group_chat_id=org.group_chat_id,
-                settings=identity_json(org.identity),
+                settings=_org_settings(org),
             )
         )
 

@@ -513,6 +513,18 @@ SAMPLES["sop_import_report"] = {
 }
 
 
+# Issue 14: /dasbor's answer, with a link and on a server without a dashboard.
+SAMPLES["dashboard_link"] = {
+    "url": "https://kinerja.example.go.id/dasbor/masuk?t=a.1.b",
+    "minutes": 10,
+}
+
+
+def test_dashboard_link_without_a_dashboard_says_what_to_use_instead() -> None:
+    text = render("dashboard_link", "id", url=None, minutes=10)
+    assert "KINERJA_DASHBOARD_URL" in text and "/status" in text
+
+
 def test_every_template_has_a_sample() -> None:
     assert sorted(SAMPLES) == template_names()
 
