@@ -134,7 +134,7 @@ def test_the_overview_export_reads_back_as_the_page_shows_it(
     sign_in(browser, site, VIEWER)
     shown = browser.find_element(By.XPATH, "//tr[th='Kecamatan Contoh']/td[6]").text
     browser.find_element(By.ID, "ekspor-xlsx").click()
-    book = load_workbook(wait_file(downloads, ".xlsx"))
+    book = load_workbook(wait_file(downloads, "ikhtisar-triwulan-iv-2026.xlsx"))
     sheet = book.active
     assert sheet is not None
     rows = list(sheet.iter_rows(values_only=True))
@@ -145,7 +145,8 @@ def test_the_overview_export_reads_back_as_the_page_shows_it(
     assert f"{contoh[8]:.2f}".replace(".", ",").rstrip("0").rstrip(",") == shown
     assert {r[0] for r in rows[2:]} == {"Kecamatan Contoh", "Kecamatan Sukasari"}
     browser.find_element(By.ID, "ekspor-csv").click()
-    table = list(csv.reader(io.StringIO(wait_file(downloads, ".csv").read_text("utf-8-sig"))))
+    saved = wait_file(downloads, "ikhtisar-triwulan-iv-2026.csv")
+    table = list(csv.reader(io.StringIO(saved.read_text("utf-8-sig"))))
     assert table[0][0] == "Kantor" and {r[0] for r in table[1:]} == {
         "Kecamatan Contoh",
         "Kecamatan Sukasari",
@@ -176,7 +177,8 @@ def test_a_run_page_shows_the_trail_and_its_downloads_read_back(
     assert any(r[3] == "mengembalikan" and "IKU-04" in str(r[4]) for r in rows[2:])
     assert len(rows) - 2 == len(browser.find_elements(By.CSS_SELECTOR, "#jejak tbody tr"))
     browser.find_element(By.ID, "berkas").click()
-    text = "".join(p.extract_text() for p in PdfReader(wait_file(downloads, ".pdf")).pages)
+    dossier = wait_file(downloads, "berkas-pengukuran-kinerja-triwulan-iv-2026.pdf")
+    text = "".join(p.extract_text() for p in PdfReader(dossier).pages)
     assert "BERKAS PROSES SOP" in text and f"Pengukuran Kinerja {PERIOD}" in text
 
 
