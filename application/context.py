@@ -17,6 +17,7 @@ from typing import TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 
 from application.cover_letter import CoverLetterPublisher
+from application.dashboard.access import DashboardKeys
 from application.dossier.making import ArchivePublisher
 from application.measure_flow import Maker
 from application.measure_publisher import MeasurementPublisher
@@ -84,6 +85,8 @@ class AppContext:
     sops: SopCatalog = field(default_factory=SopCatalog)  # the SOPs this deployment runs
     # More publishers in the command's transaction (the scheduler's timer planner).
     publishers: list[Publisher] = field(default_factory=list)
+    # The web dashboard's address and signing key; None when this server publishes none.
+    dashboard: DashboardKeys | None = None
 
     async def queue_reply(
         self, chat_id: int, body: str, buttons: list[list[dict[str, str]]] | None = None

@@ -34,12 +34,14 @@ from application.context import (
     current_update,
     defer_update,
 )
+from application.dashboard.access import DashboardKeys, derive_key
+from bot.dashboard.web import dashboard_app
 from bot.dispatcher import Dispatcher
 from bot.pacing import FAST, PaceLimits, Pacer
 from bot.receiving import Poller, UpdateProcessor
 from bot.settings import Settings
 from bot.webhook_server import WEBHOOK_PATH, WebhookServer, derive_secret
-from handlers import admin, archive, onboarding, sop_import, steps, tasks, uploads
+from handlers import admin, archive, dashboard, onboarding, sop_import, steps, tasks, uploads
 from messages.render import configure as configure_render
 from messages.render import render
 from scheduler.jobs import ReminderJobs
@@ -74,6 +76,8 @@ def register_handlers(app: Application) -> None:
             CommandHandler("pengingat", tasks.toggle_digest, filters=private),
             # The dossier (PDF) or bundle (ZIP) of a past run (authorised members).
             CommandHandler("arsip", archive.archive, filters=private),
+            # A personal, expiring link to the read-only web dashboard.
+            CommandHandler("dasbor", dashboard.dashboard, filters=private),
             # The office: start a run, invite officials, bind the group chat.
             CommandHandler("mulai", admin.start_run),
             CommandHandler("undang", admin.invite),
@@ -148,6 +152,14 @@ class WebhookOptions:
     secret: str | None = None  # default: derived from the token, alike on every instance
 
 
+def dashboard_keys(settings: Settings, bot_token: str) -> DashboardKeys | None:
+    """The dashboard's address and signing key, when KINERJA_DASHBOARD_URL is set."""
+    if not settings.dashboard_url:
+        return None
+    secret = settings.dashboard_secret.get_secret_value() if settings.dashboard_secret else None
+    return DashboardKeys(settings.dashboard_url, derive_key(bot_token, secret))
+
+
 async def build_runtime(
     settings: Settings,
     clock: Callable[[], datetime] = _utcnow,
@@ -187,6 +199,7 @@ async def build_runtime(
     pace = FAST if settings.pace == "fast" else PaceLimits()
     lease = timedelta(seconds=settings.outbox_lease_seconds)
     dispatcher = Dispatcher(app.bot, uow_factory, files, clock, pacer=Pacer(pace), lease=lease)
+    token = settings.bot_token.get_secret_value()
     ctx = AppContext(
         uow_factory=uow_factory,
         calendar=calendar,
@@ -195,6 +208,7 @@ async def build_runtime(
         kick=dispatcher.kick,
         sops=sops,
         publishers=[TimerPlanner(calendar, clock)],
+        dashboard=dashboard_keys(settings, token),
     )
     app.bot_data["kinerja"] = ctx
     register_handlers(app)
@@ -242,6 +256,7 @@ async def start(
             runtime.ctx.uow_factory,
             runtime.ctx.clock,
             secret,
+            dashboard=dashboard_app(runtime.ctx),  # /dasbor on the same listener
         )
         await runtime.webhook.start(webhook.host, webhook.port)
         await app.bot.set_webhook(

@@ -52,6 +52,33 @@ def _webhook_options(args: argparse.Namespace, settings: Settings) -> Any:
     return WebhookOptions(url, host, int(port), settings.webhook_secret)
 
 
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def _dashboard_option(
+    args: argparse.Namespace, settings: Settings, webhook: Any
+) -> tuple[Settings, tuple[str, int] | None]:
+    """`--dashboard HOST:PORT` (polling mode): where the dashboard listens, and the settings
+    with its public address (KINERJA_DASHBOARD_URL; on this machine only, the local one)."""
+    listen = getattr(args, "dashboard", None)
+    if listen is None:
+        return settings, None
+    if webhook is not None:
+        raise CliError("--dashboard is for polling mode; a webhook serves /dasbor on --listen")
+    host, _, port = listen.rpartition(":")
+    if not port.isdigit() or not host or not 0 < int(port) < 65536:
+        raise CliError(f"--dashboard must be HOST:PORT, not {listen!r}")
+    if not settings.dashboard_url:
+        if host not in LOCAL_HOSTS:
+            raise CliError(
+                "--dashboard needs KINERJA_DASHBOARD_URL: the address officials open "
+                "(e.g. https://kinerja.example.go.id/dasbor)"
+            )
+        url = f"http://{host}:{port}/dasbor"
+        settings = settings.model_copy(update={"dashboard_url": url})
+    return settings, (host, int(port))
+
+
 # A bot token as @BotFather gives it: the bot's id, a colon, a secret.
 TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 
@@ -102,18 +129,29 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Run the bot (long polling, or a webhook) until SIGINT/SIGTERM."""
     _check_token(settings)
     webhook = _webhook_options(args, settings)
+    settings, dashboard = _dashboard_option(args, settings, webhook)
     settings.office()  # a broken KINERJA_CONFIG stops here, in one line
     configure_logging(getattr(args, "verbose", False))
 
     async def main() -> int:
         from bot.app import stop
+        from bot.dashboard.server import DashboardServer
 
         runtime = await _started(settings, webhook)
+        server = DashboardServer(runtime.ctx) if dashboard is not None else None
+        if server is not None and dashboard is not None:
+            try:
+                await server.start(*dashboard)
+            except OSError as exc:
+                await stop(runtime)
+                raise CliError(f"--dashboard {dashboard[0]}:{dashboard[1]}: {exc}") from None
         stopping = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stopping.set)
         await stopping.wait()
+        if server is not None:
+            await server.stop()
         await stop(runtime)
         return 0
 
@@ -135,6 +173,8 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         fast_clock=args.fast_clock,
         faults=args.faults,
         verbose=getattr(args, "verbose", False),
+        hold=args.hold,
+        dashboard_port=args.dashboard_port,
     )
 
 
@@ -340,6 +380,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run the bot (needs BOT_TOKEN)")
     p.add_argument("--webhook-url", help="webhook mode: the public https URL of this service")
     p.add_argument("--listen", help="webhook mode: HOST:PORT to listen on (0.0.0.0:8443)")
+    p.add_argument(
+        "--dashboard", help="polling mode: serve the web dashboard on HOST:PORT (at /dasbor)"
+    )
     _verbose_flag(p)
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("demo", help="play the whole SOP offline with simulated officials")
@@ -353,6 +396,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--faults",
         action="store_true",
         help="Telegram fails a share of calls and the bot is killed and restarted once",
+    )
+    p.add_argument(
+        "--hold",
+        action="store_true",
+        help="keep the demo open at its end, with the web dashboard it links to (Ctrl-C ends)",
+    )
+    p.add_argument(
+        "--dashboard-port",
+        type=port_arg,
+        default=0,
+        help="the dashboard's port on 127.0.0.1 (default: a free one)",
     )
     _verbose_flag(p)
     p.set_defaults(func=cmd_demo)

@@ -31,6 +31,7 @@ from application.dossier.bundle import verify_bundle
 from application.dossier.making import make_archive
 from application.indicator_import import import_indicator_file
 from application.period_values import import_period_values
+from bot import demo_dashboard
 from bot.app import Runtime, build_runtime, start, stop
 from bot.delivery_audit import count_delivery, outbox_entries, unsent, unsent_due
 from bot.emulator import EmulatorServer
@@ -355,9 +356,15 @@ async def _restart(
 
 
 async def play_demo(
-    out: Path | None, timeout: float = 20.0, fast_clock: bool = False, faults: bool = False
+    out: Path | None,
+    timeout: float = 20.0,
+    fast_clock: bool = False,
+    faults: bool = False,
+    hold: bool = False,
+    dashboard_port: int = 0,
 ) -> int:
-    """Run the demo; return the exit status."""
+    """Run the demo; return the exit status. With `hold`, the dashboard (and the database)
+    stay open at the end until Ctrl-C."""
     began = time.monotonic()
     workdir = out or Path(tempfile.mkdtemp(prefix="kinerja-demo-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -371,7 +378,8 @@ async def play_demo(
     try:
         async with EmulatorServer(port=0, fault_seed=7) as emu:
             # Every bot message whole, each before what the officials do next.
-            transcript = Transcript(emu, {o.user_id: o.name for o in OFFICIALS}, write)
+            people = {o.user_id: o.name for o in [*OFFICIALS, demo_dashboard.VIEWER]}
+            transcript = Transcript(emu, people, write)
             say = transcript.say
             settings = Settings(
                 BOT_TOKEN=SecretStr(emu.bot_token),
@@ -392,12 +400,13 @@ async def play_demo(
 
             report = await import_organisation(uow, sample_org_text(), sops.all())
             await _import_indicators(uow, sops.all(), report.org_id, clock.now.year)
+            await demo_dashboard.import_kabupaten(uow, sops.all())
             say(
                 f"== Kinerja Bot demo: {loaded.spec.title}, {len(loaded.spec.steps)} langkah, "
                 f"{loaded.spec.total_minutes} menit kerja"
             )
             say(f"Kecamatan Contoh diimpor: {report.created} pegawai.")
-            for o in OFFICIALS:
+            for o in [*OFFICIALS, demo_dashboard.VIEWER]:
                 emu.add_user(o.user_id, first_name=o.name, language_code="id")
             await start(current[0], timeout=1)
             if faults:
@@ -508,6 +517,9 @@ async def play_demo(
             await officials.start_run(camat.user_id, script)
             tally = await officials.play(script, since=mark)
             runtime = current[0]
+            # The kabupaten's viewer asks for the web dashboard (issue 14).
+            dashboard = await demo_dashboard.open_dashboard(runtime, dashboard_port)
+            link = await demo_dashboard.ask_link(emu, say, timeout)
             await _emptied(runtime, timeout)  # the last notices go out before the count
             delivery = count_delivery(emu, await outbox_entries(runtime.ctx.uow_factory))
             meeting_files = await _meeting_files(runtime, workdir if out is not None else None)
@@ -520,7 +532,9 @@ async def play_demo(
             sheet = await _disposition_sheet(
                 runtime, loaded.spec, workdir if out is not None else None
             )
-            await stop(runtime)
+            if not hold:
+                await dashboard.stop()
+                await stop(runtime)
 
             documents = sum(1 for m in emu.sent_messages() if m.file_name)
             elapsed = timedelta(seconds=round(time.monotonic() - began))
@@ -532,6 +546,7 @@ async def play_demo(
             )
             ok = steps == list(range(1, 15)) and tally.returns == 1
             ok = ok and meeting_files and measured and archived and sheet
+            ok = ok and link.startswith("http://127.0.0.1:")
             if fast_clock:
                 ok = ok and reminders >= 3
             if faults:
@@ -545,11 +560,17 @@ async def play_demo(
             write(f"   pesan bot:   {len(emu.sent_messages())}")
             write(f"   dokumen:     {tally.uploads} diunggah, {documents} diteruskan")
             write(f"   pengingat:   {reminders}")
+            held = "" if hold else " (dengan --hold dasbor tetap terbuka)"
+            write(f"   dasbor:      {link}{held}")
             if faults:
                 say(f"gangguan yang disuntikkan: {len(emu.faults.log)} panggilan gagal")
             say(delivery.line())
             if out is not None:
                 (workdir / "transcript.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+            if hold:
+                await demo_dashboard.hold(say, link)
+                await dashboard.stop()
+                await stop(runtime)
             return 0 if ok else 1
     finally:
         if out is None:
@@ -557,7 +578,12 @@ async def play_demo(
 
 
 def run_demo(
-    out: Path | None, fast_clock: bool = False, faults: bool = False, verbose: bool = False
+    out: Path | None,
+    fast_clock: bool = False,
+    faults: bool = False,
+    verbose: bool = False,
+    hold: bool = False,
+    dashboard_port: int = 0,
 ) -> int:
     """Entry for the CLI."""
     configure_logging(verbose, ours=logging.WARNING)
@@ -566,4 +592,8 @@ def run_demo(
     ):  # every injected fault is logged as a retry; the transcript tells the story
         for noisy in ("telegram", "bot.dispatcher", "bot.receiving", "scheduler"):
             logging.getLogger(noisy).setLevel(logging.CRITICAL)
-    return asyncio.run(play_demo(out, fast_clock=fast_clock, faults=faults))
+    return asyncio.run(
+        play_demo(
+            out, fast_clock=fast_clock, faults=faults, hold=hold, dashboard_port=dashboard_port
+        )
+    )

@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     # the shipped definitions.
     sop_dir: str | None = Field(default=None, alias="KINERJA_SOP_DIR")
     webhook_secret: str | None = Field(default=None, alias="WEBHOOK_SECRET")
+    # The web dashboard's public address (…/dasbor); unset: /dasbor says there is none.
+    dashboard_url: str | None = Field(default=None, alias="KINERJA_DASHBOARD_URL")
+    # Signs the dashboard's links and sessions; default: derived from the bot token.
+    dashboard_secret: SecretStr | None = Field(default=None, alias="KINERJA_DASHBOARD_SECRET")
     # "telegram": pace sends inside Telegram's limits; "fast": no pacing (only for a local
     # emulator that does not enforce limits, e.g. quick end-to-end tests).
     outbox_lease_seconds: float = Field(default=30.0, alias="KINERJA_OUTBOX_LEASE", gt=1)

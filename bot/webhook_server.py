@@ -53,6 +53,7 @@ class WebhookServer:
         uow_factory: BotUowFactory,
         clock: Callable[[], datetime],
         secret: str,
+        dashboard: web.Application | None = None,
     ) -> None:
         self.app = app
         self.processor = processor
@@ -60,13 +61,16 @@ class WebhookServer:
         self.uow_factory = uow_factory
         self.clock = clock
         self.secret = secret
+        self.dashboard = dashboard  # the read-only web dashboard's routes, mounted at /dasbor
         self._runner: web.AppRunner | None = None
 
     def web_app(self) -> web.Application:
-        """The routes: the webhook and /healthz."""
+        """The routes: the webhook, /healthz and (when published) the dashboard."""
         web_app = web.Application(client_max_size=1024 * 1024)
         web_app.router.add_post(WEBHOOK_PATH, self.receive)
         web_app.router.add_get("/healthz", self.healthz)
+        if self.dashboard is not None:
+            web_app.add_subapp("/dasbor", self.dashboard)
         return web_app
 
     async def start(self, host: str, port: int) -> int:

@@ -135,4 +135,4 @@ def label(key: str, lang: str | None = None) -> str:
 def template_names() -> list[str]:
     """Every message template (without language folder and extension), for tests."""
     names = environment().list_templates(filter_func=lambda n: n.endswith(".j2"))
-    return sorted({n.split("/", 1)[1][:-3] for n in names if "/" in n} - {"labels"})
+    return sorted({n.split("/", 1)[1][:-3] for n in names if "/" in n} - {"labels", "web_labels"})

@@ -2,6 +2,7 @@
 
     organisation: Kecamatan Contoh
     group_chat_id: -1001234567890        # optional
+    kabupaten: Purwakarta                # optional: the regency (the dashboard groups by it)
     people:
       - {name: "Drs. Ahmad", roles: [camat], admin: true, telegram_id: 1001, nip: "1970..."}
       - {name: "Siti", roles: [sekretaris], language: en, salutation: Ibu}
@@ -32,6 +33,11 @@
 Sedang ≥ 66, Rendah ≥ 51, Sangat Rendah); the minimums go strictly down and end at 0, every
 name is filled. Left out on a later import, the stored bands are kept.
 
+A kabupaten-level organisation (the Bagian Organisasi of the Setda, the Inspektorat) says
+`level: kabupaten` and its `kabupaten:`; its people with the built-in role
+`pemantau_kabupaten` see every Kecamatan of that kabupaten on the read-only web dashboard
+(no SOP role is needed there, and that role is refused in any other organisation).
+
 People may carry `jabatan` ("Camat Contoh") and `pangkat` ("Pembina Tk. I (IV/b)"), which
 letters print under their name. The `letterhead` and `letters` sections, when given, replace
 the stored ones; when left out, the stored ones are kept.
@@ -59,7 +65,7 @@ from storage.errors import OrgImportError
 from storage.uow import SqlUnitOfWork
 from workflow.indicators import DEFAULT_BANDS, Band, band_problems, parse_number
 from workflow.letters import Letterhead, LetterKind, OfficeIdentity, check_pattern
-from workflow.model import Organisation, Person
+from workflow.model import KABUPATEN_LEVEL, KABUPATEN_VIEWER, Organisation, Person
 from workflow.spec import LoadedDefinition
 
 
@@ -163,6 +169,8 @@ class OrganisationFile(_Strict):
 
     organisation: str = Field(min_length=1, max_length=200)
     group_chat_id: int | None = None
+    kabupaten: str | None = Field(default=None, min_length=1, max_length=100)
+    level: Literal["kecamatan", "kabupaten"] | None = None  # None: kept (new: kecamatan)
     letterhead: LetterheadEntry | None = None
     letters: LettersEntry | None = None
     predikat: list[PredikatEntry] | None = None
@@ -295,9 +303,18 @@ def parse_organisation_file(text: str, sops: Sequence[LoadedDefinition]) -> Orga
     names: set[str] = set()
     nips: set[str] = set()
     telegram_ids: set[int] = set()
+    if parsed.level == KABUPATEN_LEVEL and parsed.kabupaten is None:
+        raise OrgImportError("level: kabupaten needs 'kabupaten: <name>' (which kabupaten)")
     for entry in parsed.people:
         who = f"person '{entry.name}'"
         for role in entry.roles:
+            if role == KABUPATEN_VIEWER:
+                if parsed.level != KABUPATEN_LEVEL:
+                    raise OrgImportError(
+                        f"{who}: role '{role}' belongs to a kabupaten-level organisation "
+                        "(add 'level: kabupaten' to its file)"
+                    )
+                continue
             if role not in known:
                 raise OrgImportError(f"{who}: unknown role '{role}' (known: {', '.join(known)})")
         if entry.nip is None:
@@ -365,6 +382,8 @@ async def import_organisation(
                 group_chat_id=parsed.group_chat_id,
                 identity=parsed.identity(OfficeIdentity()),
                 bands=parsed.bands(DEFAULT_BANDS),
+                kabupaten=parsed.kabupaten,
+                level=parsed.level or "kecamatan",
             )
             await people_repo.add_org(org)
         else:
@@ -375,6 +394,8 @@ async def import_organisation(
                 ),
                 identity=parsed.identity(org.identity),
                 bands=parsed.bands(org.bands),
+                kabupaten=parsed.kabupaten if parsed.kabupaten is not None else org.kabupaten,
+                level=parsed.level or org.level,
             )
             if changed != org:
                 org = changed
@@ -460,5 +481,6 @@ async def import_organisation(
         deactivated=len(deactivated_names),
         deactivated_names=deactivated_names,
         without_role=[p.name for p in wanted if not p.roles],
-        unheld_roles=unheld_roles(wanted, sops),
+        # A kabupaten-level office runs no Kecamatan SOP: nobody there need hold its roles.
+        unheld_roles=unheld_roles(wanted, sops) if org.level != KABUPATEN_LEVEL else [],
     )

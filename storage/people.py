@@ -73,13 +73,16 @@ def _org_from(row: Row[Any]) -> Organisation:
         group_chat_id=row.group_chat_id,
         identity=identity_from_json(row.settings),
         bands=bands_from_json(row.settings),
+        kabupaten=(row.settings or {}).get("kabupaten"),
+        level=(row.settings or {}).get("level") or "kecamatan",
     )
 
 
 def _settings(org: Organisation) -> dict[str, Any]:
-    """What `organisations.settings` keeps: the identity on paper and the predikat bands
-    (only when the office set its own; otherwise the default applies, and follows it)."""
-    settings = identity_json(org.identity)
+    """What `organisations.settings` keeps: the identity on paper, the kabupaten and level,
+    and the predikat bands (only when the office set its own; otherwise the default applies,
+    and follows it)."""
+    settings = identity_json(org.identity) | {"kabupaten": org.kabupaten, "level": org.level}
     if org.bands != DEFAULT_BANDS:
         settings[BANDS_KEY] = [{"name": b.name, "minimum": str(b.minimum)} for b in org.bands]
     return settings

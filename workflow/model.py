@@ -382,6 +382,12 @@ class Person:
     pangkat: str | None = None  # rank and grade: "Pembina Tk. I (IV/b)"
 
 
+# The role of a kabupaten-level organisation's people who may see, read-only, every Kecamatan of
+# their kabupaten on the web dashboard. Built in: no SOP declares it, an org file gives it.
+KABUPATEN_VIEWER = "pemantau_kabupaten"
+KABUPATEN_LEVEL = "kabupaten"
+
+
 @dataclass(frozen=True)
 class Organisation:
     """An office (a Kecamatan) running SOPs; everything else hangs from it."""
@@ -392,6 +398,8 @@ class Organisation:
     identity: OfficeIdentity = field(default_factory=OfficeIdentity)  # letterhead, numbering
     # The predikat of a capaian, from the highest minimum down (the org file's `predikat`).
     bands: tuple[Band, ...] = DEFAULT_BANDS
+    kabupaten: str | None = None  # the regency of the office (the dashboard groups by it)
+    level: str = "kecamatan"  # "kabupaten": an office above the Kecamatan (its viewers oversee)
 
 
 @dataclass(frozen=True)

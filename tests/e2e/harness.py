@@ -81,6 +81,7 @@ async def bot_process(
     officials: Sequence[Official],
     started: Sequence[Official],
     env: dict[str, str] | None = None,
+    args: Sequence[str] = (),
 ) -> AsyncIterator[Running]:
     """The emulator in this process, the bot as a separate process polling it; `started` are
     the officials who sent /start before the bot was up."""
@@ -110,6 +111,7 @@ async def bot_process(
             "-m",
             "bot",
             "run",
+            *args,
             env=environment,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=log_file,

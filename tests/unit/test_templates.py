@@ -658,6 +658,18 @@ def test_the_sop_table_puts_each_step_on_two_lines_and_escapes_titles() -> None:
             assert line.count(f"<{tag}>") == line.count(f"</{tag}>"), line
 
 
+# Issue 14: /dasbor's answer, with a link and on a server without a dashboard.
+SAMPLES["dashboard_link"] = {
+    "url": "https://kinerja.example.go.id/dasbor/masuk?t=a.1.b",
+    "minutes": 10,
+}
+
+
+def test_dashboard_link_without_a_dashboard_says_what_to_use_instead() -> None:
+    text = render("dashboard_link", "id", url=None, minutes=10)
+    assert "KINERJA_DASHBOARD_URL" in text and "/status" in text
+
+
 def test_every_template_has_a_sample() -> None:
     assert sorted(SAMPLES) == template_names()
 
