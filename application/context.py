@@ -2,7 +2,7 @@
 calendar, clock, file store and the outbox kick — and the one way to run a command:
 `AppContext.execute` (a fresh unit of work, retried after a lost optimistic-lock race, and
 recorded as "this update is done" in the same transaction when an adapter set an
-`UpdateScope`).
+`UpdateScope`) — and which failures may pass (`is_temporary`) and which never will.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
 
 from application.measure_flow import Maker, MeasurementPublisher
 from application.notifier import Ack, Notifier
@@ -29,8 +29,36 @@ from workflow.services import Publisher, WorkflowService, combine
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# Failures that pass: the database or the network away for a while, a lost race.
+# Failures that may pass: the database or the network away for a while, a lost race. Catch
+# them with this tuple, then ask `is_temporary`: a database error about the data itself (a
+# NUL byte, a value out of range) is raised by the same classes and never passes.
 TEMPORARY_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError, ConcurrentUpdate, OSError)
+# SQLSTATE classes that say "this statement can never succeed": 22 data exception (invalid byte
+# sequence, value too long, bad number), 42 syntax error or access rule violation.
+PERMANENT_SQLSTATE_CLASSES = ("22", "42")
+
+
+def sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE a database error carries, when its driver tells it (PostgreSQL does)."""
+    orig = getattr(exc, "orig", None)
+    for source in (orig, getattr(orig, "__cause__", None)):
+        code = getattr(source, "sqlstate", None) or getattr(source, "pgcode", None)
+        if isinstance(code, str):
+            return code
+    return None
+
+
+def is_temporary(exc: BaseException) -> bool:
+    """Whether trying the same thing again later may succeed (the database or network away, a
+    lost race) — False for a database error about the data itself, which would fail forever."""
+    if not isinstance(exc, TEMPORARY_ERRORS):
+        return False
+    if isinstance(exc, DBAPIError):
+        code = sqlstate(exc)
+        return code is None or code[:2] not in PERMANENT_SQLSTATE_CLASSES
+    # A statement that never reached the database (a value the driver cannot encode).
+    return not isinstance(exc, StatementError)
+
 
 PROMPT_TTL = timedelta(hours=24)
 INVITE_TTL = timedelta(days=7)
@@ -54,6 +82,7 @@ class UpdateScope:
     recorded: bool = False
     retry: bool = False
     app: AppContext | None = None  # replies then go through the outbox (retried until sent)
+    failure: str | None = None  # a permanent failure: the receiver records it and lets go
 
 
 current_update: ContextVar[UpdateScope | None] = ContextVar("current_update", default=None)
@@ -65,6 +94,16 @@ def defer_update() -> bool:
     if scope is None or scope.recorded:
         return False
     scope.retry = True
+    return True
+
+
+def fail_update(error: BaseException) -> bool:
+    """Tell the receiver the current update failed for good (it keeps a record and lets it
+    go); False when no receiver handles it."""
+    scope = current_update.get()
+    if scope is None:
+        return False
+    scope.failure = f"{type(error).__name__}: {error}".splitlines()[0][:500]
     return True
 
 

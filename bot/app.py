@@ -33,6 +33,8 @@ from application.context import (
     AppContext,
     current_update,
     defer_update,
+    fail_update,
+    is_temporary,
 )
 from bot.dispatcher import Dispatcher
 from bot.pacing import FAST, PaceLimits, Pacer
@@ -102,16 +104,31 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     error = context.error
     if isinstance(error, AlreadyProcessed):
         return  # a redelivered update: its state change and its messages are done
-    if isinstance(error, TEMPORARY_ERRORS) and defer_update():
+    if error is not None and is_temporary(error) and defer_update():
         log.warning("update kept for later: %s", error)
         return
-    log.error("update failed", exc_info=error)
     scope = current_update.get()
+    # The database refused this data for good (a temporary error here had no receiver).
+    permanent = (
+        error is not None and isinstance(error, TEMPORARY_ERRORS) and not is_temporary(error)
+    )
+    if permanent and error is not None and fail_update(error):
+        log.warning(
+            "update %s: the database refused its data: %s",
+            scope and scope.update_id,
+            str(error).splitlines()[0],
+        )
+    else:
+        log.error("update failed", exc_info=error)
     if scope is not None and scope.recorded:
         return  # the change was committed; only a reply after it failed
     if isinstance(update, Update) and update.effective_chat is not None:
+        body = render("cannot_process" if permanent else "try_again", None)
         with contextlib.suppress(Exception):
-            await context.bot.send_message(update.effective_chat.id, render("try_again", None))
+            if scope is not None and scope.app is not None:
+                await scope.app.queue_reply(update.effective_chat.id, body)
+            else:
+                await context.bot.send_message(update.effective_chat.id, body)
 
 
 @dataclass
@@ -129,6 +146,7 @@ class Runtime:
     processor: UpdateProcessor | None = None
     poller: Poller | None = None
     webhook: WebhookServer | None = None
+    holder: str = ""  # "<instance id>@<start time>": on claims and leases of this process
 
 
 @dataclass(frozen=True)
@@ -195,6 +213,7 @@ async def build_runtime(
     runtime = Runtime(settings, app, ctx, dispatcher, reminders, engine.dispose)
     runtime.meetings = MeetingSweep(ctx, uow_factory, clock, dispatcher.kick)
     runtime.processor = UpdateProcessor(app, uow_factory, clock)
+    runtime.holder = f"{settings.instance()}@{datetime.now(UTC):%Y%m%dT%H%M%S.%fZ}"
     return runtime
 
 
@@ -223,7 +242,7 @@ async def start(
     await app.start()
     assert runtime.processor is not None
     if webhook is None:
-        runtime.poller = Poller(app, runtime.processor, timeout=timeout)
+        runtime.poller = Poller(app, runtime.processor, timeout=timeout, holder=runtime.holder)
         runtime.tasks.append(asyncio.create_task(runtime.poller.run()))
     else:
         token = app.bot.token

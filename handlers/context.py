@@ -18,6 +18,8 @@ from application.context import (
     AppContext,
     current_update,
     defer_update,
+    fail_update,
+    is_temporary,
 )
 from messages.render import render
 from workflow.errors import Refused
@@ -151,7 +153,10 @@ async def guarded(
         return await action()
     except Refused as refusal:
         await refuse(update, person, refusal)
-    except TEMPORARY_ERRORS:
+    except TEMPORARY_ERRORS as exc:
+        if not is_temporary(exc):  # the database refused this data: it never will take it
+            await apologise(update, person, exc)
+            return None
         if defer_update():  # the receiver keeps the update and handles it again later
             log.warning("command failed; nothing was committed; the update is kept", exc_info=True)
             return None
@@ -163,3 +168,15 @@ async def guarded(
         else:
             await say(update, "try_again", person.language if person else None)
     return None
+
+
+async def apologise(update: Update, person: Person | None, error: BaseException) -> None:
+    """A permanent failure: have the receiver keep a record and let the update go, and tell
+    the person that nothing changed and what to do instead."""
+    if not fail_update(error):
+        log.error("update failed for good: %s", error)
+    lang = person.language if person else None
+    if update.callback_query is not None:
+        await update.callback_query.answer(render("cannot_process", lang)[:200], show_alert=True)
+    else:
+        await say(update, "cannot_process", lang)

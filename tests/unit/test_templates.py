@@ -196,6 +196,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "not_registered": {},
     "unexpected_text": {},
     "try_again": {},
+    "cannot_process": {},
     "problems": {
         "items": [{"at": WHEN, "to": "Rina", "reason": "bot was blocked", "preview": "Langkah 2"}]
     },
