@@ -4,9 +4,11 @@ Each round takes the oldest pending message of every recipient (so each chat get
 in order), asks the `Pacer` whether that chat may receive one now (Telegram's flood limits, kept
 without waiting for 429s), claims the row with a lease (one conditional UPDATE, safe with
 several dispatchers) and sends it; a few sends to different chats run at once. Temporary
-failures (network, timeouts, 5xx, 429) are retried with backoff, honouring `retry_after`;
-permanent ones (blocked, chat not found, refused) are marked `failed`, shown to administrators
-by /masalah, and never block the workflow. A message for a person who has not joined yet waits
+failures (network, timeouts, 5xx, 429) are retried with backoff, honouring `retry_after`, each
+said in one WARNING line; permanent ones (blocked, chat not found, refused by Telegram, and
+those on our side: a document whose file is gone, a text that cannot be encoded) are marked
+`failed` at once, logged, shown to administrators by /masalah, and never block the chat's
+later messages nor the workflow. A message for a person who has not joined yet waits
 until they do.
 
 Delivery is at least once, and exactly once whenever Telegram's answer reaches the dispatcher:
@@ -33,6 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
@@ -52,6 +55,23 @@ MAX_IN_FLIGHT = 8  # sends to different chats at once
 STOP_GRACE = 5.0  # seconds the sends in flight get to finish on a clean stop
 WAIT_FOR_JOIN = timedelta(days=1)
 MAX_BACKOFF = 300.0
+# Failures on our side that a retry cannot mend: the stored file of a document is gone, a text
+# cannot be encoded (a lone surrogate), a payload lacks what its kind needs.
+UNSENDABLE: tuple[type[Exception], ...] = (
+    FileNotFoundError,
+    IsADirectoryError,
+    UnicodeError,
+    KeyError,
+    TypeError,
+    ValueError,
+)
+
+
+def _unsendable(exc: BaseException) -> bool:
+    """Whether a network error was caused by a request that cannot be encoded (a retry would
+    fail the same way)."""
+    cause = exc.__cause__ or exc.__context__
+    return isinstance(cause, UnicodeError) or "UnicodeEncodeError" in str(exc)
 
 
 def _markup(buttons: Any) -> InlineKeyboardMarkup | None:
@@ -240,6 +260,9 @@ class Dispatcher:
                 delay = exc.retry_after
                 seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
                 self.pacer.hold(key, seconds)
+                log.warning(
+                    "outbox %s to chat %s: 429, retry after %.0f s", message.id, chat_id, seconds
+                )
                 await uow.messaging.mark_retry(
                     message.id, self.clock() + timedelta(seconds=seconds), f"429: {exc}"
                 )
@@ -254,11 +277,30 @@ class Dispatcher:
                 self.failed += 1
                 log.warning("outbox %s: refused by Telegram: %s", message.id, exc)
                 await uow.messaging.mark_failed(message.id, self.clock(), f"400: {exc.message}")
+            except UNSENDABLE as exc:  # our side can never send it: a file gone, bad text
+                self.failed += 1
+                log.warning("outbox %s: cannot be sent, marked failed: %r", message.id, exc)
+                await uow.messaging.mark_failed(message.id, self.clock(), f"unsendable: {exc!r}")
             except (NetworkError, OSError) as exc:  # timeouts, 5xx, dropped connections
+                if _unsendable(exc):  # the HTTP client could not even encode the request
+                    self.failed += 1
+                    log.warning("outbox %s: cannot be sent, marked failed: %s", message.id, exc)
+                    await uow.messaging.mark_failed(message.id, self.clock(), f"unsendable: {exc}")
+                    await uow.commit()
+                    return
                 backoff = min(MAX_BACKOFF, 2.0 ** min(message.attempts, 9))
+                log.warning(
+                    "outbox %s to chat %s: %s; retry in %.0f s", message.id, chat_id, exc, backoff
+                )
                 await uow.messaging.mark_retry(
                     message.id, self.clock() + timedelta(seconds=backoff), f"network: {exc}"
                 )
+            except SQLAlchemyError:  # the database is away: the claim lapses, tried again
+                raise
+            except Exception as exc:  # a bug of ours: said loudly, and the queue goes on
+                self.failed += 1
+                log.exception("outbox %s: send failed unexpectedly; marked failed", message.id)
+                await uow.messaging.mark_failed(message.id, self.clock(), f"bug: {exc!r}")
             else:
                 self.sent += 1
                 await uow.messaging.mark_sent(message.id, self.clock(), telegram_id)

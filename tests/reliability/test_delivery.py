@@ -12,6 +12,7 @@ import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -28,6 +29,10 @@ from storage.files import FileStore
 from storage.messaging import Outgoing
 from storage.messaging_tables import OutboxRow
 from storage.migrate import upgrade_engine
+from storage.org_import import import_organisation
+from storage.tables import DocumentRow, PersonRow
+from tests.integration.conftest import SAMPLE_ORG
+from workflow.spec import resolve_definition
 
 T0 = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
 
@@ -309,3 +314,50 @@ async def test_an_answer_lost_after_telegram_acted_is_the_one_case_sent_twice(
     async with BotUnitOfWork(rig.uow) as uow:  # type: ignore[arg-type]
         [sent] = (await uow.session.execute(select(OutboxRow))).scalars()
         assert sent.telegram_message_id == copies[1].message_id  # the first copy is the extra
+
+
+async def test_a_message_that_can_never_be_sent_fails_at_once_and_the_chat_goes_on(
+    rig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    chat = _user(rig, 508)
+    factory = partial(BotUnitOfWork, rig.uow)
+    report = await import_organisation(
+        factory,  # type: ignore[arg-type]
+        SAMPLE_ORG,
+        resolve_definition("pengukuran-kinerja"),
+    )
+    async with factory() as uow:  # type: ignore[call-arg]
+        person = await uow.session.scalar(select(PersonRow.id).limit(1))
+        uow.session.add(  # a generated letter whose file is no longer in the store
+            DocumentRow(
+                id="doc-gone",
+                org_id=report.org_id,
+                name="surat.pdf",
+                mime_type="application/pdf",
+                size=10,
+                sha256="0" * 64,
+                storage_path="00/gone",
+                uploaded_by=person,
+                uploaded_at=T0,
+            )
+        )
+        await uow.commit()
+    org = report.org_id
+    await rig.enqueue(
+        Outgoing("document", {"document_id": "doc-gone", "caption": "Surat"}, None, chat, org),
+        Outgoing("text", {"text": "rusak \ud800"}, None, chat, org),  # cannot be encoded
+        _text(chat, "berikutnya"),
+    )
+    for _ in range(3):
+        await rig.round()
+        rig.clock.advance(1.1)  # the chat's pace
+
+    rows = await rig.rows()
+    assert [r.status for r in rows] == ["failed", "failed", "sent"]
+    assert [r.attempts for r in rows[:2]] == [0, 0]  # not retried
+    assert [m.text for m in rig.emu.sent_messages(chat)] == ["berikutnya"]
+    async with factory() as uow:  # type: ignore[call-arg]
+        shown = await uow.messaging.failed_messages(org)  # what /masalah lists
+    assert len(shown) == 2
+    warnings = [r.getMessage() for r in caplog.records if "marked failed" in r.getMessage()]
+    assert len(warnings) == 2
