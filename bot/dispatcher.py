@@ -43,7 +43,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from bot.pacing import Pacer
 from storage.bot_uow import BotUowFactory
 from storage.files import FileStore
-from storage.length_limits import MAX_CAPTION, MAX_TEXT, fit_caption
+from storage.length_limits import MAX_CAPTION, MAX_TEXT, fit_caption, split_text
 from storage.messaging import QueuedMessage
 
 log = logging.getLogger(__name__)
@@ -331,7 +331,7 @@ class Dispatcher:
         if message.kind == "edit":  # a live message edited in place (a meeting's answers)
             try:
                 await self.bot.edit_message_text(
-                    str(payload["text"])[:MAX_TEXT],
+                    split_text(str(payload["text"]), MAX_TEXT)[0],  # valid HTML when cut
                     chat_id=chat_id,
                     message_id=int(payload["message_id"]),
                     parse_mode=ParseMode.HTML,
