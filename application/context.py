@@ -134,6 +134,31 @@ class AppContext:
             await uow.commit()
         self.kick()
 
+    async def queue_edit(
+        self,
+        chat_id: int,
+        message_id: int,
+        buttons: list[list[dict[str, str]]] | None,
+        body: str | None = None,
+    ) -> None:
+        """Queue an edit of a message already sent: its buttons replaced (none: removed), and
+        its text too when `body` is given. It goes out like any message — retried, paced — and
+        after what was queued for that chat before it: in a private chat the person's queue,
+        where their task messages wait."""
+        payload: dict[str, object] = {"message_id": message_id, "buttons": buttons or []}
+        if body is not None:
+            payload["text"] = body
+        kind = "markup" if body is None else "edit"
+        async with self.uow_factory() as uow:
+            person = await uow.people.by_telegram_id(chat_id) if chat_id > 0 else None
+            if person is not None and person.active:
+                message = Outgoing(kind, payload, person_id=person.id, org_id=person.org_id)
+            else:
+                message = Outgoing(kind, payload, chat_id=chat_id)
+            await uow.messaging.enqueue(message, self.clock())
+            await uow.commit()
+        self.kick()
+
     @property
     def timezone(self) -> str:
         """The office's time zone (IANA name)."""

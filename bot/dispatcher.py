@@ -328,20 +328,29 @@ class Dispatcher:
                 if sent.document is not None:
                     await uow.messaging.set_document_file_id(doc.id, sent.document.file_id)
             return sent.message_id
-        if message.kind == "edit":  # a live message edited in place (a meeting's answers)
+        if message.kind in ("edit", "markup"):  # a message already sent, changed in place
+            message_id = int(payload["message_id"])
             try:
-                await self.bot.edit_message_text(
-                    split_text(str(payload["text"]), MAX_TEXT)[0],  # valid HTML when cut
-                    chat_id=chat_id,
-                    message_id=int(payload["message_id"]),
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=_markup(payload.get("buttons")),
-                    disable_web_page_preview=True,
-                )
+                if message.kind == "markup":
+                    await self.bot.edit_message_reply_markup(
+                        chat_id=chat_id,
+                        message_id=message_id,
+                        reply_markup=_markup(payload.get("buttons")),
+                    )
+                else:
+                    await self.bot.edit_message_text(
+                        split_text(str(payload["text"]), MAX_TEXT)[0],  # valid HTML when cut
+                        chat_id=chat_id,
+                        message_id=message_id,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=_markup(payload.get("buttons")),
+                        disable_web_page_preview=True,
+                    )
             except BadRequest as exc:
-                if "not modified" not in exc.message.lower():
-                    raise
-            return int(payload["message_id"])
+                # "not modified" (a repeat) or "can't be edited" (too old, deleted): nothing
+                # to do, and nothing for /masalah either.
+                log.info("outbox %s: edit of message %s left: %s", message.id, message_id, exc)
+            return message_id
         sent = await self.bot.send_message(
             chat_id,
             str(payload["text"])[:MAX_TEXT],  # longer texts were split when enqueued

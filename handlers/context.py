@@ -21,6 +21,7 @@ from application.context import (
     fail_update,
     is_temporary,
 )
+from handlers.taps import answer_tap
 from messages.render import render
 from workflow.errors import Refused
 from workflow.model import Person
@@ -80,7 +81,7 @@ async def tapper(update: Update, ctx: AppContext) -> Person | None:
     query = update.callback_query
     person = await whoami(update, ctx)
     if person is None and query is not None:
-        await query.answer(render("not_registered", None)[:200], show_alert=True)
+        await answer_tap(query, render("not_registered", None))
     return person
 
 
@@ -110,7 +111,7 @@ async def tapped(
         await refuse(update, person, refusal)
         return
     if update.callback_query is not None:
-        await update.callback_query.answer()
+        await answer_tap(update.callback_query)
     if then is not None:
         await then(result)
 
@@ -140,7 +141,7 @@ async def refuse(update: Update, person: Person | None, refusal: Refused) -> Non
     query = update.callback_query
     if query is not None:
         text = render("refusal", lang, code=refusal.code, params=refusal.params)
-        await query.answer(text[:200], show_alert=True)
+        await answer_tap(query, text)
         return
     await say(update, "refusal", lang, code=refusal.code, params=refusal.params)
 
@@ -162,8 +163,8 @@ async def guarded(
             return None
         log.exception("command failed; nothing was committed")
         if update.callback_query is not None:
-            await update.callback_query.answer(
-                render("try_again", person.language if person else None)[:200], show_alert=True
+            await answer_tap(
+                update.callback_query, render("try_again", person.language if person else None)
             )
         else:
             await say(update, "try_again", person.language if person else None)
@@ -177,6 +178,6 @@ async def apologise(update: Update, person: Person | None, error: BaseException)
         log.error("update failed for good: %s", error)
     lang = person.language if person else None
     if update.callback_query is not None:
-        await update.callback_query.answer(render("cannot_process", lang)[:200], show_alert=True)
+        await answer_tap(update.callback_query, render("cannot_process", lang))
     else:
         await say(update, "cannot_process", lang)

@@ -30,6 +30,7 @@ from application.uploads import MAX_UPLOAD_MB
 from handlers import meetings
 from handlers.context import bot_context, guarded, member, refuse, say, tapper
 from handlers.keyboards import drop_buttons
+from handlers.taps import answer_tap
 from messages.render import render
 from workflow.errors import Refused
 from workflow.model import Person
@@ -47,7 +48,7 @@ async def _command(
 ) -> None:
     """A workflow command from a button: run it; once accepted, answer and drop the buttons."""
     if await guarded(update, person, act) is not None:
-        await query.answer()
+        await answer_tap(query)
         await drop_buttons(query)
 
 
@@ -59,7 +60,7 @@ async def _answered(update: Update, person: Person, work: Callable[[], Awaitable
         await refuse(update, person, refusal)
         return None
     if update.callback_query is not None:
-        await update.callback_query.answer()
+        await answer_tap(update.callback_query)
     return result
 
 
@@ -74,15 +75,15 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     tok = await runs.button(ctx, query.data or "")
     if tok is None:
-        await query.answer(render("stale_button", person.language)[:200], show_alert=True)
+        await answer_tap(query, render("stale_button", person.language))
         return
     # A shared button (a meeting's answers in the office group) is for whoever taps it.
     if tok.person_id != person.id and not tok.data.get("shared"):
-        await query.answer(render("not_your_button", person.language)[:200], show_alert=True)
+        await answer_tap(query, render("not_your_button", person.language))
         return
     handler = _ACTIONS.get(tok.action)
     if handler is None:
-        await query.answer(render("stale_button", person.language)[:200], show_alert=True)
+        await answer_tap(query, render("stale_button", person.language))
         return
     await handler(update, query, ctx, person, tok)
 
@@ -180,7 +181,7 @@ async def _start_cancel(
 ) -> None:
     """Batal: don't start."""
     await runs.cancel_start(ctx, person)  # says so in the same transaction
-    await query.answer()
+    await answer_tap(query)
     await drop_buttons(query)
 
 

@@ -45,6 +45,8 @@ class RecordingRequest(BaseRequest):
         self._message_id = 1000
         # What getUpdates answers, given its parameters (a test sets it to feed the poller).
         self.updates: Callable[[dict[str, Any]], list[dict[str, Any]]] = lambda params: []
+        # Refusals to give, per method, in order: (HTTP status, retry_after or None).
+        self.refusals: dict[str, list[tuple[int, int | None]]] = {}
 
     async def initialize(self) -> None:
         """Nothing to open."""
@@ -71,6 +73,12 @@ class RecordingRequest(BaseRequest):
         name = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data is not None else {}
         self.calls.append((name, params))
+        if self.refusals.get(name):
+            status, retry_after = self.refusals[name].pop(0)
+            body: dict[str, Any] = {"ok": False, "error_code": status, "description": "refused"}
+            if retry_after is not None:
+                body["parameters"] = {"retry_after": retry_after}
+            return status, json.dumps(body).encode()
         return 200, json.dumps({"ok": True, "result": self._result(name, params)}).encode()
 
     def _result(self, name: str, params: dict[str, Any]) -> Any:

@@ -361,3 +361,30 @@ async def test_a_message_that_can_never_be_sent_fails_at_once_and_the_chat_goes_
     assert len(shown) == 2
     warnings = [r.getMessage() for r in caplog.records if "marked failed" in r.getMessage()]
     assert len(warnings) == 2
+
+
+async def test_removing_buttons_is_retried_after_a_502_in_order_with_the_chats_messages(
+    rig: Rig,
+) -> None:
+    chat = _user(rig, 509)
+    buttons = [[{"text": "Selesai", "data": "tok"}]]
+    await rig.enqueue(Outgoing("text", {"text": "Tugas", "buttons": buttons}, None, chat))
+    await rig.round()
+    [task] = rig.emu.sent_messages(chat)
+    rig.emu.inject_fault("502", "editMessageReplyMarkup")
+    rig.clock.advance(1.1)
+    await rig.enqueue(
+        Outgoing("markup", {"message_id": task.message_id, "buttons": []}, None, chat),
+        _text(chat, "Terima kasih"),
+    )
+
+    await rig.round()  # the edit is refused; the text after it waits
+    rows = await rig.rows()
+    assert [(r.status, r.attempts) for r in rows[1:]] == [("pending", 1), ("pending", 0)]
+    for _ in range(3):
+        rig.clock.advance(1.1)
+        await rig.round()
+
+    assert [r.status for r in await rig.rows()] == ["sent", "sent", "sent"]
+    assert [m.text for m in rig.emu.sent_messages(chat)] == ["Tugas", "Terima kasih"]
+    assert not rig.emu.sent_messages(chat)[0].buttons  # the stale buttons are gone
