@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from telegram import BotCommand, BotCommandScopeDefault, Update
+from telegram.error import NetworkError, RetryAfter
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -37,6 +38,7 @@ from application.context import (
     is_temporary,
 )
 from bot.dispatcher import Dispatcher
+from bot.logs import quiet_handled_faults
 from bot.pacing import FAST, PaceLimits, Pacer
 from bot.receiving import Poller, UpdateProcessor
 from bot.settings import Settings
@@ -108,6 +110,13 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.warning("update kept for later: %s", error)
         return
     scope = current_update.get()
+    if isinstance(error, (NetworkError, RetryAfter)):  # a direct call Telegram refused for now
+        log.warning(
+            "update %s: Telegram refused a call (%s); the update is done",
+            scope.update_id if scope else "?",
+            error,
+        )
+        return
     # The database refused this data for good (a temporary error here had no receiver).
     permanent = (
         error is not None and isinstance(error, TEMPORARY_ERRORS) and not is_temporary(error)
@@ -171,6 +180,7 @@ async def build_runtime(
     """
     if settings.bot_token is None:
         raise ValueError("BOT_TOKEN is not set")
+    quiet_handled_faults()  # a handled fault is our WARNING line, not a library's traceback
     sops = settings.sops()
     sops.all()  # a broken SOP file stops the start with one line naming it
     calendar = OfficeCalendar(settings.office().calendar)

@@ -40,6 +40,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
+from application.context import is_temporary
 from bot.pacing import Pacer
 from storage.bot_uow import BotUowFactory
 from storage.files import FileStore
@@ -147,7 +148,10 @@ class Dispatcher:
                     failures = 0
                     self.healthy, self.last_error = True, None
                 except Exception as exc:  # the database may be away for a while; keep going
-                    log.exception("outbox drain failed; will retry")
+                    if is_temporary(exc):
+                        log.warning("outbox not read (%s); trying again", exc)
+                    else:
+                        log.exception("outbox drain failed; will retry")
                     failures += 1
                     self.healthy, self.last_error = False, type(exc).__name__
                     wait = min(idle * 2**failures, 30.0)
@@ -228,8 +232,11 @@ class Dispatcher:
     async def _send_one(self, message: QueuedMessage, key: str) -> None:
         try:
             await self._deliver(message, key)
-        except Exception:  # the lease runs out and the row is tried again
-            log.exception("outbox %s: delivery could not be recorded", message.id)
+        except Exception as exc:  # the lease runs out and the row is tried again
+            if is_temporary(exc):
+                log.warning("outbox %s: delivery not recorded (%s)", message.id, exc)
+            else:
+                log.exception("outbox %s: delivery could not be recorded", message.id)
         finally:
             self._in_flight.pop(key, None)
             self.kick()

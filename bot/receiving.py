@@ -139,7 +139,7 @@ class UpdateProcessor:
                 await uow.messaging.first_time(update_id, self.clock())
                 await uow.commit()
         except TEMPORARY_ERRORS:  # answered already; at worst it is answered again
-            log.warning("could not record update %s", update_id, exc_info=True)
+            log.warning("could not record update %s (database away)", update_id)
 
     async def prune(self) -> None:
         """Forget processed update ids older than Telegram could redeliver."""

@@ -159,7 +159,7 @@ async def guarded(
             await apologise(update, person, exc)
             return None
         if defer_update():  # the receiver keeps the update and handles it again later
-            log.warning("command failed; nothing was committed; the update is kept", exc_info=True)
+            log.warning("command not done (%s); nothing was committed; the update is kept", exc)
             return None
         log.exception("command failed; nothing was committed")
         if update.callback_query is not None:

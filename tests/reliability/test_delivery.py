@@ -8,6 +8,7 @@ by waiting.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -19,9 +20,11 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 from telegram import Bot
+from telegram.ext import AIORateLimiter, ExtBot
 
 from bot.dispatcher import Dispatcher
 from bot.emulator import EmulatorServer
+from bot.logs import quiet_handled_faults
 from bot.pacing import PaceLimits, Pacer
 from storage.bot_uow import BotUnitOfWork
 from storage.database import make_engine, make_session_factory
@@ -388,3 +391,48 @@ async def test_removing_buttons_is_retried_after_a_502_in_order_with_the_chats_m
     assert [r.status for r in await rig.rows()] == ["sent", "sent", "sent"]
     assert [m.text for m in rig.emu.sent_messages(chat)] == ["Tugas", "Terima kasih"]
     assert not rig.emu.sent_messages(chat)[0].buttons  # the stale buttons are gone
+
+
+async def test_handled_429_and_502_are_one_warning_line_each_and_no_traceback(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'k.sqlite3'}")
+    await upgrade_engine(engine)
+    sessions = make_session_factory(engine)
+    clock = Clock()
+    quiet_handled_faults()  # as the bot does when it starts
+    try:
+        async with EmulatorServer(port=0) as emu:
+            # The bot's own Bot: python-telegram-bot's rate limiter in front, as in production.
+            bot = ExtBot(
+                emu.bot_token,
+                base_url=emu.base_url,
+                base_file_url=emu.base_file_url,
+                rate_limiter=AIORateLimiter(max_retries=0),
+            )
+            async with bot:
+                dispatcher = Dispatcher(
+                    bot,
+                    lambda: BotUnitOfWork(sessions),
+                    FileStore(tmp_path / "documents"),
+                    clock,
+                    pacer=Pacer(clock=clock.monotonic),
+                )
+                rig = Rig(emu, bot, sessions, clock, dispatcher)
+                chat = _user(rig, 510)
+                emu.inject_fault("429", "sendMessage", retry_after=7)
+                emu.inject_fault("502", "sendMessage")
+                await rig.enqueue(_text(chat, "Halo"))
+                with caplog.at_level(logging.INFO):
+                    for _ in range(3):
+                        await rig.round()
+                        rig.clock.advance(8)
+                assert [m.text for m in emu.sent_messages(chat)] == ["Halo"]
+    finally:
+        await engine.dispose()
+
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert not [r for r in caplog.records if r.exc_info]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any(f"chat {chat}: 429, retry after 7 s" in w for w in warnings), warnings
+    assert any(f"chat {chat}: Bad Gateway" in w for w in warnings), warnings
