@@ -207,7 +207,10 @@ async def build_runtime(
     )
     pace = FAST if settings.pace == "fast" else PaceLimits()
     lease = timedelta(seconds=settings.outbox_lease_seconds)
-    dispatcher = Dispatcher(app.bot, uow_factory, files, clock, pacer=Pacer(pace), lease=lease)
+    holder = f"{settings.instance()}@{datetime.now(UTC):%Y%m%dT%H%M%S.%fZ}"
+    dispatcher = Dispatcher(
+        app.bot, uow_factory, files, clock, pacer=Pacer(pace), lease=lease, holder=holder
+    )
     ctx = AppContext(
         uow_factory=uow_factory,
         calendar=calendar,
@@ -223,7 +226,7 @@ async def build_runtime(
     runtime = Runtime(settings, app, ctx, dispatcher, reminders, engine.dispose)
     runtime.meetings = MeetingSweep(ctx, uow_factory, clock, dispatcher.kick)
     runtime.processor = UpdateProcessor(app, uow_factory, clock)
-    runtime.holder = f"{settings.instance()}@{datetime.now(UTC):%Y%m%dT%H%M%S.%fZ}"
+    runtime.holder = holder
     return runtime
 
 

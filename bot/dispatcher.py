@@ -20,7 +20,9 @@ was taken) never cause a second copy.
 
 A send is never abandoned while another sender could pick its row: the claim is renewed every
 third of the lease for as long as the request is in flight (a slow upload may take longer than
-the lease). Only when the claim cannot be renewed (the database is away) is the request cut
+the lease). A claim names its process ("<instance id>@<start time>"): a restarted instance frees
+its own dead claims at once instead of waiting out their lease; other instances' claims lapse
+as before. Only when the claim cannot be renewed (the database is away) is the request cut
 off, while a third of the lease is still left. On a clean stop the sends in flight are given a
 moment to finish and be recorded instead of being cut off.
 """
@@ -115,8 +117,10 @@ class Dispatcher:
         pacer: Pacer | None = None,
         max_in_flight: int = MAX_IN_FLIGHT,
         lease: timedelta = LEASE,
+        holder: str = "",
     ) -> None:
         self.bot = bot
+        self.holder = holder  # "<instance id>@<start time>" on our claims; "" in tests
         self.uow_factory = uow_factory
         self.files = files
         self.clock = clock
@@ -141,8 +145,11 @@ class Dispatcher:
         the leases of those cut off run out)."""
         failures = 0
         renew_every = self.lease.total_seconds() / 3
+        reclaimed = False
         try:
             while True:
+                if not reclaimed:
+                    reclaimed = await self.reclaim_own_dead_claims()
                 try:
                     wait = await self.drain_once()
                     failures = 0
@@ -170,6 +177,24 @@ class Dispatcher:
             for task in tasks:
                 task.cancel()
 
+    async def reclaim_own_dead_claims(self) -> bool:
+        """Free what an earlier run of this instance had claimed when it died; True once done
+        (False while the database is away: tried again next round)."""
+        if not self.holder:
+            return True
+        instance = self.holder.split("@", 1)[0]
+        try:
+            async with self.uow_factory() as uow:
+                freed = await uow.messaging.release_dead_claims(instance, self.holder)
+                await uow.commit()
+        except Exception as exc:
+            if not is_temporary(exc):
+                raise
+            return False
+        if freed:
+            log.warning("outbox: %s messages claimed before a restart are sent again now", freed)
+        return True
+
     async def drain_once(self) -> float | None:
         """Start the sends allowed now; return seconds until a paced one may go (None when
         nothing waits for the pace)."""
@@ -192,7 +217,7 @@ class Dispatcher:
                     continue
                 if len(chosen) >= room:
                     break
-                if await uow.messaging.claim(message.id, now, self.lease):
+                if await uow.messaging.claim(message.id, now, self.lease, self.holder or None):
                     self.pacer.take(key, group)
                     chosen.append((message, key))
             await uow.commit()

@@ -144,16 +144,33 @@ class MessagingRepository:
             for r in rows.scalars()
         ]
 
-    async def claim(self, message_id: int, now: datetime, lease: timedelta) -> bool:
-        """Claim one pending message for `lease`; False when another sender has it."""
+    async def claim(
+        self, message_id: int, now: datetime, lease: timedelta, holder: str | None = None
+    ) -> bool:
+        """Claim one pending message for `lease` (for `holder`, "<instance>@<start>"); False
+        when another sender has it."""
         result = await self.session.execute(
             update(OutboxRow)
             .where(OutboxRow.id == message_id, OutboxRow.status == "pending")
             .where((OutboxRow.claimed_until.is_(None)) | (OutboxRow.claimed_until < now))
-            .values(claimed_until=now + lease)
+            .values(claimed_until=now + lease, claimed_by=holder)
             .execution_options(synchronize_session=False)
         )
         return getattr(result, "rowcount", 0) == 1
+
+    async def release_dead_claims(self, instance: str, holder: str) -> int:
+        """Free the claims an earlier run of this instance left when it died (it holds none
+        of them any more), so they are sent at once instead of after their lease; how many.
+        Other instances' claims are left to lapse."""
+        result = await self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.status == "pending", OutboxRow.claimed_until.is_not(None))
+            .where(OutboxRow.claimed_by.startswith(f"{instance}@", autoescape=True))
+            .where(OutboxRow.claimed_by != holder)
+            .values(claimed_until=None, claimed_by=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def renew_claims(self, message_ids: list[int], now: datetime, lease: timedelta) -> None:
         """Extend the claims of messages whose sends are still in flight."""

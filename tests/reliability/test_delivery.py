@@ -436,3 +436,34 @@ async def test_handled_429_and_502_are_one_warning_line_each_and_no_traceback(
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any(f"chat {chat}: 429, retry after 7 s" in w for w in warnings), warnings
     assert any(f"chat {chat}: Bad Gateway" in w for w in warnings), warnings
+
+
+async def test_a_restarted_instance_sends_its_own_dead_claims_at_once_not_others(
+    rig: Rig,
+) -> None:
+    chat, other = _user(rig, 511), _user(rig, 512)
+    await rig.enqueue(_text(chat, "milik saya"), _text(other, "milik yang lain"))
+    async with BotUnitOfWork(rig.uow) as uow:  # type: ignore[arg-type]
+        # Both claimed for the whole lease when their processes were killed mid-send.
+        assert await uow.messaging.claim(1, T0, timedelta(seconds=30), "kantor:1@t1")
+        assert await uow.messaging.claim(2, T0, timedelta(seconds=30), "kantor:2@t1")
+        await uow.commit()
+    restarted = Dispatcher(
+        rig.bot,
+        lambda: BotUnitOfWork(rig.uow),  # type: ignore[arg-type]
+        FileStore(Path("unused")),
+        rig.clock,
+        pacer=Pacer(clock=rig.clock.monotonic),
+        holder="kantor:1@t2",
+    )
+
+    assert await restarted.reclaim_own_dead_claims()
+    await restarted.drain_once()
+    await restarted.settle()
+
+    assert [m.text for m in rig.emu.sent_messages(chat)] == ["milik saya"]  # at once
+    assert rig.emu.sent_messages(other) == []  # another instance's claim lapses as before
+    rig.clock.advance(31)
+    await restarted.drain_once()
+    await restarted.settle()
+    assert [m.text for m in rig.emu.sent_messages(other)] == ["milik yang lain"]
