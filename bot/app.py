@@ -51,7 +51,7 @@ from scheduler.meetings import MeetingJobs, MeetingSweep
 from scheduler.planner import TimerPlanner
 from scheduler.sweep import ReminderSweep
 from storage.bot_uow import BotUnitOfWork
-from storage.database import make_engine, make_session_factory
+from storage.database import make_engine, make_session_factory, private_dir
 from storage.files import FileStore
 from storage.migrate import upgrade_engine
 from workflow.office_calendar import OfficeCalendar
@@ -185,7 +185,7 @@ async def build_runtime(
     sops.all()  # a broken SOP file stops the start with one line naming it
     calendar = OfficeCalendar(settings.office().calendar)
     configure_render(tz=calendar.config.timezone)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     engine = make_engine(settings.database())
     await upgrade_engine(engine)
     sessions = make_session_factory(engine)

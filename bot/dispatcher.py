@@ -272,7 +272,9 @@ class Dispatcher:
             if chat_id is None and message.person_id is not None:
                 person = await uow.people.get(message.person_id)
                 if person is None or not person.active:
-                    await uow.messaging.mark_failed(message.id, self.clock(), "person unknown")
+                    await uow.messaging.mark_failed(
+                        message.id, self.clock(), "person unknown", message.payload
+                    )
                     await uow.commit()
                     return
                 if person.telegram_id is None:
@@ -304,20 +306,28 @@ class Dispatcher:
             except Forbidden as exc:
                 self.failed += 1
                 log.warning("outbox %s: permanent failure: %s", message.id, exc)
-                await uow.messaging.mark_failed(message.id, self.clock(), f"403: {exc.message}")
+                await uow.messaging.mark_failed(
+                    message.id, self.clock(), f"403: {exc.message}", message.payload
+                )
             except BadRequest as exc:
                 self.failed += 1
                 log.warning("outbox %s: refused by Telegram: %s", message.id, exc)
-                await uow.messaging.mark_failed(message.id, self.clock(), f"400: {exc.message}")
+                await uow.messaging.mark_failed(
+                    message.id, self.clock(), f"400: {exc.message}", message.payload
+                )
             except UNSENDABLE as exc:  # our side can never send it: a file gone, bad text
                 self.failed += 1
                 log.warning("outbox %s: cannot be sent, marked failed: %r", message.id, exc)
-                await uow.messaging.mark_failed(message.id, self.clock(), f"unsendable: {exc!r}")
+                await uow.messaging.mark_failed(
+                    message.id, self.clock(), f"unsendable: {exc!r}", message.payload
+                )
             except (NetworkError, OSError) as exc:  # timeouts, 5xx, dropped connections
                 if _unsendable(exc):  # the HTTP client could not even encode the request
                     self.failed += 1
                     log.warning("outbox %s: cannot be sent, marked failed: %s", message.id, exc)
-                    await uow.messaging.mark_failed(message.id, self.clock(), f"unsendable: {exc}")
+                    await uow.messaging.mark_failed(
+                        message.id, self.clock(), f"unsendable: {exc}", message.payload
+                    )
                     await uow.commit()
                     return
                 backoff = min(MAX_BACKOFF, 2.0 ** min(message.attempts, 9))
@@ -332,10 +342,14 @@ class Dispatcher:
             except Exception as exc:  # a bug of ours: said loudly, and the queue goes on
                 self.failed += 1
                 log.exception("outbox %s: send failed unexpectedly; marked failed", message.id)
-                await uow.messaging.mark_failed(message.id, self.clock(), f"bug: {exc!r}")
+                await uow.messaging.mark_failed(
+                    message.id, self.clock(), f"bug: {exc!r}", message.payload
+                )
             else:
                 self.sent += 1
-                await uow.messaging.mark_sent(message.id, self.clock(), telegram_id)
+                await uow.messaging.mark_sent(
+                    message.id, self.clock(), telegram_id, message.payload
+                )
             await uow.commit()
 
     async def _send(self, uow: Any, chat_id: int, message: QueuedMessage) -> int:
