@@ -40,6 +40,7 @@ from application.context import (
 from bot.dispatcher import Dispatcher
 from bot.logs import quiet_handled_faults
 from bot.pacing import FAST, PaceLimits, Pacer
+from bot.reaching import until_telegram_answers
 from bot.receiving import Poller, UpdateProcessor
 from bot.settings import Settings
 from bot.webhook_server import WEBHOOK_PATH, WebhookServer, derive_secret
@@ -248,10 +249,12 @@ async def start(
 ) -> None:
     """Start the bot: receiving updates (polling, or a webhook), and the outbox dispatcher."""
     app = runtime.app
-    await app.initialize()
-    me = await app.bot.get_me()
+    where = runtime.settings.telegram_api_url.removesuffix("/bot")
+    redact = runtime.settings.redact
+    await until_telegram_answers(app.initialize, where, redact)
+    me = await until_telegram_answers(app.bot.get_me, where, redact)
     runtime.ctx.bot_username = me.username or ""
-    await register_commands(app)
+    await until_telegram_answers(lambda: register_commands(app), where, redact)
     await app.start()
     assert runtime.processor is not None
     if webhook is None:
@@ -269,10 +272,13 @@ async def start(
             secret,
         )
         await runtime.webhook.start(webhook.host, webhook.port)
-        await app.bot.set_webhook(
-            webhook.url.rstrip("/") + WEBHOOK_PATH,
-            secret_token=secret,
-            allowed_updates=Update.ALL_TYPES,
+        hook = webhook.url.rstrip("/") + WEBHOOK_PATH
+        await until_telegram_answers(
+            lambda: app.bot.set_webhook(
+                hook, secret_token=secret, allowed_updates=Update.ALL_TYPES
+            ),
+            where,
+            redact,
         )
     runtime.tasks.append(asyncio.create_task(runtime.dispatcher.run_forever()))
     assert app.job_queue is not None

@@ -40,6 +40,7 @@ from telegram.ext import Application
 
 from application.context import TEMPORARY_ERRORS, UpdateScope, current_update
 from bot.inbound import Unparsed, parse_updates
+from bot.reaching import until_telegram_answers
 from storage.bot_uow import BotUowFactory
 
 log = logging.getLogger(__name__)
@@ -171,7 +172,7 @@ class Poller:
 
     async def run(self) -> None:
         """Fetch and handle updates until cancelled."""
-        await self.app.bot.delete_webhook()
+        await until_telegram_answers(self.app.bot.delete_webhook, "the Bot API (deleteWebhook)")
         failures = 0  # updates that could not be finished (the database is away)
         fetch_failures = 0  # getUpdates calls that failed in a row
         rounds = 0
