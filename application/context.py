@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
 
 from application.measure_flow import Maker, MeasurementPublisher
 from application.notifier import Ack, Notifier
+from application.strangers import StrangerReplies
 from storage.bot_uow import BotUnitOfWork, BotUowFactory
 from storage.errors import ConcurrentUpdate
 from storage.files import FileStore
@@ -120,6 +121,7 @@ class AppContext:
     sops: SopCatalog = field(default_factory=SopCatalog)  # the SOPs this deployment runs
     # More publishers in the command's transaction (the scheduler's timer planner).
     publishers: list[Publisher] = field(default_factory=list)
+    strangers: StrangerReplies = field(default_factory=StrangerReplies)  # answers in groups
 
     async def queue_reply(
         self, chat_id: int, body: str, buttons: list[list[dict[str, str]]] | None = None

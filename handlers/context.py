@@ -122,10 +122,16 @@ async def member(
     """The registered person behind this update — or None, after telling them why not (not
     registered; this needs a private chat; this is for administrators)."""
     person = await whoami(update, ctx)
-    if person is None:
-        await say(update, "not_registered", None)
-        return None
     chat = update.effective_chat
+    if person is None:
+        user = update.effective_user
+        answer = True
+        if chat is not None and user is not None and chat.type != "private":
+            # In a group a stranger is answered rarely (application.strangers).
+            answer = ctx.strangers.may_answer(chat.id, user.id, ctx.clock())
+        if answer:
+            await say(update, "not_registered", None)
+        return None
     if private and (chat is None or chat.type != "private"):
         await say(update, "only_private", person.language)
         return None

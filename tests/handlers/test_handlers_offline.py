@@ -208,3 +208,21 @@ async def test_office_answers_travel_with_their_changes(
     await office.say(CAMAT, "/hubungkan", chat=group)
     assert "Kecamatan Contoh" in await office.last_text(-700)
     assert replies_after_commit_are_lost == []
+
+
+async def test_a_stranger_typing_commands_in_the_office_group_is_answered_there_once(
+    office: Office,
+) -> None:
+    group = {"id": -100500, "type": "supergroup", "title": "Kantor"}
+    for _ in range(25):
+        await office.say(STRANGER, "/status", chat=group)
+    await office.say(STRANGER + 1, "/bantuan", chat=group)  # another one within the minute
+
+    answers = [p for p in await office.outbox() if p.get("kind") == "text"]
+    assert [p["text"] for p in answers] == [render("not_registered", None)]
+    office.clock.advance(2)  # minutes: the group may hear one more such answer
+    await office.say(STRANGER + 1, "/bantuan", chat=group)
+    await office.say(STRANGER, "/status", chat=group)  # already answered today: not again
+    assert len([p for p in await office.outbox() if p.get("kind") == "text"]) == 2
+    await office.say(STRANGER, "/tugas")  # in private a stranger is always answered
+    assert len(await office.outbox(telegram_id=STRANGER)) == 1
