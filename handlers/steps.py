@@ -15,7 +15,7 @@ from typing import TypeVar
 from telegram import CallbackQuery, Update
 from telegram.ext import ContextTypes
 
-from application import realisation_chat, runs
+from application import office, realisation_chat, runs
 from application.context import AppContext
 from application.runs import (
     AWAIT_ARAHAN,
@@ -27,7 +27,7 @@ from application.runs import (
     ButtonToken,
 )
 from application.uploads import MAX_UPLOAD_MB
-from handlers import meetings
+from handlers import admin, meetings
 from handlers.context import bot_context, guarded, member, refuse, say, tapper
 from handlers.keyboards import drop_buttons
 from handlers.taps import answer_tap
@@ -238,6 +238,8 @@ _ACTIONS: dict[str, Action] = {
     "choose_period": _choose_period,
     "report_chat": _report_chat,
     "evidence": _evidence,
+    office.RELINK: admin.relink,  # /undang for an official linked already, confirmed
+    office.RELINK_CANCEL: admin.relink_cancel,
     **meetings.ACTIONS,  # scheduling, answers, holding a meeting
 }
 

@@ -197,6 +197,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "unexpected_text": {},
     "try_again": {},
     "cannot_process": {},
+    "invite_linked_confirm": {"name": "Siti"},
+    "identity_moved": {"name": "Siti"},
     "problems": {
         "items": [{"at": WHEN, "to": "Rina", "reason": "bot was blocked", "preview": "Langkah 2"}]
     },
