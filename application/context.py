@@ -84,6 +84,20 @@ class UpdateScope:
     retry: bool = False
     app: AppContext | None = None  # replies then go through the outbox (retried until sent)
     failure: str | None = None  # a permanent failure: the receiver records it and lets go
+    # Edits to commit with the command's state change (the tapped message's buttons removed),
+    # so a process killed right after the commit cannot leave them behind; `edited` once done.
+    staged_edits: list[Edit] = field(default_factory=list)
+    edited: bool = False
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A change to a message already sent: its buttons (none: removed), and its text."""
+
+    chat_id: int
+    message_id: int
+    buttons: list[list[dict[str, str]]] | None = None
+    body: str | None = None
 
 
 current_update: ContextVar[UpdateScope | None] = ContextVar("current_update", default=None)
@@ -96,6 +110,21 @@ def defer_update() -> bool:
         return False
     scope.retry = True
     return True
+
+
+async def enqueue_edit(uow: BotUnitOfWork, edit: Edit, now: datetime) -> None:
+    """Put an edit in the outbox, in the queue of the chat's person when it is a private chat
+    with one (after their task messages), else of the chat."""
+    payload: dict[str, object] = {"message_id": edit.message_id, "buttons": edit.buttons or []}
+    if edit.body is not None:
+        payload["text"] = edit.body
+    kind = "markup" if edit.body is None else "edit"
+    person = await uow.people.by_telegram_id(edit.chat_id) if edit.chat_id > 0 else None
+    if person is not None and person.active:
+        message = Outgoing(kind, payload, person_id=person.id, org_id=person.org_id)
+    else:
+        message = Outgoing(kind, payload, chat_id=edit.chat_id)
+    await uow.messaging.enqueue(message, now)
 
 
 def fail_update(error: BaseException) -> bool:
@@ -147,17 +176,8 @@ class AppContext:
         its text too when `body` is given. It goes out like any message — retried, paced — and
         after what was queued for that chat before it: in a private chat the person's queue,
         where their task messages wait."""
-        payload: dict[str, object] = {"message_id": message_id, "buttons": buttons or []}
-        if body is not None:
-            payload["text"] = body
-        kind = "markup" if body is None else "edit"
         async with self.uow_factory() as uow:
-            person = await uow.people.by_telegram_id(chat_id) if chat_id > 0 else None
-            if person is not None and person.active:
-                message = Outgoing(kind, payload, person_id=person.id, org_id=person.org_id)
-            else:
-                message = Outgoing(kind, payload, chat_id=chat_id)
-            await uow.messaging.enqueue(message, self.clock())
+            await enqueue_edit(uow, Edit(chat_id, message_id, buttons, body), self.clock())
             await uow.commit()
         self.kick()
 
@@ -197,6 +217,8 @@ class AppContext:
                     and not await uow.messaging.first_time(scope.update_id, self.clock())
                 ):
                     raise AlreadyProcessed(scope.update_id)
+                for edit in scope.staged_edits if scope is not None else []:
+                    await enqueue_edit(uow, edit, self.clock())  # committed with the change
                 try:
                     result = await fn(uow)
                 except ConcurrentUpdate:
@@ -206,5 +228,7 @@ class AppContext:
                     continue
                 if scope is not None and uow.committed:
                     scope.recorded = True
+                    scope.edited = bool(scope.staged_edits)
+                    scope.staged_edits = []
             self.kick()
             return result

@@ -44,7 +44,7 @@ from bot.reaching import until_telegram_answers
 from bot.receiving import Poller, UpdateProcessor
 from bot.settings import Settings
 from bot.webhook_server import WEBHOOK_PATH, WebhookServer, derive_secret
-from handlers import admin, onboarding, steps, tasks, uploads
+from handlers import admin, onboarding, steps, taps, tasks, uploads
 from messages.render import configure as configure_render
 from messages.render import render
 from scheduler.jobs import ReminderJobs
@@ -226,7 +226,7 @@ async def build_runtime(
     reminders = ReminderSweep(uow_factory, calendar, clock, dispatcher.kick)
     runtime = Runtime(settings, app, ctx, dispatcher, reminders, engine.dispose)
     runtime.meetings = MeetingSweep(ctx, uow_factory, clock, dispatcher.kick)
-    runtime.processor = UpdateProcessor(app, uow_factory, clock)
+    runtime.processor = UpdateProcessor(app, uow_factory, clock, answer_tap=taps.answer_tap)
     runtime.holder = holder
     return runtime
 

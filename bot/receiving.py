@@ -30,11 +30,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application
 
@@ -58,9 +58,16 @@ class UpdateProcessor:
     """Handles one update at a time and tells whether it is finished."""
 
     def __init__(
-        self, app: Application, uow_factory: BotUowFactory, clock: Callable[[], datetime]
+        self,
+        app: Application,
+        uow_factory: BotUowFactory,
+        clock: Callable[[], datetime],
+        answer_tap: Callable[[CallbackQuery], Awaitable[None]] | None = None,
     ) -> None:
         self.app = app
+        # Answers a tap whose update was done before: its process may have died between the
+        # commit and the answer, and the official's spinner still turns.
+        self.answer_tap = answer_tap
         self.uow_factory = uow_factory
         self.clock = clock
         self.lock = asyncio.Lock()  # one update at a time per process, in arrival order
@@ -78,12 +85,15 @@ class UpdateProcessor:
         """`process` without the lock."""
         try:
             async with self.uow_factory() as uow:
-                if await uow.messaging.was_processed(update.update_id):
-                    log.info("update %s was processed before; skipped", update.update_id)
-                    return True
+                done_before = await uow.messaging.was_processed(update.update_id)
         except TEMPORARY_ERRORS as exc:
             log.warning("database unavailable (%s); update %s kept", exc, update.update_id)
             return False
+        if done_before:
+            log.info("update %s was processed before; skipped", update.update_id)
+            if update.callback_query is not None and self.answer_tap is not None:
+                await self.answer_tap(update.callback_query)
+            return True
         if update.edited_message is not None or update.edited_channel_post is not None:
             # An edit of an old message is not said again: re-running "/undang" or a note
             # would change state a second time. It is ignored (and remembered as done).

@@ -12,7 +12,7 @@ from telegram import CallbackQuery
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from application.context import TEMPORARY_ERRORS, current_update
+from application.context import TEMPORARY_ERRORS, Edit, current_update
 from handlers.context import markup
 
 log = logging.getLogger(__name__)
@@ -41,8 +41,19 @@ async def show_page(query: CallbackQuery, text: str, rows: Rows) -> None:
         )
 
 
+def stage_drop_buttons(query: CallbackQuery) -> None:
+    """Have the next command's commit also remove the tapped message's buttons (a kill right
+    after the commit then cannot leave them); `drop_buttons` does it otherwise."""
+    scope = current_update.get()
+    if scope is not None and query.message is not None:
+        scope.staged_edits.append(Edit(query.message.chat.id, query.message.message_id))
+
+
 async def drop_buttons(query: CallbackQuery) -> None:
     """Remove the buttons of the tapped message (already without, or too old: nothing)."""
+    scope = current_update.get()
+    if scope is not None and scope.edited:
+        return  # removed in the command's own commit
     if await _queued(query, None, None):
         return
     with contextlib.suppress(BadRequest):

@@ -29,7 +29,7 @@ from application.runs import (
 from application.uploads import MAX_UPLOAD_MB
 from handlers import admin, meetings
 from handlers.context import bot_context, guarded, member, refuse, say, tapper
-from handlers.keyboards import drop_buttons
+from handlers.keyboards import drop_buttons, stage_drop_buttons
 from handlers.taps import answer_tap
 from messages.render import render
 from workflow.errors import Refused
@@ -46,7 +46,9 @@ async def _command(
     person: Person,
     act: Callable[[], Awaitable[Outcome]],
 ) -> None:
-    """A workflow command from a button: run it; once accepted, answer and drop the buttons."""
+    """A workflow command from a button: run it; once accepted, answer and drop the buttons
+    (their removal is committed with the command)."""
+    stage_drop_buttons(query)
     if await guarded(update, person, act) is not None:
         await answer_tap(query)
         await drop_buttons(query)

@@ -250,3 +250,21 @@ async def test_inviting_a_linked_official_can_be_cancelled(office: Office) -> No
     await office.say(CAMAT, "/undang Siti")
     await office.tap(CAMAT, await office.button(CAMAT, label("cancel", "id")))
     assert not [p for p in await office.outbox(telegram_id=CAMAT) if "start=" in p.get("text", "")]
+
+
+async def test_a_commands_button_removal_is_committed_with_the_command(
+    office: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await start_run(office)
+    dispose = await office.button(CAMAT, "Segera")
+
+    async def died(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the process died after the command's commit")
+
+    # Nothing after the commit runs: the removal must already be in it.
+    monkeypatch.setattr(AppContext, "queue_edit", died)
+    await office.tap(CAMAT, dispose)
+
+    markups = [p for p in await office.outbox(telegram_id=CAMAT) if p["kind"] == "markup"]
+    assert len(markups) == 2  # the confirmation's, and now the disposition's
+    assert "Langkah 2/14" in await office.last_text(SEKRETARIS_TIM)

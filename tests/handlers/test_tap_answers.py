@@ -25,7 +25,6 @@ async def test_an_answer_refused_with_502_and_a_dropped_reply_is_given_on_a_late
     tries = len(office.request.named("answerCallbackQuery"))
 
     await office.tap(CAMAT, await office.button(CAMAT, "Segera"))
-    await taps.settle_answers()
 
     answers = office.request.named("answerCallbackQuery")[tries:]
     assert len(answers) == 3  # two refused, the third given
@@ -41,6 +40,32 @@ async def test_an_alert_that_cannot_be_given_in_time_is_sent_as_a_message(
     office.request.refusals["answerCallbackQuery"] = [(502, None)] * 20
 
     await office.tap(ANGGOTA, dispose)  # not hers: refused with an alert
-    await taps.settle_answers()
 
     assert await office.last_text(ANGGOTA) == render("not_your_button", "id")
+
+
+async def test_a_redelivered_tap_done_before_is_answered_again(office: Office) -> None:
+    # The process committed the tap, then died before answering it: Telegram redelivers it.
+    await start_run(office)
+    tap = {
+        "update_id": 950,
+        "callback_query": {
+            "id": "cb-died",
+            "from": {"id": CAMAT, "is_bot": False, "first_name": "Ahmad"},
+            "chat_instance": "ci",
+            "data": await office.button(CAMAT, "Segera"),
+            "message": {"message_id": 5, "date": 0, "chat": {"id": CAMAT, "type": "private"}},
+        },
+    }
+    await office.feed(dict(tap))
+    before = await office.outbox()
+
+    await office.feed(dict(tap))
+
+    answers = [
+        a
+        for a in office.request.named("answerCallbackQuery")
+        if a["callback_query_id"] == "cb-died"
+    ]
+    assert len(answers) == 2  # the spinner of the redelivered tap stops too
+    assert await office.outbox() == before  # and nothing changed twice
