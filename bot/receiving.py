@@ -125,7 +125,7 @@ class UpdateProcessor:
         try:
             async with self.uow_factory() as uow:
                 attempts = self.attempts.get(update_id, 1)
-                await uow.messaging.let_go(
+                await uow.receiving.let_go(
                     update_id, reason, error, payload, attempts, self.clock()
                 )
                 await uow.commit()
@@ -260,7 +260,7 @@ class Poller:
         processor = self.processor
         try:
             async with processor.uow_factory() as uow:
-                other = await uow.messaging.take_lease(
+                other = await uow.receiving.take_lease(
                     POLL_LEASE_NAME, self.holder, processor.clock(), POLL_LEASE, instance
                 )
                 await uow.commit()
@@ -285,7 +285,7 @@ class Poller:
         if self.holder:
             with contextlib.suppress(*TEMPORARY_ERRORS):
                 async with self.processor.uow_factory() as uow:
-                    await uow.messaging.drop_lease(POLL_LEASE_NAME, self.holder)
+                    await uow.receiving.drop_lease(POLL_LEASE_NAME, self.holder)
                     await uow.commit()
 
 
