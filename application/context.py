@@ -2,7 +2,7 @@
 calendar, clock, file store and the outbox kick — and the one way to run a command:
 `AppContext.execute` (a fresh unit of work, retried after a lost optimistic-lock race, and
 recorded as "this update is done" in the same transaction when an adapter set an
-`UpdateScope`).
+`UpdateScope`) — and which failures may pass (`is_temporary`) and which never will.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError, StatementError
 
 from application.cover_letter import CoverLetterPublisher
 from application.dashboard.access import DashboardKeys
@@ -22,6 +22,7 @@ from application.dossier.making import ArchivePublisher
 from application.measure_flow import Maker
 from application.measure_publisher import MeasurementPublisher
 from application.notifier import Ack, Notifier
+from application.strangers import StrangerReplies
 from storage.bot_uow import BotUnitOfWork, BotUowFactory
 from storage.errors import ConcurrentUpdate
 from storage.files import FileStore
@@ -33,8 +34,36 @@ from workflow.services import Publisher, WorkflowService, combine
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# Failures that pass: the database or the network away for a while, a lost race.
+# Failures that may pass: the database or the network away for a while, a lost race. Catch
+# them with this tuple, then ask `is_temporary`: a database error about the data itself (a
+# NUL byte, a value out of range) is raised by the same classes and never passes.
 TEMPORARY_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError, ConcurrentUpdate, OSError)
+# SQLSTATE classes that say "this statement can never succeed": 22 data exception (invalid byte
+# sequence, value too long, bad number), 42 syntax error or access rule violation.
+PERMANENT_SQLSTATE_CLASSES = ("22", "42")
+
+
+def sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE a database error carries, when its driver tells it (PostgreSQL does)."""
+    orig = getattr(exc, "orig", None)
+    for source in (orig, getattr(orig, "__cause__", None)):
+        code = getattr(source, "sqlstate", None) or getattr(source, "pgcode", None)
+        if isinstance(code, str):
+            return code
+    return None
+
+
+def is_temporary(exc: BaseException) -> bool:
+    """Whether trying the same thing again later may succeed (the database or network away, a
+    lost race) — False for a database error about the data itself, which would fail forever."""
+    if not isinstance(exc, TEMPORARY_ERRORS):
+        return False
+    if isinstance(exc, DBAPIError):
+        code = sqlstate(exc)
+        return code is None or code[:2] not in PERMANENT_SQLSTATE_CLASSES
+    # A statement that never reached the database (a value the driver cannot encode).
+    return not isinstance(exc, StatementError)
+
 
 PROMPT_TTL = timedelta(hours=24)
 INVITE_TTL = timedelta(days=7)
@@ -58,6 +87,21 @@ class UpdateScope:
     recorded: bool = False
     retry: bool = False
     app: AppContext | None = None  # replies then go through the outbox (retried until sent)
+    failure: str | None = None  # a permanent failure: the receiver records it and lets go
+    # Edits to commit with the command's state change (the tapped message's buttons removed),
+    # so a process killed right after the commit cannot leave them behind; `edited` once done.
+    staged_edits: list[Edit] = field(default_factory=list)
+    edited: bool = False
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A change to a message already sent: its buttons (none: removed), and its text."""
+
+    chat_id: int
+    message_id: int
+    buttons: list[list[dict[str, str]]] | None = None
+    body: str | None = None
 
 
 current_update: ContextVar[UpdateScope | None] = ContextVar("current_update", default=None)
@@ -69,6 +113,31 @@ def defer_update() -> bool:
     if scope is None or scope.recorded:
         return False
     scope.retry = True
+    return True
+
+
+async def enqueue_edit(uow: BotUnitOfWork, edit: Edit, now: datetime) -> None:
+    """Put an edit in the outbox, in the queue of the chat's person when it is a private chat
+    with one (after their task messages), else of the chat."""
+    payload: dict[str, object] = {"message_id": edit.message_id, "buttons": edit.buttons or []}
+    if edit.body is not None:
+        payload["text"] = edit.body
+    kind = "markup" if edit.body is None else "edit"
+    person = await uow.people.by_telegram_id(edit.chat_id) if edit.chat_id > 0 else None
+    if person is not None and person.active:
+        message = Outgoing(kind, payload, person_id=person.id, org_id=person.org_id)
+    else:
+        message = Outgoing(kind, payload, chat_id=edit.chat_id)
+    await uow.messaging.enqueue(message, now)
+
+
+def fail_update(error: BaseException) -> bool:
+    """Tell the receiver the current update failed for good (it keeps a record and lets it
+    go); False when no receiver handles it."""
+    scope = current_update.get()
+    if scope is None:
+        return False
+    scope.failure = f"{type(error).__name__}: {error}".splitlines()[0][:500]
     return True
 
 
@@ -87,6 +156,7 @@ class AppContext:
     publishers: list[Publisher] = field(default_factory=list)
     # The web dashboard's address and signing key; None when this server publishes none.
     dashboard: DashboardKeys | None = None
+    strangers: StrangerReplies = field(default_factory=StrangerReplies)  # answers in groups
 
     async def queue_reply(
         self, chat_id: int, body: str, buttons: list[list[dict[str, str]]] | None = None
@@ -98,6 +168,22 @@ class AppContext:
             payload["buttons"] = buttons
         async with self.uow_factory() as uow:
             await uow.messaging.enqueue(Outgoing("text", payload, chat_id=chat_id), self.clock())
+            await uow.commit()
+        self.kick()
+
+    async def queue_edit(
+        self,
+        chat_id: int,
+        message_id: int,
+        buttons: list[list[dict[str, str]]] | None,
+        body: str | None = None,
+    ) -> None:
+        """Queue an edit of a message already sent: its buttons replaced (none: removed), and
+        its text too when `body` is given. It goes out like any message — retried, paced — and
+        after what was queued for that chat before it: in a private chat the person's queue,
+        where their task messages wait."""
+        async with self.uow_factory() as uow:
+            await enqueue_edit(uow, Edit(chat_id, message_id, buttons, body), self.clock())
             await uow.commit()
         self.kick()
 
@@ -142,6 +228,8 @@ class AppContext:
                     and not await uow.messaging.first_time(scope.update_id, self.clock())
                 ):
                     raise AlreadyProcessed(scope.update_id)
+                for edit in scope.staged_edits if scope is not None else []:
+                    await enqueue_edit(uow, edit, self.clock())  # committed with the change
                 try:
                     result = await fn(uow)
                 except ConcurrentUpdate:
@@ -151,5 +239,7 @@ class AppContext:
                     continue
                 if scope is not None and uow.committed:
                     scope.recorded = True
+                    scope.edited = bool(scope.staged_edits)
+                    scope.staged_edits = []
             self.kick()
             return result

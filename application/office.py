@@ -18,6 +18,8 @@ from storage.bot_uow import BotUnitOfWork
 from workflow.model import Organisation, Person
 
 MAX_PROBLEMS = 15
+RELINK = "invite_relink"  # button: make a new invite for an official linked already
+RELINK_CANCEL = "invite_relink_no"
 
 
 # --- joining --------------------------------------------------------------------------------
@@ -59,6 +61,12 @@ async def join(ctx: AppContext, telegram_id: int, code: str) -> Joined:
             return Joined(status if status != "ok" else "unknown")
         bound = dataclasses.replace(person, telegram_id=telegram_id)
         await uow.people.update(bound)
+        old = person.telegram_id
+        if old is not None and old != telegram_id:  # the identity moves: tell the old account
+            moved = reply(person, "identity_moved", name=person.name)
+            await uow.messaging.enqueue(
+                dataclasses.replace(moved, person_id=None, chat_id=old), now
+            )
         await uow.messaging.release_waiting(person.id, now)
         await uow.messaging.forget_wrong_invites(telegram_id)
         org = await uow.people.get_org(person.org_id)
@@ -88,10 +96,13 @@ class Invitation:
     link: str = ""
     expires: datetime | None = None
     unbound: tuple[str, ...] = ()
+    asked: bool = False  # the official is linked already: confirmation asked for first
 
 
 async def invite(ctx: AppContext, admin: Person, wanted_name: str) -> Invitation:
-    """/undang NAME: a one-time invite for an official of the administrator's office."""
+    """/undang NAME: a one-time invite for an official of the administrator's office. For an
+    official linked to a Telegram account already, the administrator confirms first (the link
+    moves the identity to whoever uses it)."""
     wanted = wanted_name.strip().casefold()
 
     async def act(uow: BotUnitOfWork) -> Invitation:
@@ -100,16 +111,53 @@ async def invite(ctx: AppContext, admin: Person, wanted_name: str) -> Invitation
         if not match:
             return Invitation(unbound=tuple(p.name for p in people if p.telegram_id is None))
         target = match[0]
+        if target.telegram_id is None:
+            return await _new_invite(ctx, uow, admin, target)
         now = ctx.clock()
-        code = await uow.messaging.new_invite(admin.org_id, target.id, admin.id, now, INVITE_TTL)
-        link = f"https://t.me/{ctx.bot_username}?start={code}"
-        made = Invitation(target.name, link, now + INVITE_TTL)
-        told = reply(admin, "invite_created", name=made.name, link=link, expires=made.expires)
-        await uow.messaging.enqueue(told, now)  # the link travels with the code it names
+        data = {"person_id": target.id}
+        yes = await uow.messaging.new_token(admin.id, RELINK, now, data=data)
+        no = await uow.messaging.new_token(admin.id, RELINK_CANCEL, now, data=data)
+        lang = admin.language
+        buttons = [
+            [{"text": label("invite_relink", lang), "data": yes}],
+            [{"text": label("cancel", lang), "data": no}],
+        ]
+        ask = reply(admin, "invite_linked_confirm", name=target.name)
+        await uow.messaging.enqueue(
+            dataclasses.replace(ask, payload={**ask.payload, "buttons": buttons}), now
+        )
         await uow.commit()
-        return made
+        return Invitation(target.name, asked=True)
 
     return await ctx.execute(act)
+
+
+async def invite_confirmed(ctx: AppContext, admin: Person, person_id: str) -> Invitation:
+    """The administrator confirmed a new invite for an official linked already."""
+
+    async def act(uow: BotUnitOfWork) -> Invitation:
+        target = await uow.people.get(person_id)
+        if target is None or target.org_id != admin.org_id or not admin.is_admin:
+            return Invitation()
+        await uow.messaging.delete_tokens_of(admin.id, RELINK)
+        await uow.messaging.delete_tokens_of(admin.id, RELINK_CANCEL)
+        return await _new_invite(ctx, uow, admin, target)
+
+    return await ctx.execute(act)
+
+
+async def _new_invite(
+    ctx: AppContext, uow: BotUnitOfWork, admin: Person, target: Person
+) -> Invitation:
+    """Make the code, queue the link for the administrator, commit."""
+    now = ctx.clock()
+    code = await uow.messaging.new_invite(admin.org_id, target.id, admin.id, now, INVITE_TTL)
+    link = f"https://t.me/{ctx.bot_username}?start={code}"
+    made = Invitation(target.name, link, now + INVITE_TTL)
+    told = reply(admin, "invite_created", name=made.name, link=link, expires=made.expires)
+    await uow.messaging.enqueue(told, now)  # the link travels with the code it names
+    await uow.commit()
+    return made
 
 
 async def link_group(ctx: AppContext, admin: Person, chat_id: int) -> str:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from telegram import BotCommand, BotCommandScopeDefault, Update
+from telegram.error import NetworkError, RetryAfter
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -33,15 +34,19 @@ from application.context import (
     AppContext,
     current_update,
     defer_update,
+    fail_update,
+    is_temporary,
 )
 from application.dashboard.access import DashboardKeys, derive_key
 from bot.dashboard.web import dashboard_app
 from bot.dispatcher import Dispatcher
+from bot.logs import quiet_handled_faults
 from bot.pacing import FAST, PaceLimits, Pacer
+from bot.reaching import until_telegram_answers
 from bot.receiving import Poller, UpdateProcessor
 from bot.settings import Settings
 from bot.webhook_server import WEBHOOK_PATH, WebhookServer, derive_secret
-from handlers import admin, archive, dashboard, onboarding, sop_import, steps, tasks, uploads
+from handlers import admin, archive, dashboard, onboarding, sop_import, steps, taps, tasks, uploads
 from messages.render import configure as configure_render
 from messages.render import render
 from scheduler.jobs import ReminderJobs
@@ -49,7 +54,7 @@ from scheduler.meetings import MeetingJobs, MeetingSweep
 from scheduler.planner import TimerPlanner
 from scheduler.sweep import ReminderSweep
 from storage.bot_uow import BotUnitOfWork
-from storage.database import make_engine, make_session_factory
+from storage.database import make_engine, make_session_factory, private_dir
 from storage.files import FileStore
 from storage.migrate import upgrade_engine
 from workflow.office_calendar import OfficeCalendar
@@ -113,16 +118,38 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     error = context.error
     if isinstance(error, AlreadyProcessed):
         return  # a redelivered update: its state change and its messages are done
-    if isinstance(error, TEMPORARY_ERRORS) and defer_update():
+    if error is not None and is_temporary(error) and defer_update():
         log.warning("update kept for later: %s", error)
         return
-    log.error("update failed", exc_info=error)
     scope = current_update.get()
+    if isinstance(error, (NetworkError, RetryAfter)):  # a direct call Telegram refused for now
+        log.warning(
+            "update %s: Telegram refused a call (%s); the update is done",
+            scope.update_id if scope else "?",
+            error,
+        )
+        return
+    # The database refused this data for good (a temporary error here had no receiver).
+    permanent = (
+        error is not None and isinstance(error, TEMPORARY_ERRORS) and not is_temporary(error)
+    )
+    if permanent and error is not None and fail_update(error):
+        log.warning(
+            "update %s: the database refused its data: %s",
+            scope and scope.update_id,
+            str(error).splitlines()[0],
+        )
+    else:
+        log.error("update failed", exc_info=error)
     if scope is not None and scope.recorded:
         return  # the change was committed; only a reply after it failed
     if isinstance(update, Update) and update.effective_chat is not None:
+        body = render("cannot_process" if permanent else "try_again", None)
         with contextlib.suppress(Exception):
-            await context.bot.send_message(update.effective_chat.id, render("try_again", None))
+            if scope is not None and scope.app is not None:
+                await scope.app.queue_reply(update.effective_chat.id, body)
+            else:
+                await context.bot.send_message(update.effective_chat.id, body)
 
 
 @dataclass
@@ -140,6 +167,7 @@ class Runtime:
     processor: UpdateProcessor | None = None
     poller: Poller | None = None
     webhook: WebhookServer | None = None
+    holder: str = ""  # "<instance id>@<start time>": on claims and leases of this process
 
 
 @dataclass(frozen=True)
@@ -172,11 +200,12 @@ async def build_runtime(
     """
     if settings.bot_token is None:
         raise ValueError("BOT_TOKEN is not set")
+    quiet_handled_faults()  # a handled fault is our WARNING line, not a library's traceback
     sops = settings.sops()
     sops.all()  # a broken SOP file stops the start with one line naming it
     calendar = OfficeCalendar(settings.office().calendar)
     configure_render(tz=calendar.config.timezone)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     engine = make_engine(settings.database())
     await upgrade_engine(engine)
     sessions = make_session_factory(engine)
@@ -198,7 +227,10 @@ async def build_runtime(
     )
     pace = FAST if settings.pace == "fast" else PaceLimits()
     lease = timedelta(seconds=settings.outbox_lease_seconds)
-    dispatcher = Dispatcher(app.bot, uow_factory, files, clock, pacer=Pacer(pace), lease=lease)
+    holder = f"{settings.instance()}@{datetime.now(UTC):%Y%m%dT%H%M%S.%fZ}"
+    dispatcher = Dispatcher(
+        app.bot, uow_factory, files, clock, pacer=Pacer(pace), lease=lease, holder=holder
+    )
     token = settings.bot_token.get_secret_value()
     ctx = AppContext(
         uow_factory=uow_factory,
@@ -215,7 +247,8 @@ async def build_runtime(
     reminders = ReminderSweep(uow_factory, calendar, clock, dispatcher.kick)
     runtime = Runtime(settings, app, ctx, dispatcher, reminders, engine.dispose)
     runtime.meetings = MeetingSweep(ctx, uow_factory, clock, dispatcher.kick)
-    runtime.processor = UpdateProcessor(app, uow_factory, clock)
+    runtime.processor = UpdateProcessor(app, uow_factory, clock, answer_tap=taps.answer_tap)
+    runtime.holder = holder
     return runtime
 
 
@@ -237,14 +270,16 @@ async def start(
 ) -> None:
     """Start the bot: receiving updates (polling, or a webhook), and the outbox dispatcher."""
     app = runtime.app
-    await app.initialize()
-    me = await app.bot.get_me()
+    where = runtime.settings.telegram_api_url.removesuffix("/bot")
+    redact = runtime.settings.redact
+    await until_telegram_answers(app.initialize, where, redact)
+    me = await until_telegram_answers(app.bot.get_me, where, redact)
     runtime.ctx.bot_username = me.username or ""
-    await register_commands(app)
+    await until_telegram_answers(lambda: register_commands(app), where, redact)
     await app.start()
     assert runtime.processor is not None
     if webhook is None:
-        runtime.poller = Poller(app, runtime.processor, timeout=timeout)
+        runtime.poller = Poller(app, runtime.processor, timeout=timeout, holder=runtime.holder)
         runtime.tasks.append(asyncio.create_task(runtime.poller.run()))
     else:
         token = app.bot.token
@@ -259,10 +294,13 @@ async def start(
             dashboard=dashboard_app(runtime.ctx),  # /dasbor on the same listener
         )
         await runtime.webhook.start(webhook.host, webhook.port)
-        await app.bot.set_webhook(
-            webhook.url.rstrip("/") + WEBHOOK_PATH,
-            secret_token=secret,
-            allowed_updates=Update.ALL_TYPES,
+        hook = webhook.url.rstrip("/") + WEBHOOK_PATH
+        await until_telegram_answers(
+            lambda: app.bot.set_webhook(
+                hook, secret_token=secret, allowed_updates=Update.ALL_TYPES
+            ),
+            where,
+            redact,
         )
     runtime.tasks.append(asyncio.create_task(runtime.dispatcher.run_forever()))
     assert app.job_queue is not None

@@ -10,14 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.cli_errors import CliError
 from bot.settings import Settings
 from storage.bot_uow import BotUnitOfWork
-from storage.database import make_engine, make_session_factory
+from storage.database import make_engine, make_session_factory, private_dir
 from storage.migrate import upgrade_engine
 from workflow.model import Organisation
 
 
 async def open_db(settings: Settings) -> tuple[AsyncEngine, Callable[[], BotUnitOfWork]]:
     """Migrate the database and return (engine, unit-of-work factory over the SOP catalog)."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     engine = make_engine(settings.database())
     await upgrade_engine(engine)
     sessions = make_session_factory(engine)

@@ -4,9 +4,11 @@ Each round takes the oldest pending message of every recipient (so each chat get
 in order), asks the `Pacer` whether that chat may receive one now (Telegram's flood limits, kept
 without waiting for 429s), claims the row with a lease (one conditional UPDATE, safe with
 several dispatchers) and sends it; a few sends to different chats run at once. Temporary
-failures (network, timeouts, 5xx, 429) are retried with backoff, honouring `retry_after`;
-permanent ones (blocked, chat not found, refused) are marked `failed`, shown to administrators
-by /masalah, and never block the workflow. A message for a person who has not joined yet waits
+failures (network, timeouts, 5xx, 429) are retried with backoff, honouring `retry_after`, each
+said in one WARNING line; permanent ones (blocked, chat not found, refused by Telegram, and
+those on our side: a document whose file is gone, a text that cannot be encoded) are marked
+`failed` at once, logged, shown to administrators by /masalah, and never block the chat's
+later messages nor the workflow. A message for a person who has not joined yet waits
 until they do.
 
 Delivery is at least once, and exactly once whenever Telegram's answer reaches the dispatcher:
@@ -18,7 +20,9 @@ was taken) never cause a second copy.
 
 A send is never abandoned while another sender could pick its row: the claim is renewed every
 third of the lease for as long as the request is in flight (a slow upload may take longer than
-the lease). Only when the claim cannot be renewed (the database is away) is the request cut
+the lease). A claim names its process ("<instance id>@<start time>"): a restarted instance frees
+its own dead claims at once instead of waiting out their lease; other instances' claims lapse
+as before. Only when the claim cannot be renewed (the database is away) is the request cut
 off, while a third of the lease is still left. On a clean stop the sends in flight are given a
 moment to finish and be recorded instead of being cut off.
 """
@@ -33,14 +37,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
+from application.context import is_temporary
 from bot.pacing import Pacer
 from storage.bot_uow import BotUowFactory
 from storage.files import FileStore
-from storage.length_limits import MAX_CAPTION, MAX_TEXT, fit_caption
+from storage.length_limits import MAX_CAPTION, MAX_TEXT, fit_caption, split_text
 from storage.messaging import QueuedMessage
 
 log = logging.getLogger(__name__)
@@ -52,6 +58,23 @@ MAX_IN_FLIGHT = 8  # sends to different chats at once
 STOP_GRACE = 5.0  # seconds the sends in flight get to finish on a clean stop
 WAIT_FOR_JOIN = timedelta(days=1)
 MAX_BACKOFF = 300.0
+# Failures on our side that a retry cannot mend: the stored file of a document is gone, a text
+# cannot be encoded (a lone surrogate), a payload lacks what its kind needs.
+UNSENDABLE: tuple[type[Exception], ...] = (
+    FileNotFoundError,
+    IsADirectoryError,
+    UnicodeError,
+    KeyError,
+    TypeError,
+    ValueError,
+)
+
+
+def _unsendable(exc: BaseException) -> bool:
+    """Whether a network error was caused by a request that cannot be encoded (a retry would
+    fail the same way)."""
+    cause = exc.__cause__ or exc.__context__
+    return isinstance(cause, UnicodeError) or "UnicodeEncodeError" in str(exc)
 
 
 def _markup(buttons: Any) -> InlineKeyboardMarkup | None:
@@ -94,8 +117,10 @@ class Dispatcher:
         pacer: Pacer | None = None,
         max_in_flight: int = MAX_IN_FLIGHT,
         lease: timedelta = LEASE,
+        holder: str = "",
     ) -> None:
         self.bot = bot
+        self.holder = holder  # "<instance id>@<start time>" on our claims; "" in tests
         self.uow_factory = uow_factory
         self.files = files
         self.clock = clock
@@ -120,14 +145,20 @@ class Dispatcher:
         the leases of those cut off run out)."""
         failures = 0
         renew_every = self.lease.total_seconds() / 3
+        reclaimed = False
         try:
             while True:
+                if not reclaimed:
+                    reclaimed = await self.reclaim_own_dead_claims()
                 try:
                     wait = await self.drain_once()
                     failures = 0
                     self.healthy, self.last_error = True, None
                 except Exception as exc:  # the database may be away for a while; keep going
-                    log.exception("outbox drain failed; will retry")
+                    if is_temporary(exc):
+                        log.warning("outbox not read (%s); trying again", exc)
+                    else:
+                        log.exception("outbox drain failed; will retry")
                     failures += 1
                     self.healthy, self.last_error = False, type(exc).__name__
                     wait = min(idle * 2**failures, 30.0)
@@ -145,6 +176,24 @@ class Dispatcher:
                 await asyncio.wait(tasks, timeout=min(STOP_GRACE, renew_every))
             for task in tasks:
                 task.cancel()
+
+    async def reclaim_own_dead_claims(self) -> bool:
+        """Free what an earlier run of this instance had claimed when it died; True once done
+        (False while the database is away: tried again next round)."""
+        if not self.holder:
+            return True
+        instance = self.holder.split("@", 1)[0]
+        try:
+            async with self.uow_factory() as uow:
+                freed = await uow.messaging.release_dead_claims(instance, self.holder)
+                await uow.commit()
+        except Exception as exc:
+            if not is_temporary(exc):
+                raise
+            return False
+        if freed:
+            log.warning("outbox: %s messages claimed before a restart are sent again now", freed)
+        return True
 
     async def drain_once(self) -> float | None:
         """Start the sends allowed now; return seconds until a paced one may go (None when
@@ -168,7 +217,7 @@ class Dispatcher:
                     continue
                 if len(chosen) >= room:
                     break
-                if await uow.messaging.claim(message.id, now, self.lease):
+                if await uow.messaging.claim(message.id, now, self.lease, self.holder or None):
                     self.pacer.take(key, group)
                     chosen.append((message, key))
             await uow.commit()
@@ -208,8 +257,11 @@ class Dispatcher:
     async def _send_one(self, message: QueuedMessage, key: str) -> None:
         try:
             await self._deliver(message, key)
-        except Exception:  # the lease runs out and the row is tried again
-            log.exception("outbox %s: delivery could not be recorded", message.id)
+        except Exception as exc:  # the lease runs out and the row is tried again
+            if is_temporary(exc):
+                log.warning("outbox %s: delivery not recorded (%s)", message.id, exc)
+            else:
+                log.exception("outbox %s: delivery could not be recorded", message.id)
         finally:
             self._in_flight.pop(key, None)
             self.kick()
@@ -220,7 +272,9 @@ class Dispatcher:
             if chat_id is None and message.person_id is not None:
                 person = await uow.people.get(message.person_id)
                 if person is None or not person.active:
-                    await uow.messaging.mark_failed(message.id, self.clock(), "person unknown")
+                    await uow.messaging.mark_failed(
+                        message.id, self.clock(), "person unknown", message.payload
+                    )
                     await uow.commit()
                     return
                 if person.telegram_id is None:
@@ -240,6 +294,9 @@ class Dispatcher:
                 delay = exc.retry_after
                 seconds = delay.total_seconds() if isinstance(delay, timedelta) else float(delay)
                 self.pacer.hold(key, seconds)
+                log.warning(
+                    "outbox %s to chat %s: 429, retry after %.0f s", message.id, chat_id, seconds
+                )
                 await uow.messaging.mark_retry(
                     message.id, self.clock() + timedelta(seconds=seconds), f"429: {exc}"
                 )
@@ -249,19 +306,50 @@ class Dispatcher:
             except Forbidden as exc:
                 self.failed += 1
                 log.warning("outbox %s: permanent failure: %s", message.id, exc)
-                await uow.messaging.mark_failed(message.id, self.clock(), f"403: {exc.message}")
+                await uow.messaging.mark_failed(
+                    message.id, self.clock(), f"403: {exc.message}", message.payload
+                )
             except BadRequest as exc:
                 self.failed += 1
                 log.warning("outbox %s: refused by Telegram: %s", message.id, exc)
-                await uow.messaging.mark_failed(message.id, self.clock(), f"400: {exc.message}")
+                await uow.messaging.mark_failed(
+                    message.id, self.clock(), f"400: {exc.message}", message.payload
+                )
+            except UNSENDABLE as exc:  # our side can never send it: a file gone, bad text
+                self.failed += 1
+                log.warning("outbox %s: cannot be sent, marked failed: %r", message.id, exc)
+                await uow.messaging.mark_failed(
+                    message.id, self.clock(), f"unsendable: {exc!r}", message.payload
+                )
             except (NetworkError, OSError) as exc:  # timeouts, 5xx, dropped connections
+                if _unsendable(exc):  # the HTTP client could not even encode the request
+                    self.failed += 1
+                    log.warning("outbox %s: cannot be sent, marked failed: %s", message.id, exc)
+                    await uow.messaging.mark_failed(
+                        message.id, self.clock(), f"unsendable: {exc}", message.payload
+                    )
+                    await uow.commit()
+                    return
                 backoff = min(MAX_BACKOFF, 2.0 ** min(message.attempts, 9))
+                log.warning(
+                    "outbox %s to chat %s: %s; retry in %.0f s", message.id, chat_id, exc, backoff
+                )
                 await uow.messaging.mark_retry(
                     message.id, self.clock() + timedelta(seconds=backoff), f"network: {exc}"
                 )
+            except SQLAlchemyError:  # the database is away: the claim lapses, tried again
+                raise
+            except Exception as exc:  # a bug of ours: said loudly, and the queue goes on
+                self.failed += 1
+                log.exception("outbox %s: send failed unexpectedly; marked failed", message.id)
+                await uow.messaging.mark_failed(
+                    message.id, self.clock(), f"bug: {exc!r}", message.payload
+                )
             else:
                 self.sent += 1
-                await uow.messaging.mark_sent(message.id, self.clock(), telegram_id)
+                await uow.messaging.mark_sent(
+                    message.id, self.clock(), telegram_id, message.payload
+                )
             await uow.commit()
 
     async def _send(self, uow: Any, chat_id: int, message: QueuedMessage) -> int:
@@ -286,20 +374,29 @@ class Dispatcher:
                 if sent.document is not None:
                     await uow.messaging.set_document_file_id(doc.id, sent.document.file_id)
             return sent.message_id
-        if message.kind == "edit":  # a live message edited in place (a meeting's answers)
+        if message.kind in ("edit", "markup"):  # a message already sent, changed in place
+            message_id = int(payload["message_id"])
             try:
-                await self.bot.edit_message_text(
-                    str(payload["text"])[:MAX_TEXT],
-                    chat_id=chat_id,
-                    message_id=int(payload["message_id"]),
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=_markup(payload.get("buttons")),
-                    disable_web_page_preview=True,
-                )
+                if message.kind == "markup":
+                    await self.bot.edit_message_reply_markup(
+                        chat_id=chat_id,
+                        message_id=message_id,
+                        reply_markup=_markup(payload.get("buttons")),
+                    )
+                else:
+                    await self.bot.edit_message_text(
+                        split_text(str(payload["text"]), MAX_TEXT)[0],  # valid HTML when cut
+                        chat_id=chat_id,
+                        message_id=message_id,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=_markup(payload.get("buttons")),
+                        disable_web_page_preview=True,
+                    )
             except BadRequest as exc:
-                if "not modified" not in exc.message.lower():
-                    raise
-            return int(payload["message_id"])
+                # "not modified" (a repeat) or "can't be edited" (too old, deleted): nothing
+                # to do, and nothing for /masalah either.
+                log.info("outbox %s: edit of message %s left: %s", message.id, message_id, exc)
+            return message_id
         sent = await self.bot.send_message(
             chat_id,
             str(payload["text"])[:MAX_TEXT],  # longer texts were split when enqueued

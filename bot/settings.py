@@ -6,7 +6,9 @@ any text (python-telegram-bot puts the token in request URLs).
 
 from __future__ import annotations
 
+import hashlib
 import os
+import socket
 from pathlib import Path
 
 import yaml
@@ -69,6 +71,17 @@ class Settings(BaseSettings):
     # emulator that does not enforce limits, e.g. quick end-to-end tests).
     outbox_lease_seconds: float = Field(default=30.0, alias="KINERJA_OUTBOX_LEASE", gt=1)
     pace: str = Field(default="telegram", alias="KINERJA_PACE", pattern="^(telegram|fast)$")
+    # Names this process among those sharing a database; stable across its restarts, so a
+    # restarted process takes its own dead claims back at once. Two processes running at the
+    # same time need different ones (the default, host and data directory, differs already).
+    instance_id: str | None = Field(default=None, alias="KINERJA_INSTANCE_ID", max_length=48)
+
+    def instance(self) -> str:
+        """This process's instance id (by default the host name and the data directory)."""
+        if self.instance_id:
+            return self.instance_id
+        where = hashlib.sha256(str(self.data_dir.resolve()).encode()).hexdigest()[:8]
+        return f"{socket.gethostname()[:38]}:{where}"
 
     def database(self) -> str:
         """The database URL; by default an SQLite file in the data directory."""

@@ -4,7 +4,9 @@ Every request must carry the secret token given to setWebhook in the
 `X-Telegram-Bot-Api-Secret-Token` header, else it is refused (403) without being read. An
 update is answered 200 once `UpdateProcessor` finished it (its state change committed, or it
 was a repeat); while the database is away it is answered 503, so Telegram keeps it and sends
-it again later. `GET /healthz` reports the database and the outbox dispatcher: 200 when both
+it again later. A body that is not an update (not JSON, not an object, no usable update_id)
+gets 400; an update that cannot be parsed is set aside in failed_updates and answered 200.
+`GET /healthz` reports the database and the outbox dispatcher: 200 when both
 are well, 503 otherwise (for a load balancer or a monitor).
 
 Several instances may serve one webhook behind a load balancer: processed_updates makes a
@@ -22,11 +24,11 @@ from datetime import datetime
 
 from aiohttp import web
 from sqlalchemy import text
-from telegram import Update
 from telegram.ext import Application
 
 from application.context import TEMPORARY_ERRORS
 from bot.dispatcher import Dispatcher
+from bot.inbound import Unparsed, parse_update, update_id_of
 from bot.receiving import UpdateProcessor
 from storage.bot_uow import BotUowFactory
 
@@ -96,11 +98,14 @@ class WebhookServer:
             return web.Response(status=403, text="forbidden")
         try:
             data = await request.json()
-            update = Update.de_json(data, self.app.bot)
-        except (json.JSONDecodeError, ValueError, TypeError, KeyError):
+        except (json.JSONDecodeError, ValueError, UnicodeDecodeError):
             return web.Response(status=400, text="not an update")
-        if update is None:
+        if update_id_of(data) is None:  # not an object, or no usable update_id
             return web.Response(status=400, text="not an update")
+        update = parse_update(data, self.app.bot)
+        if isinstance(update, Unparsed):  # kept in failed_updates; Telegram may let it go
+            done = await self.processor.quarantine(update)
+            return web.Response(status=200 if done else 503, text="set aside")
         if await self.processor.process(update):
             return web.Response(status=200, text="ok")
         return web.Response(status=503, text="try again later")

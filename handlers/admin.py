@@ -5,11 +5,16 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.ext import ContextTypes
 
 from application import office, runs
+from application.context import AppContext
+from application.runs import ButtonToken
 from handlers.context import bot_context, guarded, member, say
+from handlers.keyboards import drop_buttons
+from handlers.taps import answer_tap
+from workflow.model import Person
 
 
 async def start_run(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -28,8 +33,25 @@ async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if person is None:
         return
     made = await office.invite(ctx, person, " ".join(context.args or []))
-    if not made.link:
+    if not made.link and not made.asked:
         await say(update, "invite_usage", person.language, names=list(made.unbound))
+
+
+async def relink(
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
+) -> None:
+    """Buat tautan baru: the administrator confirmed an invite for a linked official."""
+    await office.invite_confirmed(ctx, person, str(tok.data.get("person_id", "")))
+    await answer_tap(query)
+    await drop_buttons(query)
+
+
+async def relink_cancel(
+    update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
+) -> None:
+    """Batal: no new invite; the official stays linked to their account."""
+    await answer_tap(query)
+    await drop_buttons(query)
 
 
 async def link_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -17,6 +17,7 @@ from telegram.ext import ContextTypes
 from application import archive_shelf
 from handlers.context import bot_context, member, reply, tapped, tapper
 from handlers.keyboards import show_page
+from handlers.taps import answer_tap
 from messages.render import label, render
 
 ARCHIVE_BUTTON = "arsip"  # "arsip:p:<page>", "arsip:r:<run no>", "arsip:pdf|zip:<run no>"
@@ -85,7 +86,7 @@ async def archive_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     lang = person.language
     found = re.fullmatch(rf"{ARCHIVE_BUTTON}:(p|r|pdf|zip):(\d+)", query.data or "")
     if found is None:
-        await query.answer(render("stale_button", lang)[:200], show_alert=True)
+        await answer_tap(query, render("stale_button", lang))
         return
     action, number = found.group(1), found.group(2)
 

@@ -18,7 +18,10 @@ from application.context import (
     AppContext,
     current_update,
     defer_update,
+    fail_update,
+    is_temporary,
 )
+from handlers.taps import answer_tap
 from messages.render import render
 from workflow.errors import Refused
 from workflow.model import Person
@@ -79,7 +82,7 @@ async def tapper(update: Update, ctx: AppContext) -> Person | None:
     query = update.callback_query
     person = await whoami(update, ctx)
     if person is None and query is not None:
-        await query.answer(render("not_registered", None)[:200], show_alert=True)
+        await answer_tap(query, render("not_registered", None))
     return person
 
 
@@ -109,7 +112,7 @@ async def tapped(
         await refuse(update, person, refusal)
         return
     if update.callback_query is not None:
-        await update.callback_query.answer()
+        await answer_tap(update.callback_query)
     if then is not None:
         await then(result)
 
@@ -120,10 +123,16 @@ async def member(
     """The registered person behind this update — or None, after telling them why not (not
     registered; this needs a private chat; this is for administrators)."""
     person = await whoami(update, ctx)
-    if person is None:
-        await say(update, "not_registered", None)
-        return None
     chat = update.effective_chat
+    if person is None:
+        user = update.effective_user
+        answer = True
+        if chat is not None and user is not None and chat.type != "private":
+            # In a group a stranger is answered rarely (application.strangers).
+            answer = ctx.strangers.may_answer(chat.id, user.id, ctx.clock())
+        if answer:
+            await say(update, "not_registered", None)
+        return None
     if private and (chat is None or chat.type != "private"):
         await say(update, "only_private", person.language)
         return None
@@ -139,10 +148,10 @@ async def refuse(update: Update, person: Person | None, refusal: Refused) -> Non
     query = update.callback_query
     text = render("refusal", lang, code=refusal.code, params=refusal.params)
     if query is not None and len(text) <= ALERT_LIMIT:
-        await query.answer(text, show_alert=True)
+        await answer_tap(query, text)
         return
     if query is not None:  # too long for the alert (a list of what is missing): a message
-        await query.answer(render("refusal_in_chat", lang)[:ALERT_LIMIT])
+        await answer_tap(query, render("refusal_in_chat", lang), alert=False)
     await reply(update, text)
 
 
@@ -154,15 +163,30 @@ async def guarded(
         return await action()
     except Refused as refusal:
         await refuse(update, person, refusal)
-    except TEMPORARY_ERRORS:
+    except TEMPORARY_ERRORS as exc:
+        if not is_temporary(exc):  # the database refused this data: it never will take it
+            await apologise(update, person, exc)
+            return None
         if defer_update():  # the receiver keeps the update and handles it again later
-            log.warning("command failed; nothing was committed; the update is kept", exc_info=True)
+            log.warning("command not done (%s); nothing was committed; the update is kept", exc)
             return None
         log.exception("command failed; nothing was committed")
         if update.callback_query is not None:
-            await update.callback_query.answer(
-                render("try_again", person.language if person else None)[:200], show_alert=True
+            await answer_tap(
+                update.callback_query, render("try_again", person.language if person else None)
             )
         else:
             await say(update, "try_again", person.language if person else None)
     return None
+
+
+async def apologise(update: Update, person: Person | None, error: BaseException) -> None:
+    """A permanent failure: have the receiver keep a record and let the update go, and tell
+    the person that nothing changed and what to do instead."""
+    if not fail_update(error):
+        log.error("update failed for good: %s", error)
+    lang = person.language if person else None
+    if update.callback_query is not None:
+        await answer_tap(update.callback_query, render("cannot_process", lang))
+    else:
+        await say(update, "cannot_process", lang)

@@ -13,6 +13,7 @@ from application.meetings import cancelling, invitations, scheduling
 from application.values import ButtonToken, PendingInput
 from handlers.context import tapped
 from handlers.keyboards import drop_buttons, show_rows
+from handlers.taps import answer_tap
 from workflow.model import Person
 
 
@@ -92,7 +93,7 @@ async def _abort(
 ) -> None:
     """*Batal*: the dialog ends without a meeting."""
     await scheduling.abort_dialog(ctx, person)
-    await query.answer()
+    await answer_tap(query)
     await drop_buttons(query)
 
 
@@ -100,7 +101,7 @@ async def _noop(
     update: Update, query: CallbackQuery, ctx: AppContext, person: Person, tok: ButtonToken
 ) -> None:
     """A calendar cell that is no button (a title, a weekday, a past day)."""
-    await query.answer()
+    await answer_tap(query)
 
 
 async def _send_invitations(

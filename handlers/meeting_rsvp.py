@@ -10,6 +10,7 @@ from application.context import AppContext
 from application.meetings import rsvp
 from application.values import ButtonToken, PendingInput
 from handlers.context import refuse
+from handlers.taps import answer_tap
 from messages.render import render
 from workflow.errors import Refused
 from workflow.meetings import Rsvp
@@ -32,9 +33,9 @@ async def _rsvp(
         return
     if in_group and choice is not Rsvp.ATTENDING:
         # The reason or delegate is asked in private: say so where the tap was.
-        await query.answer(render("meeting_rsvp_group", person.language)[:200], show_alert=True)
+        await answer_tap(query, render("meeting_rsvp_group", person.language))
     else:
-        await query.answer()
+        await answer_tap(query)
 
 
 async def typed_answer(ctx: AppContext, person: Person, pending: PendingInput, body: str) -> None:

@@ -19,6 +19,7 @@ from application.runs import ButtonToken
 from application.uploads import MAX_UPLOAD_MB, UploadRefused, check_announced_size
 from handlers.context import bot_context, guarded, member, say
 from handlers.keyboards import drop_buttons
+from handlers.taps import answer_tap
 from workflow.model import Person
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ async def _tap(
 
     async def run() -> None:
         await act()
-        await query.answer()
+        await answer_tap(query)
         await drop_buttons(query)
 
     await guarded(update, person, run)

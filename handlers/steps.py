@@ -15,7 +15,7 @@ from typing import TypeVar
 from telegram import CallbackQuery, Update
 from telegram.ext import ContextTypes
 
-from application import cover_letter, disposition, partial_return, realisation_chat, runs
+from application import cover_letter, disposition, office, partial_return, realisation_chat, runs
 from application.context import AppContext
 from application.disposition import AWAIT_PARAF_NOTE
 from application.pending_kinds import (
@@ -28,9 +28,10 @@ from application.pending_kinds import (
 )
 from application.runs import ButtonToken
 from application.uploads import MAX_UPLOAD_MB
-from handlers import meetings, sop_import
+from handlers import admin, meetings, sop_import
 from handlers.context import bot_context, guarded, member, refuse, say, tapper
-from handlers.keyboards import drop_buttons, show_page, show_rows
+from handlers.keyboards import drop_buttons, show_page, show_rows, stage_drop_buttons
+from handlers.taps import answer_tap
 from messages.render import render
 from workflow.errors import Refused
 from workflow.model import Person
@@ -46,9 +47,11 @@ async def _command(
     person: Person,
     act: Callable[[], Awaitable[Outcome]],
 ) -> None:
-    """A workflow command from a button: run it; once accepted, answer and drop the buttons."""
+    """A workflow command from a button: run it; once accepted, answer and drop the buttons
+    (their removal is committed with the command)."""
+    stage_drop_buttons(query)
     if await guarded(update, person, act) is not None:
-        await query.answer()
+        await answer_tap(query)
         await drop_buttons(query)
 
 
@@ -60,7 +63,7 @@ async def _answered(update: Update, person: Person, work: Callable[[], Awaitable
         await refuse(update, person, refusal)
         return None
     if update.callback_query is not None:
-        await update.callback_query.answer()
+        await answer_tap(update.callback_query)
     return result
 
 
@@ -75,15 +78,15 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     tok = await runs.button(ctx, query.data or "")
     if tok is None:
-        await query.answer(render("stale_button", person.language)[:200], show_alert=True)
+        await answer_tap(query, render("stale_button", person.language))
         return
     # A shared button (a meeting's answers in the office group) is for whoever taps it.
     if tok.person_id != person.id and not tok.data.get("shared"):
-        await query.answer(render("not_your_button", person.language)[:200], show_alert=True)
+        await answer_tap(query, render("not_your_button", person.language))
         return
     handler = _ACTIONS.get(tok.action)
     if handler is None:
-        await query.answer(render("stale_button", person.language)[:200], show_alert=True)
+        await answer_tap(query, render("stale_button", person.language))
         return
     await handler(update, query, ctx, person, tok)
 
@@ -251,7 +254,7 @@ async def _start_cancel(
 ) -> None:
     """Batal: don't start."""
     await runs.cancel_start(ctx, person)  # says so in the same transaction
-    await query.answer()
+    await answer_tap(query)
     await drop_buttons(query)
 
 
@@ -313,6 +316,8 @@ _ACTIONS: dict[str, Action] = {
     "choose_period": _choose_period,
     "report_chat": _report_chat,
     "evidence": _evidence,
+    office.RELINK: admin.relink,  # /undang for an official linked already, confirmed
+    office.RELINK_CANCEL: admin.relink_cancel,
     **meetings.ACTIONS,  # scheduling, answers, holding a meeting
     **sop_import.ACTIONS,  # an SOP document being installed (administrators)
 }

@@ -12,6 +12,7 @@ from telegram.ext import ContextTypes
 from application import office, read_models
 from handlers.context import bot_context, member, reply, say, tapper
 from handlers.keyboards import show_page
+from handlers.taps import answer_tap
 from messages.render import label, render
 
 
@@ -99,11 +100,11 @@ async def history_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     # Telegram's empty data reaches every pattern handler: treat it as any stale button.
     found = re.fullmatch(rf"{HISTORY_BUTTON}:(\d+):(\d+)", query.data or "")
     if found is None:
-        await query.answer(render("stale_button", person.language)[:200], show_alert=True)
+        await answer_tap(query, render("stale_button", person.language))
         return
     view = await read_models.history_view(ctx, person, found.group(1), int(found.group(2)))
     lang = person.language
-    await query.answer()
+    await answer_tap(query)
     await show_page(query, _history_text(view, lang), _history_buttons(view, lang))
 
 

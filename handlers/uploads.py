@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from application.pending_kinds import AWAIT_EVIDENCE, AWAIT_UPLOAD
@@ -24,6 +23,7 @@ from application.uploads import (
 )
 from handlers import meetings, sop_import
 from handlers.context import bot_context, guarded, member, say
+from handlers.downloads import download
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +70,7 @@ async def document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     try:
         check_announced_size(doc.file_size)
-        try:
-            tg_file = await context.bot.get_file(doc.file_id)
-            data = bytes(await tg_file.download_as_bytearray())
-        except TelegramError as exc:
-            log.warning("download of an upload failed: %s", exc)
-            raise UploadRefused("failed") from None
+        data = await download(context.bot, doc.file_id)
         upload = await store_upload(ctx, data, doc.file_name)
     except UploadRefused as refused:
         await _refused(update, lang, refused)

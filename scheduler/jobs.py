@@ -13,6 +13,7 @@ import logging
 
 from telegram.ext import ContextTypes, JobQueue
 
+from application.context import is_temporary
 from scheduler.sweep import ReminderSweep
 
 log = logging.getLogger(__name__)
@@ -49,8 +50,11 @@ class ReminderJobs:
                 log.info("reminders: %s due, %s messages", report.claimed, report.messages)
             await self.sweep.digest()
             await self._arm_next()
-        except Exception:  # the database may be away; the next tick tries again
-            log.exception("reminder sweep failed; will retry")
+        except Exception as exc:  # the database may be away; the next tick tries again
+            if is_temporary(exc):
+                log.warning("reminder sweep not done; next tick tries again (%s)", exc)
+            else:
+                log.exception("reminder sweep failed; will retry")
 
     async def _arm_next(self) -> None:
         async with self.sweep.uow_factory() as uow:

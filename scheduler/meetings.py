@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 
 from telegram.ext import ContextTypes, JobQueue
 
-from application.context import AppContext
+from application.context import AppContext, is_temporary
 from application.meetings.sweep import (
     edit_group_message,
     fire_alarm,
@@ -146,5 +146,8 @@ class MeetingJobs:
     async def _tick(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
             await self.sweep.run_once()
-        except Exception:  # the database may be away; the next tick tries again
-            log.exception("meeting sweep failed; will retry")
+        except Exception as exc:  # the database may be away; the next tick tries again
+            if is_temporary(exc):
+                log.warning("meeting sweep not done; next tick tries again (%s)", exc)
+            else:
+                log.exception("meeting sweep failed; will retry")

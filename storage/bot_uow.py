@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.meetings import MeetingRepository
 from storage.messaging import MessagingRepository
+from storage.receiving_state import ReceivingRepository
 from storage.timers import TimerRepository
 from storage.uow import SqlUnitOfWork
 from workflow.catalog import SopCatalog
@@ -25,6 +26,7 @@ class BotUnitOfWork(SqlUnitOfWork):
     ) -> None:
         super().__init__(session_factory, definition_sources, sops)
         self.messaging = MessagingRepository(self.session)
+        self.receiving = ReceivingRepository(self.session)
         self.timers = TimerRepository(self.session)
         self.meetings = MeetingRepository(self.session)
         self.committed = False  # set by the first commit (the receiver records updates by it)

@@ -7,6 +7,7 @@ button's meaning or a used invite is committed together with the state change it
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -31,6 +32,20 @@ from storage.tables import DocumentRow, OrganisationRow, RunRow
 # (codes are 192-bit random, so this only makes guessing noisier and slower still).
 INVITE_TRIES = 5
 INVITE_WINDOW = timedelta(hours=1)
+
+
+# The code of an invite deep link (t.me/<bot>?start=<code>): a secret until used, so it is
+# kept in the outbox only until its message was sent (or failed for good).
+_INVITE_CODE = re.compile(r"(\?start=)[A-Za-z0-9_-]+")
+REDACTED = "[dihapus]"
+
+
+def redacted(payload: dict[str, Any]) -> dict[str, Any] | None:
+    """`payload` with its invite codes replaced, or None when it carries none."""
+    text = payload.get("text")
+    if not isinstance(text, str) or _INVITE_CODE.search(text) is None:
+        return None
+    return {**payload, "text": _INVITE_CODE.sub(rf"\g<1>{REDACTED}", text)}
 
 
 @dataclass(frozen=True)
@@ -141,16 +156,33 @@ class MessagingRepository:
             for r in rows.scalars()
         ]
 
-    async def claim(self, message_id: int, now: datetime, lease: timedelta) -> bool:
-        """Claim one pending message for `lease`; False when another sender has it."""
+    async def claim(
+        self, message_id: int, now: datetime, lease: timedelta, holder: str | None = None
+    ) -> bool:
+        """Claim one pending message for `lease` (for `holder`, "<instance>@<start>"); False
+        when another sender has it."""
         result = await self.session.execute(
             update(OutboxRow)
             .where(OutboxRow.id == message_id, OutboxRow.status == "pending")
             .where((OutboxRow.claimed_until.is_(None)) | (OutboxRow.claimed_until < now))
-            .values(claimed_until=now + lease)
+            .values(claimed_until=now + lease, claimed_by=holder)
             .execution_options(synchronize_session=False)
         )
         return getattr(result, "rowcount", 0) == 1
+
+    async def release_dead_claims(self, instance: str, holder: str) -> int:
+        """Free the claims an earlier run of this instance left when it died (it holds none
+        of them any more), so they are sent at once instead of after their lease; how many.
+        Other instances' claims are left to lapse."""
+        result = await self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.status == "pending", OutboxRow.claimed_until.is_not(None))
+            .where(OutboxRow.claimed_by.startswith(f"{instance}@", autoescape=True))
+            .where(OutboxRow.claimed_by != holder)
+            .values(claimed_until=None, claimed_by=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def renew_claims(self, message_ids: list[int], now: datetime, lease: timedelta) -> None:
         """Extend the claims of messages whose sends are still in flight."""
@@ -205,12 +237,24 @@ class MessagingRepository:
                 )
         return claimed
 
-    async def mark_sent(self, message_id: int, now: datetime, telegram_id: int | None) -> None:
-        """Record a delivered message."""
+    async def mark_sent(
+        self,
+        message_id: int,
+        now: datetime,
+        telegram_id: int | None,
+        payload: dict[str, Any] | None = None,
+    ) -> None:
+        """Record a delivered message (its `payload`, when given, loses any invite code)."""
+        values: dict[str, Any] = {
+            "status": "sent",
+            "sent_at": now,
+            "telegram_message_id": telegram_id,
+            "error": None,
+        }
+        if payload is not None and (clean := redacted(payload)) is not None:
+            values["payload"] = clean
         await self.session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id == message_id)
-            .values(status="sent", sent_at=now, telegram_message_id=telegram_id, error=None)
+            update(OutboxRow).where(OutboxRow.id == message_id).values(**values)
         )
 
     async def mark_retry(self, message_id: int, at: datetime, error: str) -> None:
@@ -226,12 +270,21 @@ class MessagingRepository:
             )
         )
 
-    async def mark_failed(self, message_id: int, now: datetime, error: str) -> None:
-        """A permanent failure (blocked, chat not found): recorded, never retried."""
+    async def mark_failed(
+        self, message_id: int, now: datetime, error: str, payload: dict[str, Any] | None = None
+    ) -> None:
+        """A permanent failure (blocked, chat not found): recorded, never retried (its
+        `payload`, when given, loses any invite code)."""
+        values: dict[str, Any] = {
+            "status": "failed",
+            "sent_at": now,
+            "claimed_until": None,
+            "error": error[:500],
+        }
+        if payload is not None and (clean := redacted(payload)) is not None:
+            values["payload"] = clean
         await self.session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id == message_id)
-            .values(status="failed", sent_at=now, claimed_until=None, error=error[:500])
+            update(OutboxRow).where(OutboxRow.id == message_id).values(**values)
         )
 
     async def failed_messages(self, org_id: str, limit: int = 20) -> list[OutboxRow]:

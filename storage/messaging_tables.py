@@ -31,6 +31,9 @@ class OutboxRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Which process claimed it ("<instance id>@<start time>"): a restarted instance takes its
+    # own dead claims back at once instead of waiting for their lease.
+    claimed_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
@@ -97,3 +100,27 @@ class ProcessedUpdateRow(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FailedUpdateRow(Base):
+    """An update that was let go unfinished: unparseable, refused by the database for its data,
+    or failing again and again. Kept (cleaned of NUL bytes) for an operator to look at."""
+
+    __tablename__ = "failed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    reason: Mapped[str] = mapped_column(String(16))  # unparseable | data | repeated
+    error: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(Text)  # the update as JSON, as far as it was known
+    attempts: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LeaseRow(Base):
+    """A job only one process may do at a time (polling Telegram), held by renewing it."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(80))  # "<instance id>@<start time>"
+    until: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import mimetypes
 import struct
+import time
 from typing import Any
 
 from bot.emulator.call import Call, Handler
@@ -145,6 +146,7 @@ async def answer_callback_query(call: Call) -> bool:
         "message_id": query.message_id,
         "data": query.data,
     }
+    query.answered_at = time.monotonic()
     world.callback_answers.append(query.answer)
     world.notify()
     return True

@@ -226,6 +226,8 @@ class CallbackQueryRecord:
     message_id: int
     data: str | None
     answer: dict[str, Any] | None = None
+    tapped_at: float = field(default_factory=time.monotonic)
+    answered_at: float | None = None  # when the bot's answer arrived (monotonic seconds)
 
 
 @dataclass

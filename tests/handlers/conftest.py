@@ -11,8 +11,9 @@ taps, edits of buttons). Each test takes milliseconds; no emulator, no HTTP.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,11 +26,12 @@ from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
 from bot.app import Runtime, build_runtime
+from bot.inbound import parse_update
 from bot.settings import Settings
 from storage.messaging_tables import OutboxRow
 from storage.org_import import import_organisation
 from storage.tables import PersonRow
-from tests.integration.conftest import SAMPLE_ORG, ManualClock
+from tests.integration.conftest import SAMPLE_ORG, ManualClock, database_url  # noqa: F401
 from workflow.spec import resolve_definition
 
 BOT_USER = {"id": 777, "is_bot": True, "first_name": "Kinerja", "username": "kinerja_bot"}
@@ -42,6 +44,10 @@ class RecordingRequest(BaseRequest):
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self._message_id = 1000
         self.files: dict[str, bytes] = {}  # file_id -> what a download of it returns
+        # What getUpdates answers, given its parameters (a test sets it to feed the poller).
+        self.updates: Callable[[dict[str, Any]], list[dict[str, Any]]] = lambda params: []
+        # Refusals to give, per method, in order: (HTTP status, retry_after or None).
+        self.refusals: dict[str, list[tuple[int, int | None]]] = {}
 
     async def initialize(self) -> None:
         """Nothing to open."""
@@ -70,6 +76,12 @@ class RecordingRequest(BaseRequest):
         self.calls.append((name, params))
         if "/file/bot" in url:  # the download of a file a person sent
             return 200, self.files[name]
+        if self.refusals.get(name):
+            status, retry_after = self.refusals[name].pop(0)
+            body: dict[str, Any] = {"ok": False, "error_code": status, "description": "refused"}
+            if retry_after is not None:
+                body["parameters"] = {"retry_after": retry_after}
+            return status, json.dumps(body).encode()
         return 200, json.dumps({"ok": True, "result": self._result(name, params)}).encode()
 
     def _result(self, name: str, params: dict[str, Any]) -> Any:
@@ -85,6 +97,8 @@ class RecordingRequest(BaseRequest):
                 "file_size": size,
                 "file_path": path,
             }
+        if name == "getUpdates":
+            return self.updates(params)
         if name.startswith("send") or name == "editMessageText":
             self._message_id += 1
             chat = params.get("chat_id", 0)
@@ -117,14 +131,20 @@ class Office:
         return {"id": telegram_id, "is_bot": False, "first_name": f"U{telegram_id}"}
 
     async def feed(self, data: dict[str, Any]) -> Update:
-        """Hand one update (as Telegram's JSON) to the receiving path; it must finish."""
+        """Hand one update (as Telegram's JSON) to the receiving path — cleaned and parsed as
+        the poller and the webhook do — it must finish."""
         if "update_id" not in data:
             self.update_id += 1
             data["update_id"] = self.update_id
-        update = Update.de_json(data, self.runtime.app.bot)
-        assert self.runtime.processor is not None
-        assert await self.runtime.processor.process(update)
+        update = parse_update(data, self.runtime.app.bot)
+        assert isinstance(update, Update), update
+        assert await self.process(update)
         return update
+
+    async def process(self, update: Update) -> bool:
+        """Hand a parsed update to the receiver; whether it is finished."""
+        assert self.runtime.processor is not None
+        return await self.runtime.processor.process(update)
 
     async def say(self, telegram_id: int, text: str, chat: dict[str, Any] | None = None) -> None:
         """A typed message (or /command) from a person, in their private chat by default."""
@@ -230,6 +250,27 @@ class Office:
 async def office(tmp_path: Path) -> AsyncIterator[Office]:
     """The sample Kecamatan on a fresh SQLite database, with the bot wired but not started."""
     settings = Settings(bot_token=SecretStr("123:offline"), data_dir=tmp_path, pace="fast")
+    async with wired_office(settings) as office:
+        yield office
+
+
+@pytest.fixture
+async def office_on(tmp_path: Path, database_url: str) -> AsyncIterator[Office]:  # noqa: F811
+    """The sample Kecamatan on a fresh SQLite and a fresh PostgreSQL database (when
+    TEST_DATABASE_URL is set), with the bot wired but not started."""
+    settings = Settings(
+        bot_token=SecretStr("123:offline"),
+        data_dir=tmp_path,
+        pace="fast",
+        DATABASE_URL=database_url,
+    )
+    async with wired_office(settings) as office:
+        yield office
+
+
+@contextlib.asynccontextmanager
+async def wired_office(settings: Settings) -> AsyncIterator[Office]:
+    """The sample Kecamatan with the bot wired (not started) by `settings`."""
     clock = ManualClock(datetime(2026, 11, 23, 2, 0, tzinfo=UTC))  # Monday 09:00 WIB
     request = RecordingRequest()
     runtime = await build_runtime(settings, clock, request=request)

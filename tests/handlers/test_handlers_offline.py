@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from application.context import AppContext
-from messages.render import render
+from messages.render import label, render
 from tests.handlers.conftest import Office
 
 CAMAT, SEKRETARIS, SEKRETARIS_TIM, ANGGOTA = 1001, 1002, 1003, 1004
@@ -37,10 +37,12 @@ async def test_mulai_offers_the_periods_then_confirmation_and_gives_the_camat_th
     task = await office.last_text(CAMAT)
     assert "Pengukuran Kinerja Triwulan IV 2026" in task
     assert "Langkah 1/14" in task
-    for label in ("Biasa", "Segera", "Sangat segera", "arahan"):
-        await office.button(CAMAT, label)
-    # The confirmation's buttons were taken away once accepted.
-    assert office.request.named("editMessageReplyMarkup")
+    for name in ("Biasa", "Segera", "Sangat segera", "arahan"):
+        await office.button(CAMAT, name)
+    # The confirmation's buttons are taken away once accepted: through the outbox (retried
+    # like a send, after the messages queued before it).
+    drops = [p for p in await office.outbox(telegram_id=CAMAT) if p["kind"] == "markup"]
+    assert drops and drops[-1]["buttons"] == []
 
 
 async def test_a_stranger_is_told_to_ask_for_an_invitation(office: Office) -> None:
@@ -214,3 +216,63 @@ async def test_office_answers_travel_with_their_changes(
     await office.say(CAMAT, "/hubungkan", chat=group)
     assert "Kecamatan Contoh" in await office.last_text(-700)
     assert replies_after_commit_are_lost == []
+
+
+async def test_a_stranger_typing_commands_in_the_office_group_is_answered_there_once(
+    office: Office,
+) -> None:
+    group = {"id": -100500, "type": "supergroup", "title": "Kantor"}
+    for _ in range(25):
+        await office.say(STRANGER, "/status", chat=group)
+    await office.say(STRANGER + 1, "/bantuan", chat=group)  # another one within the minute
+
+    answers = [p for p in await office.outbox() if p.get("kind") == "text"]
+    assert [p["text"] for p in answers] == [render("not_registered", None)]
+    office.clock.advance(2)  # minutes: the group may hear one more such answer
+    await office.say(STRANGER + 1, "/bantuan", chat=group)
+    await office.say(STRANGER, "/status", chat=group)  # already answered today: not again
+    assert len([p for p in await office.outbox() if p.get("kind") == "text"]) == 2
+    await office.say(STRANGER, "/tugas")  # in private a stranger is always answered
+    assert len(await office.outbox(telegram_id=STRANGER)) == 1
+
+
+async def test_inviting_a_linked_official_asks_first_and_tells_the_old_account(
+    office: Office,
+) -> None:
+    await office.say(CAMAT, "/undang Siti")  # Siti is linked to 1002 already
+
+    ask = await office.last_text(CAMAT)
+    assert ask == render("invite_linked_confirm", "id", name="Siti")
+    assert "start=" not in ask  # no link before the confirmation
+    await office.tap(CAMAT, await office.button(CAMAT, label("invite_relink", "id")))
+    link = await office.last_text(CAMAT)
+    code = link.split("start=", 1)[1].split()[0]
+
+    await office.say(7777, f"/start {code}")  # her new phone
+
+    assert await office.last_text(SEKRETARIS) == render("identity_moved", "id", name="Siti")
+    assert "Siti" in await office.last_text(7777)
+
+
+async def test_inviting_a_linked_official_can_be_cancelled(office: Office) -> None:
+    await office.say(CAMAT, "/undang Siti")
+    await office.tap(CAMAT, await office.button(CAMAT, label("cancel", "id")))
+    assert not [p for p in await office.outbox(telegram_id=CAMAT) if "start=" in p.get("text", "")]
+
+
+async def test_a_commands_button_removal_is_committed_with_the_command(
+    office: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await start_run(office)
+    dispose = await office.button(CAMAT, "Segera")
+
+    async def died(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the process died after the command's commit")
+
+    # Nothing after the commit runs: the removal must already be in it.
+    monkeypatch.setattr(AppContext, "queue_edit", died)
+    await office.tap(CAMAT, dispose)
+
+    markups = [p for p in await office.outbox(telegram_id=CAMAT) if p["kind"] == "markup"]
+    assert len(markups) == 2  # the confirmation's, and now the disposition's
+    assert "Langkah 2/14" in await office.last_text(SEKRETARIS_TIM)

@@ -51,10 +51,40 @@ async def test_a_token_telegram_rejects_is_one_line(tmp_path: Path) -> None:
     _check(output, "Telegram rejected BOT_TOKEN")
 
 
-async def test_no_network_at_start_is_one_line(tmp_path: Path) -> None:
-    with socket.socket() as probe:  # a port nobody listens on
+async def test_no_network_at_start_is_waited_out_and_said_in_warning_lines(
+    tmp_path: Path,
+) -> None:
+    with socket.socket() as probe:  # a port nobody listens on yet
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    code, output = await _run(f"http://127.0.0.1:{port}/bot", f"222:{SECRET}", tmp_path)
-    assert code == 1
-    _check(output, "cannot reach Telegram")
+    token = f"222:{SECRET}"
+    env = {
+        **os.environ,
+        "BOT_TOKEN": token,
+        "TELEGRAM_API_URL": f"http://127.0.0.1:{port}/bot",
+        "TELEGRAM_FILE_URL": f"http://127.0.0.1:{port}/file/bot",
+        "KINERJA_DATA_DIR": str(tmp_path),
+    }
+    for name in ("DATABASE_URL", "KINERJA_CONFIG", "KINERJA_SOP_DIR"):
+        env.pop(name, None)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", env=env, stderr=asyncio.subprocess.PIPE
+    )
+    assert process.stderr is not None
+    try:
+        lines = [await asyncio.wait_for(process.stderr.readline(), 30) for _ in range(2)]
+        assert all(b"WARNING" in line and b"cannot reach Telegram" in line for line in lines)
+        assert b"trying again in 1 s" in lines[0] and b"trying again in 2 s" in lines[1]
+        # Telegram comes back: the bot starts without being restarted.
+        async with EmulatorServer(port=port, bot_token=token) as emu:
+            await emu.wait_for(lambda: bool(emu.calls("deleteWebhook")), 30)  # polling
+            assert process.returncode is None
+            process.terminate()
+            rest = await asyncio.wait_for(process.stderr.read(), 30)
+            assert await process.wait() == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    output = b"".join(lines).decode() + rest.decode()
+    assert SECRET not in output and "Traceback" not in output

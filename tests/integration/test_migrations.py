@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from storage.database import make_engine
@@ -20,6 +23,7 @@ from storage.migrate import (
 )
 from tests.integration.conftest import Database
 
+T = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 TABLES = {
     "assignments",
     "documents",
@@ -80,3 +84,28 @@ async def test_downgrade_to_base_removes_every_table(db: Database) -> None:
         assert await conn.run_sync(_table_names) & TABLES == set()
     await upgrade_database(db.url)
     assert await current_revision(db.engine) == head_revision()
+
+
+async def test_0011_removes_invite_codes_from_messages_already_sent(db: Database) -> None:
+    def to(revision: str) -> Callable[[Connection], None]:
+        return lambda connection: command.downgrade(alembic_config(connection), revision)
+
+    async with db.engine.begin() as conn:
+        await conn.run_sync(to("0010_letters"))
+    link = "https://t.me/kinerja_bot?start=AbC_12-xyz"
+    async with db.engine.begin() as conn:
+        for status in ("sent", "pending"):
+            await conn.execute(
+                text(
+                    "INSERT INTO outbox (kind, payload, status, attempts, next_attempt_at,"
+                    " created_at) VALUES ('text', :payload, :status, 0, :at, :at)"
+                ),
+                {"payload": json.dumps({"text": f"Tautan: {link}"}), "status": status, "at": T},
+            )
+    await upgrade_database(db.url)
+
+    async with db.engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT status, payload FROM outbox"))).all()
+    texts = {status: str(payload) for status, payload in rows}
+    assert "AbC_12-xyz" not in texts["sent"] and "start=[dihapus]" in texts["sent"]
+    assert "AbC_12-xyz" in texts["pending"]  # still to be sent: kept

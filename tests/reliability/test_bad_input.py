@@ -1,8 +1,9 @@
 """Bad input and access against the real bot process: each gets a clear answer or is ignored —
 never a crash, never a state change, never another organisation's data.
 
-Also the failures of storing an upload (a failed download, the disk refusing the file): the
-official is told to send it again and nothing half-stored is attached.
+Also the failures of storing an upload: a download refused once is tried again (stored, nobody
+asked to resend); the disk refusing the file tells the official to send it again and nothing
+half-stored is attached.
 """
 
 from __future__ import annotations
@@ -232,12 +233,13 @@ async def test_odd_input_in_a_run_changes_nothing_and_failed_uploads_attach_noth
         mark = emu.mark()
         emu.send_document(BUDI, "besar.pdf", b"%PDF-1.4\n" + b"0" * (20 * 1024 * 1024))
         assert "terlalu besar" in ((await answer(emu, BUDI, mark)).text or "")
-        # The download fails: "send it again".
-        pdf = sample_pdf("Draf LKjIP")
+        # A 500 on getFile is tried again: the file is stored, nobody is asked to resend it.
+        first = sample_pdf("Draf awal")
         emu.inject_fault("500", "getFile")
         mark = emu.mark()
-        emu.send_document(BUDI, "draf.pdf", pdf, "application/pdf")
-        assert "kirim file itu sekali lagi" in ((await answer(emu, BUDI, mark)).text or "")
+        emu.send_document(BUDI, "draf-awal.pdf", first, "application/pdf")
+        assert "versi 1" in ((await answer(emu, BUDI, mark, "tersimpan")).text or "")
+        pdf = sample_pdf("Draf LKjIP")
         # The disk refuses the file (where its folder should be, something else is).
         digest = hashlib.sha256(pdf).hexdigest()
         documents = tmp_path / "documents"
@@ -247,13 +249,13 @@ async def test_odd_input_in_a_run_changes_nothing_and_failed_uploads_attach_noth
         mark = emu.mark()
         emu.send_document(BUDI, "draf.pdf", pdf, "application/pdf")
         assert "kirim file itu sekali lagi" in ((await answer(emu, BUDI, mark)).text or "")
-        assert (await counts(tmp_path))["documents"] == sheets
-        # Sent again once the disk is fine: stored whole and attached as version 1.
+        assert (await counts(tmp_path))["documents"] == sheets + 1  # the sheets and draf-awal
+        # Sent again once the disk is fine: stored whole and attached (its name's version 1).
         blocker.unlink()
         mark = emu.mark()
         emu.send_document(BUDI, "draf.pdf", pdf, "application/pdf")
-        assert "versi 1" in ((await answer(emu, BUDI, mark, "tersimpan")).text or "")
-        assert (await counts(tmp_path))["documents"] == sheets + 1
+        assert "versi 1" in ((await answer(emu, BUDI, mark, "draf.pdf tersimpan")).text or "")
+        assert (await counts(tmp_path))["documents"] == sheets + 2
         stored = [p for p in documents.rglob("*") if p.is_file() and p.name == digest]
         assert [p.read_bytes() == pdf for p in stored] == [True]
         assert not any(p.name.startswith(TEMP_PREFIX) for p in documents.rglob("*"))

@@ -8,19 +8,23 @@ by waiting.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
 from telegram import Bot
+from telegram.ext import AIORateLimiter, ExtBot
 
 from bot.dispatcher import Dispatcher
 from bot.emulator import EmulatorServer
+from bot.logs import quiet_handled_faults
 from bot.pacing import PaceLimits, Pacer
 from storage.bot_uow import BotUnitOfWork
 from storage.database import make_engine, make_session_factory
@@ -28,6 +32,10 @@ from storage.files import FileStore
 from storage.messaging import Outgoing
 from storage.messaging_tables import OutboxRow
 from storage.migrate import upgrade_engine
+from storage.org_import import import_organisation
+from storage.tables import DocumentRow, PersonRow
+from tests.integration.conftest import SAMPLE_ORG
+from workflow.spec import resolve_definition
 
 T0 = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
 
@@ -309,3 +317,153 @@ async def test_an_answer_lost_after_telegram_acted_is_the_one_case_sent_twice(
     async with BotUnitOfWork(rig.uow) as uow:  # type: ignore[arg-type]
         [sent] = (await uow.session.execute(select(OutboxRow))).scalars()
         assert sent.telegram_message_id == copies[1].message_id  # the first copy is the extra
+
+
+async def test_a_message_that_can_never_be_sent_fails_at_once_and_the_chat_goes_on(
+    rig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    chat = _user(rig, 508)
+    factory = partial(BotUnitOfWork, rig.uow)
+    report = await import_organisation(
+        factory,  # type: ignore[arg-type]
+        SAMPLE_ORG,
+        resolve_definition("pengukuran-kinerja"),
+    )
+    async with factory() as uow:  # type: ignore[call-arg]
+        person = await uow.session.scalar(select(PersonRow.id).limit(1))
+        uow.session.add(  # a generated letter whose file is no longer in the store
+            DocumentRow(
+                id="doc-gone",
+                org_id=report.org_id,
+                name="surat.pdf",
+                mime_type="application/pdf",
+                size=10,
+                sha256="0" * 64,
+                storage_path="00/gone",
+                uploaded_by=person,
+                uploaded_at=T0,
+            )
+        )
+        await uow.commit()
+    org = report.org_id
+    await rig.enqueue(
+        Outgoing("document", {"document_id": "doc-gone", "caption": "Surat"}, None, chat, org),
+        Outgoing("text", {"text": "rusak \ud800"}, None, chat, org),  # cannot be encoded
+        _text(chat, "berikutnya"),
+    )
+    for _ in range(3):
+        await rig.round()
+        rig.clock.advance(1.1)  # the chat's pace
+
+    rows = await rig.rows()
+    assert [r.status for r in rows] == ["failed", "failed", "sent"]
+    assert [r.attempts for r in rows[:2]] == [0, 0]  # not retried
+    assert [m.text for m in rig.emu.sent_messages(chat)] == ["berikutnya"]
+    async with factory() as uow:  # type: ignore[call-arg]
+        shown = await uow.messaging.failed_messages(org)  # what /masalah lists
+    assert len(shown) == 2
+    warnings = [r.getMessage() for r in caplog.records if "marked failed" in r.getMessage()]
+    assert len(warnings) == 2
+
+
+async def test_removing_buttons_is_retried_after_a_502_in_order_with_the_chats_messages(
+    rig: Rig,
+) -> None:
+    chat = _user(rig, 509)
+    buttons = [[{"text": "Selesai", "data": "tok"}]]
+    await rig.enqueue(Outgoing("text", {"text": "Tugas", "buttons": buttons}, None, chat))
+    await rig.round()
+    [task] = rig.emu.sent_messages(chat)
+    rig.emu.inject_fault("502", "editMessageReplyMarkup")
+    rig.clock.advance(1.1)
+    await rig.enqueue(
+        Outgoing("markup", {"message_id": task.message_id, "buttons": []}, None, chat),
+        _text(chat, "Terima kasih"),
+    )
+
+    await rig.round()  # the edit is refused; the text after it waits
+    rows = await rig.rows()
+    assert [(r.status, r.attempts) for r in rows[1:]] == [("pending", 1), ("pending", 0)]
+    for _ in range(3):
+        rig.clock.advance(1.1)
+        await rig.round()
+
+    assert [r.status for r in await rig.rows()] == ["sent", "sent", "sent"]
+    assert [m.text for m in rig.emu.sent_messages(chat)] == ["Tugas", "Terima kasih"]
+    assert not rig.emu.sent_messages(chat)[0].buttons  # the stale buttons are gone
+
+
+async def test_handled_429_and_502_are_one_warning_line_each_and_no_traceback(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'k.sqlite3'}")
+    await upgrade_engine(engine)
+    sessions = make_session_factory(engine)
+    clock = Clock()
+    quiet_handled_faults()  # as the bot does when it starts
+    try:
+        async with EmulatorServer(port=0) as emu:
+            # The bot's own Bot: python-telegram-bot's rate limiter in front, as in production.
+            bot = ExtBot(
+                emu.bot_token,
+                base_url=emu.base_url,
+                base_file_url=emu.base_file_url,
+                rate_limiter=AIORateLimiter(max_retries=0),
+            )
+            async with bot:
+                dispatcher = Dispatcher(
+                    bot,
+                    lambda: BotUnitOfWork(sessions),
+                    FileStore(tmp_path / "documents"),
+                    clock,
+                    pacer=Pacer(clock=clock.monotonic),
+                )
+                rig = Rig(emu, bot, sessions, clock, dispatcher)
+                chat = _user(rig, 510)
+                emu.inject_fault("429", "sendMessage", retry_after=7)
+                emu.inject_fault("502", "sendMessage")
+                await rig.enqueue(_text(chat, "Halo"))
+                with caplog.at_level(logging.INFO):
+                    for _ in range(3):
+                        await rig.round()
+                        rig.clock.advance(8)
+                assert [m.text for m in emu.sent_messages(chat)] == ["Halo"]
+    finally:
+        await engine.dispose()
+
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert not [r for r in caplog.records if r.exc_info]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any(f"chat {chat}: 429, retry after 7 s" in w for w in warnings), warnings
+    assert any(f"chat {chat}: Bad Gateway" in w for w in warnings), warnings
+
+
+async def test_a_restarted_instance_sends_its_own_dead_claims_at_once_not_others(
+    rig: Rig,
+) -> None:
+    chat, other = _user(rig, 511), _user(rig, 512)
+    await rig.enqueue(_text(chat, "milik saya"), _text(other, "milik yang lain"))
+    async with BotUnitOfWork(rig.uow) as uow:  # type: ignore[arg-type]
+        # Both claimed for the whole lease when their processes were killed mid-send.
+        assert await uow.messaging.claim(1, T0, timedelta(seconds=30), "kantor:1@t1")
+        assert await uow.messaging.claim(2, T0, timedelta(seconds=30), "kantor:2@t1")
+        await uow.commit()
+    restarted = Dispatcher(
+        rig.bot,
+        lambda: BotUnitOfWork(rig.uow),  # type: ignore[arg-type]
+        FileStore(Path("unused")),
+        rig.clock,
+        pacer=Pacer(clock=rig.clock.monotonic),
+        holder="kantor:1@t2",
+    )
+
+    assert await restarted.reclaim_own_dead_claims()
+    await restarted.drain_once()
+    await restarted.settle()
+
+    assert [m.text for m in rig.emu.sent_messages(chat)] == ["milik saya"]  # at once
+    assert rig.emu.sent_messages(other) == []  # another instance's claim lapses as before
+    rig.clock.advance(31)
+    await restarted.drain_once()
+    await restarted.settle()
+    assert [m.text for m in rig.emu.sent_messages(other)] == ["milik yang lain"]

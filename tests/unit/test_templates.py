@@ -292,6 +292,9 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "not_registered": {},
     "unexpected_text": {},
     "try_again": {},
+    "cannot_process": {},
+    "invite_linked_confirm": {"name": "Siti"},
+    "identity_moved": {"name": "Siti"},
     "problems": {
         "items": [{"at": WHEN, "to": "Rina", "reason": "bot was blocked", "preview": "Langkah 2"}]
     },
