@@ -275,4 +275,4 @@ async def test_a_commands_button_removal_is_committed_with_the_command(
 
     markups = [p for p in await office.outbox(telegram_id=CAMAT) if p["kind"] == "markup"]
     assert len(markups) == 2  # the confirmation's, and now the disposition's
-    assert "Langkah 2/14" in await office.last_text(SEKRETARIS_TIM)
+    assert "Langkah 1/14" in await office.last_text(SEKRETARIS)  # the paraf is hers now
