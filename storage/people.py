@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.acting import ActingRepository
 from storage.dialect import insert_for
 from storage.letters import identity_from_json, identity_json
 from storage.tables import (
     ORGANISATIONS,
     PEOPLE,
 )
+from workflow.acting import Acting
 from workflow.model import (
     Organisation,
     Person,
@@ -75,6 +78,11 @@ class SqlPeopleRepository(PeopleRepository):
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self.acting = ActingRepository(session)
+
+    async def acting_at(self, org_id: str, at: datetime) -> Sequence[Acting]:
+        """The organisation's acting appointments (Plh / Plt) running at this instant."""
+        return await self.acting.at(org_id, at)
 
     async def get_org(self, org_id: str) -> Organisation | None:
         """An organisation by id."""

@@ -129,6 +129,8 @@ def _assignment_row(a: Assignment, position: int) -> RowDict:
         "note": a.note,
         "document_ids": list(a.document_ids),
         "data": dict(a.data),
+        "acting_for": a.acting_for,
+        "acting_kind": a.acting_kind,
     }
 
 
@@ -182,6 +184,8 @@ def _assignment_from(row: Row[Any]) -> Assignment:
         note=row.note,
         document_ids=list(row.document_ids or []),
         data=dict(row.data or {}),
+        acting_for=row.acting_for,
+        acting_kind=row.acting_kind,
     )
 
 

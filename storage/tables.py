@@ -220,6 +220,8 @@ class AssignmentRow(Base):
     note: Mapped[str | None] = mapped_column(Text)
     document_ids: Mapped[list[str]] = mapped_column(default=list)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    acting_for: Mapped[str | None] = mapped_column(ID)  # given to a Plh / Plt for this holder
+    acting_kind: Mapped[str | None] = mapped_column(String(8))
 
 
 class EventRow(Base):

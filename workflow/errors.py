@@ -49,6 +49,15 @@ REFUSAL_CODES = frozenset(
         "already_assigned",
         "reason_required",
         "not_allowed_to_cancel",
+        # running the office: reassigning, acting officials (Plh / Plt)
+        "not_allowed_to_reassign",
+        "acting_bad_period",
+        "acting_holder_without_role",
+        "acting_for_self",
+        "acting_overlap",
+        "acting_not_found",
+        "acting_no_holder",
+        "acting_many_holders",
         "text_too_long",
         # runs per period
         "period_already_run",

@@ -107,6 +107,8 @@ class Assignment:
     document_ids: list[str] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
     clock_from: datetime | None = None  # with a due time but no start given: the activation
+    acting_for: str | None = None  # given to an acting official (Plh/Plt) for this holder
+    acting_kind: str | None = None  # "plh" / "plt" (workflow.acting.ActingKind)
 
     def __post_init__(self) -> None:
         if self.clock_from is None and self.due_at is not None:
@@ -295,6 +297,8 @@ class Run:
                         due_at=_instant(e.data.get("due_at")),
                         # Events written before meeting clocks: the budget ran from activation.
                         clock_from=_instant(e.data.get("clock_from", e.at.isoformat())),
+                        acting_for=e.data.get("acting_for"),
+                        acting_kind=e.data.get("acting_kind"),
                     )
                 )
             case EventKind.DOCUMENT_ATTACHED:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from workflow.acting import Acting, acting_data, substitute
 from workflow.commands import (
     MAX_NOTE,
     MAX_TITLE,
@@ -44,6 +45,7 @@ from workflow.model import (
     StepOutcome,
     StepStatus,
 )
+from workflow.office_access import may_cancel, oversees
 from workflow.ports import Calendar, UnitOfWork
 from workflow.spec import SopDefinition, Step, StepMode
 
@@ -158,7 +160,8 @@ class WorkflowService:
         )
         run.last_seq = 1
         run.events.append(start)
-        activated = self._activate(run, spec, 1, people, now, cmd.actor_id)
+        acting = await uow.people.acting_at(org.id, now)
+        activated = self._activate(run, spec, 1, people, now, cmd.actor_id, acting=acting)
         await uow.runs.add(run)
         return await self._finish(run, spec, activated, uow)
 
@@ -251,18 +254,25 @@ class WorkflowService:
             raise Refused("assignment_not_found")
         a = run.assignment(cmd.assignment_id)
         assert a is not None
+        spec = await pinned_spec(uow, run)
+        now = self.clock()
+        acting = await uow.people.acting_at(run.org_id, now)
         if cmd.actor_id is not None:
             actor = await self._member(uow, cmd.actor_id, run.org_id)
-            if not actor.is_admin:
-                raise Refused("not_admin")
-        spec = await pinned_spec(uow, run)
+            org = await uow.people.get_org(run.org_id)
+            if org is None or not oversees(actor, org, spec, acting, now):
+                raise Refused("not_allowed_to_reassign")
         if run.status is not RunStatus.ACTIVE:
             raise Refused("run_not_active", title=run.title)
         if not a.is_active:
             raise Refused("assignment_not_active", step_no=a.step_no)
         target = await self._member(uow, cmd.to_person_id, run.org_id)
         step = spec.step(a.step_no)
-        if not target.roles & set(step.actors):
+        # An acting official (Plh / Plt) may take the step of the role he acts in.
+        deputy = next(
+            (x for x in acting if x.person_id == target.id and x.role in step.actors), None
+        )
+        if not target.roles & set(step.actors) and deputy is None:
             raise Refused("person_not_eligible", name=target.name, step_no=step.no)
         if target.id == a.person_id:
             raise Refused("same_person", name=target.name)
@@ -271,7 +281,6 @@ class WorkflowService:
             for other in run.assignments_of(a.step_instance_id)
         ):
             raise Refused("already_assigned", name=target.name, step_no=step.no)
-        now = self.clock()
         new_id = self.new_id()
         self._record(
             run,
@@ -281,7 +290,11 @@ class WorkflowService:
             now,
             data={"to_person_id": target.id, "new_assignment_id": new_id},
         )
-        role = next(r for r in step.actors if r in target.roles)
+        role = next((r for r in step.actors if r in target.roles), None)
+        stood_in: Acting | None = None
+        if role is None:  # not a holder: he takes it as the acting official
+            assert deputy is not None
+            role, stood_in = deputy.role, deputy
         clock_from, due = self._clock(step, now, a.clock_from)
         self._next_event(
             run,
@@ -292,7 +305,11 @@ class WorkflowService:
             step_instance_id=a.step_instance_id,
             assignment_id=new_id,
             person_id=target.id,
-            data={"role": role, **_clock_data(clock_from, due)},
+            data={
+                "role": role,
+                **_clock_data(clock_from, due),
+                **(acting_data(stood_in) if stood_in is not None else {}),
+            },
         )
         await uow.runs.save(run)
         new = run.assignment(new_id)
@@ -338,7 +355,10 @@ class WorkflowService:
         spec = await pinned_spec(uow, run)
         if cmd.actor_id is not None:
             actor = await self._member(uow, cmd.actor_id, run.org_id)
-            if not (actor.is_admin or actor.roles & set(spec.starters)):
+            org = await uow.people.get_org(run.org_id)
+            now = self.clock()
+            acting = await uow.people.acting_at(run.org_id, now)
+            if org is None or not may_cancel(actor, org, spec, acting, now):
                 raise Refused("not_allowed_to_cancel", roles=starter_names(spec))
         if run.status is not RunStatus.ACTIVE:
             raise Refused("run_not_active", title=run.title)
@@ -487,6 +507,7 @@ class WorkflowService:
         only_people: Sequence[str] = (),
         returned_items: Sequence[str] = (),
         meeting_start: datetime | None = None,
+        acting: Sequence[Acting] = (),
     ) -> list[Assignment]:
         step = spec.step(step_no)
         holders = _assignees(step, people)
@@ -514,7 +535,7 @@ class WorkflowService:
         )
         clock = _clock_data(*self._clock(step, now, meeting_start))
         activated: list[Assignment] = []
-        for person, role in holders:
+        for person, role, stood_in in substitute(holders, people, acting, now):
             assignment_id = self.new_id()
             self._next_event(
                 run,
@@ -525,7 +546,7 @@ class WorkflowService:
                 step_instance_id=instance_id,
                 assignment_id=assignment_id,
                 person_id=person.id,
-                data={"role": role, **clock},
+                data={"role": role, **clock, **(acting_data(stood_in) if stood_in else {})},
             )
             made = run.assignment(assignment_id)
             assert made is not None
@@ -593,6 +614,7 @@ class WorkflowService:
             self._next_event(run, EventKind.RUN_COMPLETED, actor_id, now)
             return []
         people = await uow.people.of_org(run.org_id)
+        acting = await uow.people.acting_at(run.org_id, now)
         start = meeting_start if step.invites_to == next_no else None
         return self._activate(
             run,
@@ -605,6 +627,7 @@ class WorkflowService:
             only_people=only,
             returned_items=items,
             meeting_start=start,
+            acting=acting,
         )
 
     async def _finish(
