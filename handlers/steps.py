@@ -27,7 +27,7 @@ from application.pending_kinds import (
 )
 from application.runs import ButtonToken
 from application.uploads import MAX_UPLOAD_MB
-from handlers import meetings
+from handlers import meetings, office
 from handlers.context import bot_context, guarded, member, refuse, say, tapper
 from handlers.keyboards import drop_buttons, show_page
 from messages.render import render
@@ -275,6 +275,7 @@ _ACTIONS: dict[str, Action] = {
     "report_chat": _report_chat,
     "evidence": _evidence,
     **meetings.ACTIONS,  # scheduling, answers, holding a meeting
+    **office.ACTIONS,  # under /status: reassign an open part, cancel a run
 }
 
 
@@ -313,6 +314,8 @@ async def typed_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         )
     elif pending.kind in meetings.KINDS:
         await meetings.typed_answer(update, ctx, person, pending, body)
+    elif pending.kind in office.KINDS:
+        await office.typed_answer(update, ctx, person, pending, body)
     elif pending.kind in (AWAIT_UPLOAD, AWAIT_EVIDENCE):
         await say(
             update,

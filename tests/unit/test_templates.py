@@ -512,6 +512,30 @@ SAMPLES["sop_import_report"] = {
     "out": "",
 }
 
+# Running the office (issue 13): reassigning from /status, cancelling a run.
+SAMPLES.update(
+    {
+        "reassign_choose": {
+            "kind": "person",
+            "run_title": "Surat <Bupati>",
+            "step_no": 5,
+            "step_title": "Menyiapkan tindak lanjut",
+            "holder": "Budi",
+            "roles": "Kepala Seksi terkait",
+        },
+        "reassign_done": {
+            "run_title": "R",
+            "step_no": 5,
+            "step_title": "Menyiapkan tindak lanjut",
+            "from_name": "Budi",
+            "to_name": "Joko",
+            "due": WHEN,
+        },
+        "cancel_prompt": {"run_title": "R"},
+        "cancel_done": {"run_title": "R", "reason": "salah periode", "told": 2},
+    }
+)
+
 
 def test_every_template_has_a_sample() -> None:
     assert sorted(SAMPLES) == template_names()
@@ -790,3 +814,21 @@ def test_every_form_error_code_has_its_own_sentence(lang: str) -> None:
     for code in codes:
         text = render("indicator_form_error", lang, code=code, row=7, column="G", params=params)
         assert text != generic and text.startswith(("Baris 7, kolom G: ", "Row 7, column G: "))
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("kind", ["part", "person", "nobody"])
+def test_the_reassign_choice_says_what_to_tap_or_what_to_do(kind: str, lang: str) -> None:
+    text = render("reassign_choose", lang, **{**SAMPLES["reassign_choose"], "kind": kind})
+    assert "Surat &lt;Bupati&gt;" in text
+    assert WHAT_TO_DO[lang].search(text), text
+    if kind == "nobody":
+        assert "/plh" in text and "Kepala Seksi terkait" in text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_task_says_it_was_reassigned_and_for_whom_the_plh_acts(lang: str) -> None:
+    ctx = {**TASK, "reassigned_from": "Budi", "acting_as": "Plh. Camat", "acting_for": "Ahmad"}
+    text = render("task_assigned", lang, **ctx)
+    assert "Budi" in text and "<b>Plh. Camat</b>" in text and "Ahmad" in text
+    assert "Plh. Camat" not in render("task_assigned", lang, **TASK)

@@ -1,0 +1,134 @@
+"""Running the office from the server: `kinerja-bot runs reassign` and `runs cancel`.
+
+The twins of the buttons under /status: the same use cases (`application.office_runs`), the
+console acting as the administrator; the running bot sends what they queue (the new holder's
+task with its documents, the old holder's notice, the cancellation to everyone with open work).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from application import office_runs, read_models
+from application.context import AppContext
+from application.texts import refusal_sentence
+from bot.cli_db import find_org, open_db
+from bot.cli_errors import CliError, run_async
+from bot.settings import Settings
+from messages.formatting import format_wib
+from scheduler.planner import TimerPlanner
+from storage.bot_uow import BotUnitOfWork
+from storage.files import FileStore
+from workflow.errors import Refused
+from workflow.model import Organisation, Person
+from workflow.office_calendar import OfficeCalendar
+
+T = TypeVar("T")
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+async def with_office(
+    settings: Settings,
+    org_name: str | None,
+    work: Callable[[AppContext, Organisation], Awaitable[T]],
+) -> T:
+    """Open the database, find the organisation and run `work` with an application context
+    like the bot's (its publishers: notices, letters, timers); a refusal is one line."""
+    calendar = OfficeCalendar(settings.office().calendar)
+    engine, factory = await open_db(settings)
+    ctx = AppContext(
+        uow_factory=factory,
+        calendar=calendar,
+        clock=_utcnow,
+        files=FileStore(settings.data_dir / "documents"),
+        kick=lambda: None,
+        sops=settings.sops(),
+        publishers=[TimerPlanner(calendar, _utcnow)],
+    )
+    try:
+        async with factory() as uow:
+            org = await find_org(uow, org_name)
+        try:
+            return await work(ctx, org)
+        except Refused as refusal:
+            sentence = refusal_sentence(refusal.code, refusal.params)
+            raise CliError(f"refused: {sentence}") from None
+    finally:
+        await engine.dispose()
+
+
+async def find_run(uow: BotUnitOfWork, org: Organisation, ref: str) -> read_models.RunSummary:
+    """A run of the organisation by its number in `runs list` (or the start of its id)."""
+    runs = await read_models.run_summaries(uow, org.id, "en")
+    chosen = read_models.find_run(runs, ref)
+    if chosen is None:
+        raise CliError(
+            f"no run {ref!r} in {org.name}; `kinerja-bot runs list` numbers them 1 to {len(runs)}"
+        )
+    return chosen
+
+
+async def find_person(uow: BotUnitOfWork, org: Organisation, name: str) -> Person:
+    """An active official of the organisation by name (case aside)."""
+    people = await uow.people.of_org(org.id)
+    found = [p for p in people if p.name.casefold() == name.strip().casefold()]
+    if not found:
+        known = ", ".join(p.name for p in people)
+        raise CliError(f"no active person named {name!r} in {org.name}; known: {known}")
+    return found[0]
+
+
+def cmd_runs_reassign(args: argparse.Namespace, settings: Settings) -> int:
+    """Give a step's open part to another official (a holder of its role, or its Plh)."""
+    tz = settings.office().calendar.timezone
+
+    async def work(ctx: AppContext, org: Organisation) -> int:
+        async with ctx.uow_factory() as uow:  # look up, then let the use case write
+            run = await find_run(uow, org, args.run)
+            target = await find_person(uow, org, args.to)
+            holder = await find_person(uow, org, args.holder) if args.holder else None
+        out = await office_runs.reassign_step(
+            ctx, run.id, args.step, target.id, holder.id if holder else None
+        )
+        new = out.activated[0]
+        due = format_wib(new.due_at, tz) if new.due_at else "when its meeting starts"
+        print(f"step {new.step_no} of {run.title!r} is now with {target.name}, due {due}")
+        return 0
+
+    return run_async(lambda: with_office(settings, args.org, work))
+
+
+def cmd_runs_cancel(args: argparse.Namespace, settings: Settings) -> int:
+    """Cancel a run with a reason; its trail stays."""
+
+    async def work(ctx: AppContext, org: Organisation) -> int:
+        async with ctx.uow_factory() as uow:
+            run = await find_run(uow, org, args.run)
+        out = await office_runs.cancel_run(ctx, run.id, args.reason)
+        told = {a.person_id for a in out.run.assignments if a.status.value == "cancelled"}
+        print(f"cancelled {run.title!r}: {args.reason}; {len(told)} with open work told")
+        return 0
+
+    return run_async(lambda: with_office(settings, args.org, work))
+
+
+def register(runs: argparse._SubParsersAction) -> None:
+    """`runs reassign`, `runs cancel`."""
+    p = runs.add_parser("reassign", help="give a step's open part to another official")
+    p.add_argument("run", help="its number in `runs list` (or the start of its id)")
+    p.add_argument("--step", type=int, required=True, help="the step number")
+    p.add_argument("--to", required=True, help="the official who takes it (name)")
+    p.add_argument("--from", dest="holder", help="whose part, when several are open (name)")
+    p.add_argument("--org", help="organisation name (needed when there are several)")
+    p.set_defaults(func=cmd_runs_reassign)
+    p = runs.add_parser("cancel", help="cancel a run with a reason (its trail stays)")
+    p.add_argument("run", help="its number in `runs list` (or the start of its id)")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--org", help="organisation name (needed when there are several)")
+    p.set_defaults(func=cmd_runs_cancel)
