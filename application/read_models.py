@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from application.context import AppContext
-from application.texts import named, step_title
+from application.texts import acting_title, named, step_title
 from storage.bot_uow import BotUnitOfWork
 from storage.org_import import UnheldRole, unheld_roles
 from workflow.letters import OfficeIdentity
-from workflow.model import Assignment, EventKind, Person, Run
+from workflow.model import Assignment, Event, EventKind, Person, Run
 from workflow.office_calendar import OfficeCalendar
 from workflow.spec import LoadedDefinition, SopDefinition
 
@@ -186,6 +186,7 @@ class HistoryEntry:
     on_time: object
     step_title: str = ""
     doc_names: list[str] = field(default_factory=list)
+    acting: str = ""  # "Plh. Camat": the person (or the actor) acted for the role's holder
 
 
 @dataclass(frozen=True)
@@ -317,6 +318,7 @@ async def run_history(
                     else ""
                 ),
                 doc_names=names,
+                acting=_acting_of(run, spec, e, language or "id"),
             )
         )
     return History(
@@ -330,6 +332,17 @@ async def run_history(
         sop_title=spec.title,
         status=run.status.value,
     )
+
+
+def _acting_of(run: Run, spec: SopDefinition, e: Event, lang: str) -> str:
+    """ "Plh. Camat" when the event's part was given to, or done by, an acting official."""
+    if e.kind is EventKind.ASSIGNMENT_ACTIVATED:
+        kind = e.data.get("acting_kind")
+        return acting_title(spec, str(e.data.get("role")), kind, lang) if kind else ""
+    a = run.assignment(e.assignment_id) if e.assignment_id else None
+    if a is None or a.acting_kind is None or e.actor_id != a.person_id:
+        return ""
+    return acting_title(spec, a.role, a.acting_kind, lang)
 
 
 @dataclass(frozen=True)

@@ -39,9 +39,10 @@ from bot.pacing import FAST, PaceLimits, Pacer
 from bot.receiving import Poller, UpdateProcessor
 from bot.settings import Settings
 from bot.webhook_server import WEBHOOK_PATH, WebhookServer, derive_secret
-from handlers import admin, archive, onboarding, steps, tasks, uploads
+from handlers import acting, admin, archive, onboarding, steps, tasks, uploads
 from messages.render import configure as configure_render
 from messages.render import render
+from scheduler.acting import ActingJobs
 from scheduler.jobs import ReminderJobs
 from scheduler.meetings import MeetingJobs, MeetingSweep
 from scheduler.planner import TimerPlanner
@@ -80,6 +81,8 @@ def register_handlers(app: Application) -> None:
             CommandHandler("hubungkan", admin.link_group),
             # Messages Telegram refused for good (administrators).
             CommandHandler("masalah", admin.problems),
+            # Acting officials (Plh / Plt): list, appoint for a period, end early.
+            CommandHandler("plh", acting.plh),
             # Paging through /riwayat (read-only: plain data, checked like the command).
             CallbackQueryHandler(tasks.history_page, pattern=rf"^{tasks.HISTORY_BUTTON}:"),
             # /arsip's list, run and PDF/ZIP buttons (read-only: plain data, checked again).
@@ -249,6 +252,7 @@ async def start(
     runtime.tasks.append(asyncio.create_task(runtime.dispatcher.run_forever()))
     assert app.job_queue is not None
     ReminderJobs(runtime.reminders, app.job_queue).install()
+    ActingJobs(runtime.ctx, app.job_queue).install()
     if runtime.meetings is not None:
         MeetingJobs(runtime.meetings, app.job_queue).install()
     log.info("bot @%s started", me.username)

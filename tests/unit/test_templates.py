@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
@@ -533,6 +533,32 @@ SAMPLES.update(
         },
         "cancel_prompt": {"run_title": "R"},
         "cancel_done": {"run_title": "R", "reason": "salah periode", "told": 2},
+        "acting_appointed": {
+            "to": "holder",
+            "role": "Plh. Camat",
+            "acting": "Siti",
+            "holder": "Ahmad",
+            "by": "Ahmad",
+            "first": WHEN,
+            "last": WHEN + timedelta(days=2),
+        },
+        "acting_list": {
+            "lines": [
+                {
+                    "no": 1,
+                    "kind": "Plh.",
+                    "role": "Camat",
+                    "person": "Siti",
+                    "holder": "Ahmad",
+                    "first_day": date(2026, 11, 30),
+                    "last_day": date(2026, 12, 2),
+                    "state": "running",
+                }
+            ],
+            "may_appoint": True,
+            "problem": "",
+            "name": "",
+        },
     }
 )
 
@@ -832,3 +858,20 @@ def test_a_task_says_it_was_reassigned_and_for_whom_the_plh_acts(lang: str) -> N
     text = render("task_assigned", lang, **ctx)
     assert "Budi" in text and "<b>Plh. Camat</b>" in text and "Ahmad" in text
     assert "Plh. Camat" not in render("task_assigned", lang, **TASK)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("to", ["acting", "holder", "appointer"])
+def test_an_appointment_names_the_period_and_tells_each_what_follows(to: str, lang: str) -> None:
+    text = render("acting_appointed", lang, **{**SAMPLES["acting_appointed"], "to": to})
+    assert "<b>Plh. Camat</b>" in text and "2 " in text
+    assert WHAT_TO_DO[lang].search(text) or to == "holder", text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("problem", ["dates", "name"])
+def test_a_plh_request_not_understood_says_how_to_write_it(problem: str, lang: str) -> None:
+    ctx = {**SAMPLES["acting_list"], "problem": problem, "name": "Sito", "lines": []}
+    text = render("acting_list", lang, **ctx)
+    assert "⚠️" in text and "/plh" in text
+    assert ("Sito" in text) == (problem == "name")
