@@ -53,6 +53,8 @@ class Desk:
 
     mine: list[DeskItem] = field(default_factory=list)
     overdue: list[DeskItem] = field(default_factory=list)
+    # My role's work an acting official (Plh / Plt) does for me meanwhile: I still see it.
+    standing_in: list[DeskItem] = field(default_factory=list)
 
 
 async def desk(
@@ -98,6 +100,8 @@ async def desk(
             )
             if a.person_id == person.id:
                 result.mine.append(entry)
+            elif a.acting_for == person.id:
+                result.standing_in.append(entry)
             elif late and (top or person.is_admin):
                 result.overdue.append(entry)
     # A meeting step waiting for its meeting time has no due time yet: it comes last.

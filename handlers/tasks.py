@@ -22,7 +22,7 @@ async def my_tasks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if person is None:
         return
     desk = await read_models.my_desk(ctx, person)
-    await say(update, "tasks", person.language, items=desk.mine)
+    await say(update, "tasks", person.language, items=desk.mine, standing=desk.standing_in)
 
 
 async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
