@@ -1,4 +1,5 @@
-"""Running the office from the server: `kinerja-bot runs reassign` and `runs cancel`.
+"""Running the office from the server: `kinerja-bot runs reassign`, `runs cancel` and
+`plh add|list|end`.
 
 The twins of the buttons under /status: the same use cases (`application.office_runs`), the
 console acting as the administrator; the running bot sends what they queue (the new holder's
@@ -9,10 +10,10 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TypeVar
 
-from application import office_runs, read_models
+from application import acting, office_runs, read_models
 from application.context import AppContext
 from application.texts import refusal_sentence
 from bot.cli_db import find_org, open_db
@@ -22,6 +23,7 @@ from messages.formatting import format_wib
 from scheduler.planner import TimerPlanner
 from storage.bot_uow import BotUnitOfWork
 from storage.files import FileStore
+from workflow.acting import ActingKind
 from workflow.errors import Refused
 from workflow.model import Organisation, Person
 from workflow.office_calendar import OfficeCalendar
@@ -132,3 +134,94 @@ def register(runs: argparse._SubParsersAction) -> None:
     p.add_argument("--reason", required=True)
     p.add_argument("--org", help="organisation name (needed when there are several)")
     p.set_defaults(func=cmd_runs_cancel)
+
+
+# --- plh: acting officials ------------------------------------------------------------------
+
+
+def _day(text: str, flag: str) -> date:
+    found = acting.parse_day(text)
+    if found is None:
+        raise CliError(f"{flag}: not a day: {text!r} (use YYYY-MM-DD)")
+    return found
+
+
+def cmd_plh_add(args: argparse.Namespace, settings: Settings) -> int:
+    """Appoint an acting official (Plh, or Plt with --plt) for a role over a period of days."""
+    first, last = _day(args.first, "--from"), _day(args.last, "--to")
+
+    async def work(ctx: AppContext, org: Organisation) -> int:
+        async with ctx.uow_factory() as uow:
+            deputy = await find_person(uow, org, args.person)
+            holder = await find_person(uow, org, args.holder) if args.holder else None
+        kind = ActingKind.PLT if args.plt else ActingKind.PLH
+        made = await acting.appoint(
+            ctx,
+            org.id,
+            None,
+            deputy.id,
+            first,
+            last,
+            args.role,
+            holder.id if holder else None,
+            kind,
+        )
+        name = acting.role_name(ctx, made.role)
+        print(f"{deputy.name} is {kind.prefix} {name} of {org.name} from {first} to {last}")
+        return 0
+
+    return run_async(lambda: with_office(settings, args.org, work))
+
+
+def cmd_plh_list(args: argparse.Namespace, settings: Settings) -> int:
+    """The organisation's acting appointments, numbered, with their state."""
+
+    async def work(ctx: AppContext, org: Organisation) -> int:
+        lines = await acting.listing(ctx, org.id)
+        if not lines:
+            print(f"no acting appointment in {org.name}")
+        for a in lines:
+            print(
+                f"{a.no:>3}  {a.person} as {a.kind} {a.role} for {a.holder}, "
+                f"{a.first_day} to {a.last_day}: {a.state}"
+            )
+        return 0
+
+    return run_async(lambda: with_office(settings, args.org, work))
+
+
+def cmd_plh_end(args: argparse.Namespace, settings: Settings) -> int:
+    """End an appointment early (its open work goes back to the holder)."""
+
+    async def work(ctx: AppContext, org: Organisation) -> int:
+        lines = await acting.listing(ctx, org.id)
+        if not 1 <= args.number <= len(lines):
+            raise CliError(f"no appointment {args.number}; see `kinerja-bot plh list`")
+        await acting.end_early(ctx, org.id, None, lines[args.number - 1].id)
+        print(f"ended appointment {args.number} ({lines[args.number - 1].person})")
+        return 0
+
+    return run_async(lambda: with_office(settings, args.org, work))
+
+
+def register_plh(sub: argparse._SubParsersAction) -> None:
+    """`plh add`, `plh list`, `plh end`."""
+    plh = sub.add_parser("plh", help="acting officials (Plh / Plt)").add_subparsers(
+        dest="plh_cmd", required=True
+    )
+    p = plh.add_parser("add", help="appoint an acting official for a period of days")
+    p.add_argument("--org", help="organisation name (needed when there are several)")
+    p.add_argument("--role", help="the role acted in (default: the head of the office)")
+    p.add_argument("--person", required=True, help="the acting official (name)")
+    p.add_argument("--for", dest="holder", help="whom he stands in for, when several hold it")
+    p.add_argument("--from", dest="first", required=True, help="first day, YYYY-MM-DD")
+    p.add_argument("--to", dest="last", required=True, help="last day, YYYY-MM-DD")
+    p.add_argument("--plt", action="store_true", help="Plt (a vacant post) instead of Plh")
+    p.set_defaults(func=cmd_plh_add)
+    p = plh.add_parser("list", help="the appointments, numbered")
+    p.add_argument("--org", help="organisation name (needed when there are several)")
+    p.set_defaults(func=cmd_plh_list)
+    p = plh.add_parser("end", help="end an appointment early")
+    p.add_argument("number", type=int, help="its number in `plh list`")
+    p.add_argument("--org", help="organisation name (needed when there are several)")
+    p.set_defaults(func=cmd_plh_end)

@@ -383,6 +383,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_runs_start)
     cli_views.register(runs, org)
     cli_office.register(runs)
+    cli_office.register_plh(sub)
     cli_archive.register(sub, runs)
     cli_indicators.register(sub)
     cli_letters.register(sub)
