@@ -136,6 +136,18 @@ async def appoint(
                 refusal.params["role"] = f"{kind.prefix} {name}"
             raise
         await uow.people.acting.add(made)
+        await uow.people.changes.record(
+            org.id,
+            now,
+            made.appointed_by,
+            "acting_appointed",
+            deputy.id,
+            role=chosen,
+            holder_id=holder.id,
+            acting_kind=kind.value,
+            first_day=first_day.isoformat(),
+            last_day=last_day.isoformat(),
+        )
         told = {"role": f"{kind.prefix} {name}", "first": starts, "last": ends - timedelta(1)}
         for reader, whom in ((deputy, "acting"), (holder, "holder")):
             await uow.messaging.enqueue(
@@ -185,6 +197,9 @@ async def end_early(ctx: AppContext, org_id: str, by: Person | None, acting_id: 
         if by is not None and not any(oversees(by, org, s, running, now) for s in _specs(ctx)):
             raise Refused("not_allowed_to_reassign")
         await uow.people.acting.end(found.id, now, by.id if by else None)
+        await uow.people.changes.record(
+            org_id, now, by.id if by else None, "acting_ended", found.person_id, role=found.role
+        )
         await uow.commit()
         return found
 

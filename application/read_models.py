@@ -12,7 +12,7 @@ from application.texts import acting_title, named, step_title
 from storage.bot_uow import BotUnitOfWork
 from storage.org_import import UnheldRole, unheld_roles
 from workflow.letters import OfficeIdentity
-from workflow.model import Assignment, Event, EventKind, Person, Run
+from workflow.model import Assignment, Event, EventKind, Person, Run, RunStatus
 from workflow.office_calendar import OfficeCalendar
 from workflow.spec import LoadedDefinition, SopDefinition
 
@@ -404,6 +404,8 @@ class OrgView:
     people: list[MemberLine]
     unheld: list[UnheldRole]
     identity: OfficeIdentity = field(default_factory=OfficeIdentity)  # letterhead, numbering
+    runs: int = 0  # every run of the organisation
+    active_runs: int = 0
 
 
 async def organisations(uow: BotUnitOfWork, sops: list[LoadedDefinition]) -> list[OrgView]:
@@ -425,6 +427,7 @@ async def organisations(uow: BotUnitOfWork, sops: list[LoadedDefinition]) -> lis
             )
             for p in sorted(people, key=lambda p: (not p.active, p.name.casefold()))
         ]
+        every = await uow.runs.of_org(org.id)
         views.append(
             OrgView(
                 org.name,
@@ -432,6 +435,8 @@ async def organisations(uow: BotUnitOfWork, sops: list[LoadedDefinition]) -> lis
                 lines,
                 unheld_roles(people, sops),
                 org.identity,
+                runs=len(every),
+                active_runs=sum(1 for r in every if r.status is RunStatus.ACTIVE),
             )
         )
     return views

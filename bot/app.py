@@ -39,7 +39,7 @@ from bot.pacing import FAST, PaceLimits, Pacer
 from bot.receiving import Poller, UpdateProcessor
 from bot.settings import Settings
 from bot.webhook_server import WEBHOOK_PATH, WebhookServer, derive_secret
-from handlers import acting, admin, archive, onboarding, steps, tasks, uploads
+from handlers import acting, admin, archive, onboarding, roster, steps, tasks, uploads
 from messages.render import configure as configure_render
 from messages.render import render
 from scheduler.acting import ActingJobs
@@ -83,6 +83,8 @@ def register_handlers(app: Application) -> None:
             CommandHandler("masalah", admin.problems),
             # Acting officials (Plh / Plt): list, appoint for a period, end early.
             CommandHandler("plh", acting.plh),
+            # The roster: who holds which role; administrators add, change roles, deactivate.
+            CommandHandler("anggota", roster.anggota),
             # Paging through /riwayat (read-only: plain data, checked like the command).
             CallbackQueryHandler(tasks.history_page, pattern=rf"^{tasks.HISTORY_BUTTON}:"),
             # /arsip's list, run and PDF/ZIP buttons (read-only: plain data, checked again).

@@ -9,8 +9,10 @@ task with its documents, the old holder's notice, the cancellation to everyone w
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import TypeVar
 
 from application import acting, office_runs, read_models
@@ -225,3 +227,39 @@ def register_plh(sub: argparse._SubParsersAction) -> None:
     p.add_argument("number", type=int, help="its number in `plh list`")
     p.add_argument("--org", help="organisation name (needed when there are several)")
     p.set_defaults(func=cmd_plh_end)
+
+
+# --- org export -------------------------------------------------------------------------------
+
+
+def cmd_org_export(args: argparse.Namespace, settings: Settings) -> int:
+    """Write the organisation as an org file (`org import` reads it back unchanged)."""
+    from storage.org_export import export_organisation
+
+    async def main() -> int:
+        engine, factory = await open_db(settings)
+        try:
+            async with factory() as uow:
+                org = await find_org(uow, args.org)
+                text = await export_organisation(uow, org)
+        finally:
+            await engine.dispose()
+        if args.out:
+            try:
+                Path(args.out).write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise CliError(f"--out {args.out}: {exc.strerror}") from None
+            print(f"wrote {args.out}: {org.name}, {text.count('- name:')} people")
+        else:
+            sys.stdout.write(text)
+        return 0
+
+    return run_async(main)
+
+
+def register_org(org: argparse._SubParsersAction) -> None:
+    """`org export`."""
+    p = org.add_parser("export", help="write an organisation as an org file (for org import)")
+    p.add_argument("--org", help="organisation name (needed when there are several)")
+    p.add_argument("--out", help="the file to write (default: standard output)")
+    p.set_defaults(func=cmd_org_export)

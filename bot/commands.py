@@ -384,6 +384,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     cli_views.register(runs, org)
     cli_office.register(runs)
     cli_office.register_plh(sub)
+    cli_office.register_org(org)
     cli_archive.register(sub, runs)
     cli_indicators.register(sub)
     cli_letters.register(sub)

@@ -1,16 +1,19 @@
-"""Acting appointments (Plh / Plt) in SQL: the table and its repository.
+"""Acting appointments (Plh / Plt) and the office's own audit trail in SQL.
 
 An appointment is never deleted: ending one early sets `ended_at`; the handover sweep marks
-when the holder's open work moved to the acting official and when it went back.
+when the holder's open work moved to the acting official and when it went back. Changes to the
+office itself — people added, roles changed, people deactivated, acting officials appointed
+or ended — are rows of `office_events`, never changed (a run's changes are its own events).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Row, String, select, update
+from sqlalchemy import JSON, ForeignKey, Index, Integer, Row, String, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -40,7 +43,34 @@ class ActingRow(Base):
     returned_at: Mapped[datetime | None]
 
 
+class OfficeEventRow(Base):
+    """One change to an office: who did what to whom, when."""
+
+    __tablename__ = "office_events"
+    __table_args__ = (Index(None, "org_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(ID, ForeignKey("organisations.id"))
+    at: Mapped[datetime]
+    actor_id: Mapped[str | None] = mapped_column(ID, ForeignKey("people.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    person_id: Mapped[str | None] = mapped_column(ID, ForeignKey("people.id"))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
 ACTING = table(ActingRow)
+OFFICE_EVENTS = table(OfficeEventRow)
+
+
+@dataclass(frozen=True)
+class OfficeEvent:
+    """One entry of an office's own audit trail."""
+
+    at: datetime
+    actor_id: str | None  # None: the server console or the system
+    kind: str  # member_added, roles_changed, member_deactivated, acting_appointed, ...
+    person_id: str | None
+    data: dict[str, Any]
 
 
 def _from(row: Row[Any]) -> Acting:
@@ -125,3 +155,46 @@ class ActingRepository:
         )
         found = [_from(row) for row in result]
         return [a for a in found if (a.covers(at) and a.handed_over_at is None) or a.until <= at]
+
+
+class OfficeEvents:
+    """The office's audit trail: append and read, nothing else."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def record(
+        self,
+        org_id: str,
+        at: datetime,
+        actor_id: str | None,
+        kind: str,
+        person_id: str | None = None,
+        **data: Any,
+    ) -> None:
+        """Append one change."""
+        await self.session.execute(
+            OFFICE_EVENTS.insert(),
+            [
+                {
+                    "org_id": org_id,
+                    "at": at,
+                    "actor_id": actor_id,
+                    "kind": kind,
+                    "person_id": person_id,
+                    "data": data,
+                }
+            ],
+        )
+
+    async def of_org(self, org_id: str) -> list[OfficeEvent]:
+        """The office's changes, oldest first."""
+        result = await self.session.execute(
+            select(OFFICE_EVENTS)
+            .where(OFFICE_EVENTS.c.org_id == org_id)
+            .order_by(OFFICE_EVENTS.c.id)
+        )
+        return [
+            OfficeEvent(row.at, row.actor_id, row.kind, row.person_id, dict(row.data or {}))
+            for row in result
+        ]

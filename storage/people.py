@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.acting import ActingRepository
+from storage.acting import ActingRepository, OfficeEvents
 from storage.dialect import insert_for
 from storage.letters import identity_from_json, identity_json
 from storage.tables import (
@@ -79,6 +79,7 @@ class SqlPeopleRepository(PeopleRepository):
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.acting = ActingRepository(session)
+        self.changes = OfficeEvents(session)  # the office's own audit trail
 
     async def acting_at(self, org_id: str, at: datetime) -> Sequence[Acting]:
         """The organisation's acting appointments (Plh / Plt) running at this instant."""

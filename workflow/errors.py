@@ -58,6 +58,12 @@ REFUSAL_CODES = frozenset(
         "acting_not_found",
         "acting_no_holder",
         "acting_many_holders",
+        # the roster from Telegram (/anggota)
+        "unknown_role",
+        "unknown_member",
+        "member_name_required",
+        "member_exists",
+        "member_self",
         "text_too_long",
         # runs per period
         "period_already_run",

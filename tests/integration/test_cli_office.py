@@ -76,3 +76,23 @@ def test_reassign_and_cancel_from_the_console(
     assert main(["runs", "show", "1"]) == 0
     assert "cancelled the process — Salah periode" in capsys.readouterr().out
     assert main(["runs", "reassign", "1", "--step", "1", "--to", "Budi Santoso"]) == 1
+    capsys.readouterr()
+    assert main(["runs", "start", "--sop", "pengukuran-kinerja", "--period", "Tahunan 2026"]) == 0
+    assert main(["org", "list"]) == 0
+    assert "Kecamatan Contoh: 5 active people, 2 runs (1 active)" in capsys.readouterr().out
+
+
+def test_org_export_round_trips_with_org_import(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    out = data_dir / "export.yaml"
+    assert main(["org", "export", "--out", str(out)]) == 0
+    assert "5 people" in capsys.readouterr().out
+    text = out.read_text(encoding="utf-8")
+    assert "organisation: Kecamatan Contoh" in text and "pattern:" in text
+    assert "jabatan: Camat Contoh" in text and "telegram_id: 1001" in text
+    assert main(["org", "import", str(out)]) == 0
+    assert "0 new, 0 updated, 5 unchanged, 0 deactivated" in capsys.readouterr().out
+    assert main(["org", "export"]) == 0
+    assert capsys.readouterr().out == text  # the same file again

@@ -542,6 +542,38 @@ SAMPLES.update(
             "first": WHEN,
             "last": WHEN + timedelta(days=2),
         },
+        "roster": {
+            "members": [
+                {
+                    "name": "Siti <S>",
+                    "roles": ["Sekretaris Kecamatan"],
+                    "joined": True,
+                    "admin": False,
+                    "jabatan": "Sekretaris Kecamatan",
+                    "nip": "1975",
+                    "acting": [{"as": "Plh. Camat", "until": date(2026, 12, 2)}],
+                },
+                {
+                    "name": "Tono",
+                    "roles": [],
+                    "joined": False,
+                    "admin": True,
+                    "jabatan": None,
+                    "nip": None,
+                    "acting": [],
+                },
+            ],
+            "is_admin": True,
+            "org": "Kecamatan Contoh",
+            "done": "roles",
+            "problem": "",
+            "name": "Tono",
+            "roles": ["Kepala Seksi terkait"],
+        },
+        "roster_blocked": {
+            "name": "Joko",
+            "parts": [{"run_title": "Surat Bupati", "step_no": 5, "assignment_id": "a1"}],
+        },
         "acting_list": {
             "lines": [
                 {
@@ -875,3 +907,14 @@ def test_a_plh_request_not_understood_says_how_to_write_it(problem: str, lang: s
     text = render("acting_list", lang, **ctx)
     assert "⚠️" in text and "/plh" in text
     assert ("Sito" in text) == (problem == "name")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_roster_shows_roles_joining_and_acting_posts(lang: str) -> None:
+    text = render("roster", lang, **SAMPLES["roster"])
+    assert "Siti &lt;S&gt;" in text and "<b>Plh. Camat</b>" in text and "2 " in text
+    assert "/anggota tambah" in text
+    plain = render("roster", lang, **{**SAMPLES["roster"], "is_admin": False, "done": ""})
+    assert "/anggota tambah" not in plain
+    usage = render("roster", lang, **{**SAMPLES["roster"], "done": "", "problem": "usage"})
+    assert "⚠️" in usage and WHAT_TO_DO[lang].search(usage)

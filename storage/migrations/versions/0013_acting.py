@@ -1,7 +1,8 @@
-"""Acting officials (Plh / Plt): the appointments, and the assignments given to them.
+"""Acting officials (Plh / Plt): the appointments, the assignments given to them, and the
+office's own audit trail (people added, roles changed, deactivated, acting officials).
 
-Written from `storage.acting.ActingRow` and `storage.tables.AssignmentRow` (`acting_for`,
-`acting_kind`).
+Written from `storage.acting.ActingRow`, `storage.acting.OfficeEventRow` and
+`storage.tables.AssignmentRow` (`acting_for`, `acting_kind`).
 
 Revision ID: 0013_acting
 Revises: 0011_partial_return
@@ -69,10 +70,35 @@ def upgrade() -> None:
         ["org_id", "role"],
         unique=False,
     )
+    op.create_table(
+        "office_events",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("org_id", sa.String(length=32), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("actor_id", sa.String(length=32), nullable=True),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("person_id", sa.String(length=32), nullable=True),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organisations.id"], name=op.f("fk_office_events_org_id_organisations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["actor_id"], ["people.id"], name=op.f("fk_office_events_actor_id_people")
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.id"], name=op.f("fk_office_events_person_id_people")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_office_events")),
+    )
+    op.create_index(
+        op.f("ix_office_events_org_id_id"), "office_events", ["org_id", "id"], unique=False
+    )
 
 
 def downgrade() -> None:
     """Revert this revision."""
+    op.drop_index(op.f("ix_office_events_org_id_id"), table_name="office_events")
+    op.drop_table("office_events")
     op.drop_index(op.f("ix_acting_appointments_org_id_role"), table_name="acting_appointments")
     op.drop_table("acting_appointments")
     with op.batch_alter_table("assignments") as batch:
