@@ -39,7 +39,17 @@ from bot.pacing import FAST, PaceLimits, Pacer
 from bot.receiving import Poller, UpdateProcessor
 from bot.settings import Settings
 from bot.webhook_server import WEBHOOK_PATH, WebhookServer, derive_secret
-from handlers import acting, admin, archive, onboarding, roster, steps, tasks, uploads
+from handlers import (
+    acting,
+    admin,
+    archive,
+    offices,
+    onboarding,
+    roster,
+    steps,
+    tasks,
+    uploads,
+)
 from messages.render import configure as configure_render
 from messages.render import render
 from scheduler.acting import ActingJobs
@@ -85,10 +95,14 @@ def register_handlers(app: Application) -> None:
             CommandHandler("plh", acting.plh),
             # The roster: who holds which role; administrators add, change roles, deactivate.
             CommandHandler("anggota", roster.anggota),
+            # An account in several offices: which one this chat acts in.
+            CommandHandler("kantor", offices.kantor),
             # Paging through /riwayat (read-only: plain data, checked like the command).
             CallbackQueryHandler(tasks.history_page, pattern=rf"^{tasks.HISTORY_BUTTON}:"),
             # /arsip's list, run and PDF/ZIP buttons (read-only: plain data, checked again).
             CallbackQueryHandler(archive.archive_tap, pattern=rf"^{archive.ARCHIVE_BUTTON}:"),
+            # The office chosen for this chat (plain data, checked against the account).
+            CallbackQueryHandler(offices.chosen, pattern=rf"^{offices.OFFICE_BUTTON}:"),
             # Buttons on task messages (opaque tokens).
             CallbackQueryHandler(steps.button),
             # Files and photos sent to the bot.

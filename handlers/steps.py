@@ -15,7 +15,7 @@ from typing import TypeVar
 from telegram import CallbackQuery, Update
 from telegram.ext import ContextTypes
 
-from application import cover_letter, partial_return, realisation_chat, runs
+from application import cover_letter, membership, partial_return, realisation_chat, runs
 from application.context import AppContext
 from application.pending_kinds import (
     AWAIT_ARAHAN,
@@ -69,10 +69,16 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query is None:
         return
     ctx = bot_context(context)
-    person = await tapper(update, ctx)
+    tok = await runs.button(ctx, query.data or "")
+    user = update.effective_user
+    # A button carries its office: the account's own button in another of its offices acts
+    # there (whatever this chat chose); anyone else's is refused below.
+    owner = None
+    if tok is not None and user is not None:
+        owner = await membership.same_account(ctx, tok.person_id, user.id)
+    person = owner or await tapper(update, ctx)
     if person is None:
         return
-    tok = await runs.button(ctx, query.data or "")
     if tok is None:
         await query.answer(render("stale_button", person.language)[:200], show_alert=True)
         return

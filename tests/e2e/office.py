@@ -111,8 +111,15 @@ def with_button(emu: EmulatorServer, user: int, label: str, since: int) -> Messa
 
 
 @asynccontextmanager
-async def running_office(tmp_path: Path, org: str = ORG) -> AsyncIterator[Office]:
-    """The office with every official started; the bot on a simulated clock (Monday 08:00)."""
+async def running_office(
+    tmp_path: Path,
+    org: str = ORG,
+    more: tuple[str, ...] = (),
+    officials: tuple[Official, ...] = (),
+    database_url: str | None = None,
+) -> AsyncIterator[Office]:
+    """The office (and the offices of `more`, with their `officials`) with every official
+    started; the bot on a simulated clock (Monday 08:00), on SQLite unless `database_url`."""
     async with EmulatorServer(port=0) as emu:
         settings = Settings(
             BOT_TOKEN=SecretStr(emu.bot_token),
@@ -120,20 +127,23 @@ async def running_office(tmp_path: Path, org: str = ORG) -> AsyncIterator[Office
             TELEGRAM_FILE_URL=emu.base_file_url,
             KINERJA_DATA_DIR=tmp_path,
             KINERJA_PACE="fast",
+            DATABASE_URL=database_url,
         )
         clock = SimClock(OfficeCalendar(settings.office().calendar))
         runtime = await build_runtime(settings, clock=clock)
         sops = [resolve_definition(SOP), resolve_definition("pengukuran-kinerja")]
-        await import_organisation(runtime.ctx.uow_factory, org, sops)
-        for o in OFFICIALS:
+        for text in (org, *more):
+            await import_organisation(runtime.ctx.uow_factory, text, sops)
+        everyone = [*OFFICIALS, *officials]
+        for o in everyone:
             emu.add_user(o.user_id, first_name=o.name)
         await start(runtime, timeout=1)
         try:
-            for o in OFFICIALS:
+            for o in everyone:
                 mark = emu.mark()
                 emu.start_bot(o.user_id)
                 await emu.wait_for_message(o.user_id, since=mark, timeout=TIMEOUT)
-            officials = Officials(emu, OFFICIALS, timeout=TIMEOUT)
-            yield Office(emu, runtime, clock, officials, settings)
+            players = Officials(emu, everyone, timeout=TIMEOUT)
+            yield Office(emu, runtime, clock, players, settings)
         finally:
             await stop(runtime)

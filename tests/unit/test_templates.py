@@ -570,6 +570,8 @@ SAMPLES.update(
             "name": "Tono",
             "roles": ["Kepala Seksi terkait"],
         },
+        "choose_office": {"current": "Kecamatan Contoh"},
+        "office_chosen": {"office": "Kecamatan Contoh"},
         "roster_blocked": {
             "name": "Joko",
             "parts": [{"run_title": "Surat Bupati", "step_no": 5, "assignment_id": "a1"}],

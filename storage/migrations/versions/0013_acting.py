@@ -1,7 +1,9 @@
 """Acting officials (Plh / Plt): the appointments, the assignments given to them, and the
-office's own audit trail (people added, roles changed, deactivated, acting officials).
+office's own audit trail (people added, roles changed, deactivated, acting officials), and the
+office an account chose per chat when it belongs to several (`chat_offices`).
 
-Written from `storage.acting.ActingRow`, `storage.acting.OfficeEventRow` and
+Written from `storage.acting.ActingRow`, `storage.acting.OfficeEventRow`,
+`storage.memberships.ChatOfficeRow` and
 `storage.tables.AssignmentRow` (`acting_for`, `acting_kind`).
 
 Revision ID: 0013_acting
@@ -93,10 +95,22 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_office_events_org_id_id"), "office_events", ["org_id", "id"], unique=False
     )
+    op.create_table(
+        "chat_offices",
+        sa.Column("telegram_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("chat_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("org_id", sa.String(length=32), nullable=False),
+        sa.Column("chosen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"], ["organisations.id"], name=op.f("fk_chat_offices_org_id_organisations")
+        ),
+        sa.PrimaryKeyConstraint("telegram_id", "chat_id", name=op.f("pk_chat_offices")),
+    )
 
 
 def downgrade() -> None:
     """Revert this revision."""
+    op.drop_table("chat_offices")
     op.drop_index(op.f("ix_office_events_org_id_id"), table_name="office_events")
     op.drop_table("office_events")
     op.drop_index(op.f("ix_acting_appointments_org_id_role"), table_name="acting_appointments")
