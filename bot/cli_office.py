@@ -258,8 +258,40 @@ def cmd_org_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def register_org(org: argparse._SubParsersAction) -> None:
-    """`org export`."""
+    """`org export`, `org history`."""
     p = org.add_parser("export", help="write an organisation as an org file (for org import)")
     p.add_argument("--org", help="organisation name (needed when there are several)")
     p.add_argument("--out", help="the file to write (default: standard output)")
     p.set_defaults(func=cmd_org_export)
+    p = org.add_parser("history", help="the office's changes: people, roles, acting officials")
+    p.add_argument("--org", help="organisation name (needed when there are several)")
+    p.set_defaults(func=cmd_org_history)
+
+
+def cmd_org_history(args: argparse.Namespace, settings: Settings) -> int:
+    """The office's own audit trail: people added, roles changed, deactivated, acting
+    officials appointed or ended (each run's trail is `runs show`)."""
+    tz = settings.office().calendar.timezone
+
+    async def main() -> int:
+        engine, factory = await open_db(settings)
+        try:
+            async with factory() as uow:
+                org = await find_org(uow, args.org)
+                changes = await uow.people.changes.of_org(org.id)
+                names = {p.id: p.name for p in await uow.people.all_of_org(org.id)}
+        finally:
+            await engine.dispose()
+        if not changes:
+            print(f"no change recorded yet in {org.name} (org import changes are in its report)")
+        for c in changes:
+            who = names.get(c.actor_id or "", "the console")
+            whom = names.get(c.person_id or "", "")
+            extra = ", ".join(f"{k}={names.get(str(v), v)}" for k, v in sorted(c.data.items()))
+            print(
+                f"{format_wib(c.at, tz)}  {who}: {c.kind} {whom}"
+                + (f" ({extra})" if extra else "")
+            )
+        return 0
+
+    return run_async(main)

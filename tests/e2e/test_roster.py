@@ -90,3 +90,8 @@ async def test_an_administrator_runs_the_roster_from_telegram(tmp_path: Path) ->
     assert "telegram_id: 2008" in text and "Joko Prasetyo" not in text
     code, said = await cli(env, "org", "import", str(out))
     assert code == 0 and "0 new, 0 updated, 7 unchanged, 0 deactivated" in said, said
+    code, history = await cli(env, "org", "history")
+    assert code == 0, history
+    assert "Wati Administrator: member_added Tono Sugiarto (roles=['kasi'])" in history, history
+    assert "Wati Administrator: member_deactivated Joko Prasetyo" in history
+    assert "Drs. Ahmad Suryana: acting_appointed Siti Rahmawati" in history

@@ -60,6 +60,11 @@ def test_a_plh_takes_the_camats_open_step_and_gives_it_back_when_ended(
     assert "System: step 1 assigned to Drs. Ahmad Suryana (" in shown.rstrip().splitlines()[-1]
     assert main(["plh", "list"]) == 0
     assert "ended" in capsys.readouterr().out
+    assert main(["org", "history"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "the console: acting_appointed Siti Rahmawati" in lines[0]
+    assert "holder_id=Drs. Ahmad Suryana" in lines[0] and "role=camat" in lines[0]
+    assert "the console: acting_ended Siti Rahmawati" in lines[1]
 
 
 def test_reassign_and_cancel_from_the_console(
