@@ -100,7 +100,7 @@ async def appoint(
             raise Refused("acting_holder_without_role", role=chosen or "-")
         running = await uow.people.acting.at(org.id, now)
         if by is not None and not any(oversees(by, org, s, running, now) for s in _specs(ctx)):
-            raise Refused("not_allowed_to_reassign")
+            raise Refused("not_allowed_to_appoint")
         people = await uow.people.of_org(org.id)
         deputy = next((p for p in people if p.id == acting_id), None)
         if deputy is None:
@@ -195,7 +195,7 @@ async def end_early(ctx: AppContext, org_id: str, by: Person | None, acting_id: 
         assert org is not None
         running = await uow.people.acting.at(org_id, now)
         if by is not None and not any(oversees(by, org, s, running, now) for s in _specs(ctx)):
-            raise Refused("not_allowed_to_reassign")
+            raise Refused("not_allowed_to_appoint")
         await uow.people.acting.end(found.id, now, by.id if by else None)
         await uow.people.changes.record(
             org_id, now, by.id if by else None, "acting_ended", found.person_id, role=found.role

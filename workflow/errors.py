@@ -51,6 +51,7 @@ REFUSAL_CODES = frozenset(
         "not_allowed_to_cancel",
         # running the office: reassigning, acting officials (Plh / Plt)
         "not_allowed_to_reassign",
+        "not_allowed_to_appoint",
         "acting_bad_period",
         "acting_holder_without_role",
         "acting_for_self",

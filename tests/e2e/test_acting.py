@@ -50,6 +50,12 @@ async def test_the_plh_reviews_while_the_camat_is_away_and_the_camat_after(
         )
         assert "2 Desember 2026" in (refused.text or "")
 
+        # A Kasi may see the list but not appoint.
+        kasi = await office.command(
+            BUDI, "plh", "Hanya Camat", "Budi Santoso 2026-12-07 2026-12-08"
+        )
+        assert "menunjuk atau mengakhiri Plh" in (kasi.text or "")
+
         # A letter comes in; the Camat's disposition goes to the Plh.
         await office.officials.start_run(RINA, SCRIPT)
         disposition = await office.play_until(3, SCRIPT)
