@@ -101,7 +101,8 @@ async def write_letter(
     org = await uow.people.get_org(run.org_id)
     assert org is not None
     people = list(await uow.people.of_org(run.org_id))
-    sign = signature(org, spec, people, config.kind, person)
+    acting = await uow.people.acting_at(run.org_id, now)
+    sign = signature(org, spec, people, config.kind, person, acting, now)
     issued = now.astimezone(ZoneInfo(timezone)).date()
     attached = []
     for doc_id in documents_of_steps(run, step.input_documents_from):

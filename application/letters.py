@@ -21,6 +21,7 @@ from openpyxl.styles import Font
 from application.texts import SIFAT
 from messages.render import label
 from storage.uow import SqlUnitOfWork
+from workflow.acting import Acting, find_stand_in
 from workflow.letters import Letter, LetterStatus, signing, top_role
 from workflow.model import Organisation, Person, Run
 from workflow.spec import SopDefinition
@@ -33,7 +34,8 @@ CSV_MIME = "text/csv"
 @dataclass(frozen=True)
 class Signature:
     """The signature block of a letter (Tata Naskah Dinas): for whom, jabatan, name, pangkat,
-    NIP. `on_behalf` is the head's jabatan when someone else signs ("a.n. Camat Contoh")."""
+    NIP. `on_behalf` is the head's jabatan when someone else signs ("a.n. Camat Contoh");
+    `acting` is "Plh." (or "Plt.") when the head's acting official signs as the head."""
 
     person_id: str
     jabatan: str
@@ -41,6 +43,7 @@ class Signature:
     pangkat: str | None
     nip: str | None
     on_behalf: str | None = None
+    acting: str | None = None
 
 
 def head_role(org: Organisation, spec: SopDefinition) -> str | None:
@@ -63,10 +66,14 @@ def signature(
     people: Sequence[Person],
     kind: str,
     fallback: Person,
+    acting: Sequence[Acting] = (),
+    at: datetime | None = None,
 ) -> Signature:
     """Who signs a letter of this kind: the holder of the signer role the org file names, else
     the head of the office; "a.n." the head when the signer is someone else. Without either in
-    the office, `fallback` (whoever produced the letter) signs in their own name."""
+    the office, `fallback` (whoever produced the letter) signs in their own name. While an
+    acting official (Plh / Plt) stands in for the head at `at`, he signs as the head: "Plh.
+    Camat Contoh", his name, pangkat and NIP."""
     head = head_role(org, spec)
     active = [p for p in people if p.active]
     if head is None:
@@ -78,6 +85,13 @@ def signature(
         return _signed_by(fallback, spec, next(iter(sorted(fallback.roles)), ""), None)
     signer = signers[0]
     if head in signer.roles:
+        stand = find_stand_in(acting, head, signer.id, at) if at is not None else None
+        deputy = next((p for p in active if stand and p.id == stand.person_id), None)
+        if stand is not None and deputy is not None:
+            post = _jabatan(signer, spec, head)
+            return Signature(
+                deputy.id, post, deputy.name, deputy.pangkat, deputy.nip, None, stand.kind.prefix
+            )
         return _signed_by(signer, spec, head, None)
     on_behalf = _jabatan(heads[0], spec, head) if heads else _role_name(spec, head)
     return _signed_by(signer, spec, rule.signer_role, on_behalf)

@@ -346,14 +346,19 @@ async def _collected(
     return Completion((doc.id,))
 
 
-async def _signer(uow: UnitOfWork, run: Run, spec: SopDefinition, fallback: Person) -> Signatory:
+async def _signer(
+    uow: UnitOfWork, run: Run, spec: SopDefinition, fallback: Person, at: datetime
+) -> Signatory:
     """Who signs the formulir, by the office's signing rules as for its letters
     (`letters.signature`, kind "formulir"): the head of the office, or the signer the org
-    file names "a.n." the head; `fallback` (who compiled it) when the office has neither."""
+    file names "a.n." the head; `fallback` (who compiled it) when the office has neither; the
+    head's Plh ("Plh. Camat …") while one acts at `at`."""
     org = await uow.people.get_org(run.org_id) or Organisation(run.org_id, run.org_id)
     people = await uow.people.of_org(run.org_id)
-    sign = signature(org, spec, people, KIND_FORMULIR, fallback)
-    return Signatory(sign.jabatan, sign.name, sign.nip or "", sign.pangkat, sign.on_behalf)
+    acting = await uow.people.acting_at(run.org_id, at)
+    sign = signature(org, spec, people, KIND_FORMULIR, fallback, acting, at)
+    post = f"{sign.acting} {sign.jabatan}" if sign.acting else sign.jabatan  # "Plh. Camat …"
+    return Signatory(post, sign.name, sign.nip or "", sign.pangkat, sign.on_behalf)
 
 
 async def _compiled(
@@ -375,7 +380,7 @@ async def _compiled(
         m.period,
         realised,
         office=office,
-        signer=await _signer(uow, m.run, spec, person),
+        signer=await _signer(uow, m.run, spec, person, maker.now),
         place=office,
         issued=maker.now.astimezone(ZoneInfo(maker.timezone)).date(),
         budget_spent=await m.spent(uow),

@@ -16,7 +16,7 @@ from typing import Any
 
 from application.measuring import documents_for, format_sections, measuring, superseded
 from application.paraf_notice import paraf_task_text
-from application.texts import named, role_names, step_output, step_title, text
+from application.texts import acting_title, named, role_names, step_output, step_title, text
 from messages.render import label, render
 from storage.bot_uow import BotUnitOfWork
 from storage.messaging import Outgoing
@@ -248,6 +248,19 @@ class _Batch:
             if e.kind is EventKind.STEP_COMPLETED and e.data.get("outcome") == "returned"
         ]
         docs = self.own(person, step, input_documents(self.run, step))
+        # A part reassigned to him: what its previous holder had attached comes along.
+        moved = next(
+            (
+                e
+                for e in before
+                if e.kind is EventKind.ASSIGNMENT_REASSIGNED
+                and e.data.get("new_assignment_id") == a.id
+            ),
+            None,
+        )
+        previous = self.run.assignment(moved.assignment_id or "") if moved else None
+        if previous is not None:
+            docs += [d for d in previous.document_ids if d not in docs]
         directions = directions_of(self.run, self.spec)
         if directions is not None and step.no <= directions.step_no:
             directions = None
@@ -306,6 +319,9 @@ class _Batch:
             measurement=step.measurement.value if step.measurement and self.measures else "",
             writes_letter=step.letter is not None,
             completion_is_paraf=step.completion_is_paraf,
+            reassigned_from=self.name(previous.person_id, lang) if previous else "",
+            acting_as=acting_title(self.spec, a.role, a.acting_kind, lang),
+            acting_for=self.name(a.acting_for, lang) if a.acting_for else "",
         )
         rows: list[list[dict[str, str]]]
         if step.disposition:

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from application.context import AppContext
-from application.texts import named, step_title
+from application.texts import acting_title, named, step_title
 from storage.bot_uow import BotUnitOfWork
 from storage.org_import import UnheldRole, unheld_roles
 from workflow.letters import OfficeIdentity
-from workflow.model import Assignment, EventKind, Person, Run
+from workflow.model import Assignment, Event, EventKind, Person, Run, RunStatus
 from workflow.office_calendar import OfficeCalendar
 from workflow.spec import LoadedDefinition, SopDefinition
 
@@ -54,6 +54,8 @@ class Desk:
 
     mine: list[DeskItem] = field(default_factory=list)
     overdue: list[DeskItem] = field(default_factory=list)
+    # My role's work an acting official (Plh / Plt) does for me meanwhile: I still see it.
+    standing_in: list[DeskItem] = field(default_factory=list)
 
 
 async def desk(
@@ -100,6 +102,8 @@ async def desk(
             )
             if a.person_id == person.id:
                 result.mine.append(entry)
+            elif a.acting_for == person.id:
+                result.standing_in.append(entry)
             elif late and (top or person.is_admin):
                 result.overdue.append(entry)
     # A meeting step waiting for its meeting time has no due time yet: it comes last.
@@ -188,6 +192,7 @@ class HistoryEntry:
     on_time: object
     step_title: str = ""
     doc_names: list[str] = field(default_factory=list)
+    acting: str = ""  # "Plh. Camat": the person (or the actor) acted for the role's holder
 
 
 @dataclass(frozen=True)
@@ -319,6 +324,7 @@ async def run_history(
                     else ""
                 ),
                 doc_names=names,
+                acting=_acting_of(run, spec, e, language or "id"),
             )
         )
     return History(
@@ -332,6 +338,17 @@ async def run_history(
         sop_title=spec.title,
         status=run.status.value,
     )
+
+
+def _acting_of(run: Run, spec: SopDefinition, e: Event, lang: str) -> str:
+    """ "Plh. Camat" when the event's part was given to, or done by, an acting official."""
+    if e.kind is EventKind.ASSIGNMENT_ACTIVATED:
+        kind = e.data.get("acting_kind")
+        return acting_title(spec, str(e.data.get("role")), kind, lang) if kind else ""
+    a = run.assignment(e.assignment_id) if e.assignment_id else None
+    if a is None or a.acting_kind is None or e.actor_id != a.person_id:
+        return ""
+    return acting_title(spec, a.role, a.acting_kind, lang)
 
 
 @dataclass(frozen=True)
@@ -389,6 +406,8 @@ class OrgView:
     people: list[MemberLine]
     unheld: list[UnheldRole]
     identity: OfficeIdentity = field(default_factory=OfficeIdentity)  # letterhead, numbering
+    runs: int = 0  # every run of the organisation
+    active_runs: int = 0
 
 
 async def organisations(uow: BotUnitOfWork, sops: list[LoadedDefinition]) -> list[OrgView]:
@@ -410,6 +429,7 @@ async def organisations(uow: BotUnitOfWork, sops: list[LoadedDefinition]) -> lis
             )
             for p in sorted(people, key=lambda p: (not p.active, p.name.casefold()))
         ]
+        every = await uow.runs.of_org(org.id)
         views.append(
             OrgView(
                 org.name,
@@ -417,6 +437,8 @@ async def organisations(uow: BotUnitOfWork, sops: list[LoadedDefinition]) -> lis
                 lines,
                 unheld_roles(people, sops),
                 org.identity,
+                runs=len(every),
+                active_runs=sum(1 for r in every if r.status is RunStatus.ACTIVE),
             )
         )
     return views

@@ -9,14 +9,17 @@ level) in the same transaction. The scheduler then settles the timers and commit
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from application.read_models import SpecCache, desk
-from application.texts import named, reply, role_names, step_title
+from application.texts import acting_title, named, reply, role_names, step_title
+from messages.render import label
 from storage.bot_uow import BotUnitOfWork
 from storage.timers import DueTimer
+from workflow.acting import Acting, find_stand_in
 from workflow.model import Person, Run
 from workflow.office_calendar import OfficeCalendar
 from workflow.reminders import TimerKind, escalation_role, follow_up
@@ -40,6 +43,7 @@ class _Lookups:
         self.runs: dict[str, Run | None] = {}
         self.specs = SpecCache(uow)
         self.people: dict[str, dict[str, Person]] = {}
+        self.acting: dict[str, Sequence[Acting]] = {}
 
     async def preload(self, run_ids: list[str]) -> None:
         """Load all runs a sweep needs in one go."""
@@ -52,6 +56,11 @@ class _Lookups:
         if run_id not in self.runs:
             self.runs[run_id] = await self.uow.runs.get(run_id)
         return self.runs[run_id]
+
+    async def org_acting(self, org_id: str, at: datetime) -> Sequence[Acting]:
+        if org_id not in self.acting:
+            self.acting[org_id] = await self.uow.people.acting_at(org_id, at)
+        return self.acting[org_id]
 
     async def org_people(self, org_id: str) -> dict[str, Person]:
         if org_id not in self.people:
@@ -74,6 +83,44 @@ def supervisors(
         if holders:
             return level, holders
         level += 1
+
+
+def acting_for_them(
+    above: list[tuple[Person, str]],
+    people: dict[str, Person],
+    acting: Sequence[Acting],
+    at: datetime,
+) -> list[tuple[Person, str]]:
+    """The supervisors to tell, each replaced by his acting official (Plh) while one acts."""
+    out: list[tuple[Person, str]] = []
+    for holder, role in above:
+        stand = find_stand_in(acting, role, holder.id, at)
+        deputy = people.get(stand.person_id) if stand is not None else None
+        chosen = deputy if deputy is not None else holder
+        if all(chosen.id != p.id for p, _r in out):
+            out.append((chosen, role))
+    return out
+
+
+def chain_end(
+    role: str,
+    assignee_id: str,
+    people: dict[str, Person],
+    acting: Sequence[Acting],
+    at: datetime,
+) -> list[Person]:
+    """Whom an escalation goes to when the role has nobody above (the Camat): the official
+    acting in that role, else the administrators — never nobody (the assignee himself only
+    when he is the office's only administrator)."""
+    deputies = [
+        people[x.person_id]
+        for x in acting
+        if x.role == role and x.covers(at) and x.person_id in people and x.person_id != assignee_id
+    ]
+    if deputies:
+        return deputies
+    admins = [p for p in people.values() if p.is_admin]
+    return [p for p in admins if p.id != assignee_id] or admins
 
 
 class Reminders:
@@ -139,9 +186,13 @@ class Reminders:
             }
 
         if kind is TimerKind.ESCALATE:
+            acting = await look.org_acting(run.org_id, now)
             level, above = supervisors(spec, a.role, timer.seq, people, a.person_id)
-            if not above:
-                return True  # nobody above: the chain ends here
+            above = acting_for_them(above, people, acting, now)
+            if not above:  # nobody above: the acting official, else the administrators
+                top = chain_end(a.role, a.person_id, people, acting, now)
+                await self._tell_chain_end(items, item, assignee, top, a.role, spec, acting, now)
+                return True
             for sup, _ in above:
                 items[sup.id].append(
                     item(
@@ -170,6 +221,43 @@ class Reminders:
                 run.org_id, run.id, a.id, nxt.kind.value, nxt.seq, nxt.fire_at, now
             )
         return True
+
+    async def _tell_chain_end(
+        self,
+        items: dict[str, list[dict[str, Any]]],
+        item: Any,
+        assignee: Person,
+        top: list[Person],
+        role: str,
+        spec: SopDefinition,
+        acting: Sequence[Acting],
+        now: datetime,
+    ) -> None:
+        """Tell the acting official (or the administrators) what is late at the top."""
+        deputy = [x for x in acting if x.role == role and x.covers(now)]
+        for reader in top:
+            items[reader.id].append(
+                item(
+                    reader,
+                    "escalated_to_you",
+                    assignee=named(assignee, reader.language),
+                    warnings=spec.identity.peringatan,
+                )
+            )
+        if any(p.id != assignee.id for p in top):
+            to_role = (
+                acting_title(spec, role, deputy[0].kind.value, assignee.language)
+                if deputy
+                else label("administrators", assignee.language)
+            )
+            items[assignee.id].append(
+                item(
+                    assignee,
+                    "you_were_escalated",
+                    to_role=to_role,
+                    warnings=spec.identity.peringatan,
+                )
+            )
 
     async def digest(
         self, uow: BotUnitOfWork, person: Person, day: datetime, now: datetime

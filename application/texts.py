@@ -9,6 +9,7 @@ from typing import Any
 
 from messages.render import label, render
 from storage.messaging import Outgoing
+from workflow.acting import ActingKind
 from workflow.model import Person
 from workflow.spec import SopDefinition, Step
 
@@ -38,6 +39,13 @@ def role_names(spec: SopDefinition, roles: Sequence[str], lang: str) -> str:
         role = spec.role(rid)
         names.append(role.name_en if lang == "en" and role.name_en else role.name)
     return ", ".join(names)
+
+
+def acting_title(spec: SopDefinition, role: str, kind: str | None, lang: str) -> str:
+    """How an acting official's post is written: "Plh. Camat" (empty when not acting)."""
+    if kind is None:
+        return ""
+    return f"{ActingKind(kind).prefix} {role_names(spec, [role], lang)}"
 
 
 def named(person: Person, lang: str) -> str:

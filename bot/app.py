@@ -46,9 +46,23 @@ from bot.reaching import until_telegram_answers
 from bot.receiving import Poller, UpdateProcessor
 from bot.settings import Settings
 from bot.webhook_server import WEBHOOK_PATH, WebhookServer, derive_secret
-from handlers import admin, archive, dashboard, onboarding, sop_import, steps, taps, tasks, uploads
+from handlers import (
+    acting,
+    admin,
+    archive,
+    dashboard,
+    offices,
+    onboarding,
+    roster,
+    sop_import,
+    steps,
+    taps,
+    tasks,
+    uploads,
+)
 from messages.render import configure as configure_render
 from messages.render import render
+from scheduler.acting import ActingJobs
 from scheduler.jobs import ReminderJobs
 from scheduler.meetings import MeetingJobs, MeetingSweep
 from scheduler.planner import TimerPlanner
@@ -92,10 +106,18 @@ def register_handlers(app: Application) -> None:
             # An office's SOP document installed from the chat (administrators; the file
             # itself arrives through uploads.document, the buttons through steps.button).
             CommandHandler("impor_sop", sop_import.start),
+            # Acting officials (Plh / Plt): list, appoint for a period, end early.
+            CommandHandler("plh", acting.plh),
+            # The roster: who holds which role; administrators add, change roles, deactivate.
+            CommandHandler("anggota", roster.anggota),
+            # An account in several offices: which one this chat acts in.
+            CommandHandler("kantor", offices.kantor),
             # Paging through /riwayat (read-only: plain data, checked like the command).
             CallbackQueryHandler(tasks.history_page, pattern=rf"^{tasks.HISTORY_BUTTON}:"),
             # /arsip's list, run and PDF/ZIP buttons (read-only: plain data, checked again).
             CallbackQueryHandler(archive.archive_tap, pattern=rf"^{archive.ARCHIVE_BUTTON}:"),
+            # The office chosen for this chat (plain data, checked against the account).
+            CallbackQueryHandler(offices.chosen, pattern=rf"^{offices.OFFICE_BUTTON}:"),
             # Buttons on task messages (opaque tokens).
             CallbackQueryHandler(steps.button),
             # Files and photos sent to the bot.
@@ -305,6 +327,7 @@ async def start(
     runtime.tasks.append(asyncio.create_task(runtime.dispatcher.run_forever()))
     assert app.job_queue is not None
     ReminderJobs(runtime.reminders, app.job_queue).install()
+    ActingJobs(runtime.ctx, app.job_queue).install()
     if runtime.meetings is not None:
         MeetingJobs(runtime.meetings, app.job_queue).install()
     log.info("bot @%s started", me.username)

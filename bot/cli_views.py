@@ -39,7 +39,8 @@ def cmd_org_list(args: argparse.Namespace, settings: Settings) -> int:
         for org in orgs:
             active = [p for p in org.people if p.active]
             group = "office group linked" if org.group_linked else "no office group yet"
-            print(f"{org.name}: {len(active)} active people, {group}")
+            runs = f"{org.runs} run{'' if org.runs == 1 else 's'} ({org.active_runs} active)"
+            print(f"{org.name}: {len(active)} active people, {runs}, {group}")
             for line in _identity_lines(org.identity):
                 print(f"  {line}")
             for p in org.people:

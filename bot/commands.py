@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from application.context import INVITE_TTL
-from bot import cli_archive, cli_indicators, cli_letters, cli_views
+from bot import cli_archive, cli_indicators, cli_letters, cli_office, cli_views
 from bot.cli_db import find_org, open_db
 from bot.cli_errors import CliError, run_async
 from bot.logs import configure_logging
@@ -436,6 +436,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.set_defaults(func=cmd_runs_start)
     cli_views.register(runs, org)
+    cli_office.register(runs)
+    cli_office.register_plh(sub)
+    cli_office.register_org(org)
     cli_archive.register(sub, runs)
     cli_indicators.register(sub)
     cli_letters.register(sub)

@@ -13,6 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
+from application import membership
 from application.context import (
     TEMPORARY_ERRORS,
     AppContext,
@@ -30,6 +31,7 @@ from workflow.services import Outcome
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 ALERT_LIMIT = 200  # characters Telegram shows in the answer to a tap
+OFFICE_BUTTON = "kantor"  # callback data "kantor:<org id>": this chat acts in that office
 
 
 def bot_context(context: ContextTypes.DEFAULT_TYPE) -> AppContext:
@@ -82,8 +84,22 @@ async def tapper(update: Update, ctx: AppContext) -> Person | None:
     query = update.callback_query
     person = await whoami(update, ctx)
     if person is None and query is not None:
-        await answer_tap(query, render("not_registered", None))
+        if await _ask_office(update, ctx):
+            await answer_tap(query)
+        else:
+            await answer_tap(query, render("not_registered", None))
     return person
+
+
+async def _ask_office(update: Update, ctx: AppContext) -> bool:
+    """An account in several offices that chose none for this chat: ask which (True)."""
+    user = update.effective_user
+    offices = await membership.offices_of(ctx, user.id) if user is not None else []
+    if len(offices) < 2:
+        return False
+    rows = [[{"text": o.name[:60], "data": f"{OFFICE_BUTTON}:{o.id}"}] for o in offices]
+    await reply(update, render("choose_office", None, current=""), rows)
+    return True
 
 
 async def whoami(update: Update, ctx: AppContext) -> Person | None:
@@ -91,11 +107,10 @@ async def whoami(update: Update, ctx: AppContext) -> Person | None:
     user = update.effective_user
     if user is None or user.is_bot:
         return None
-    async with ctx.uow_factory() as uow:
-        person = await uow.people.by_telegram_id(user.id)
-    if person is None or not person.active:
-        return None
-    return person
+    chat = update.effective_chat
+    # The office this chat acts in (an account may belong to several): see application.membership.
+    found = await membership.lookup(ctx, user.id, chat.id if chat is not None else None)
+    return found.person
 
 
 async def tapped(
@@ -130,7 +145,7 @@ async def member(
         if chat is not None and user is not None and chat.type != "private":
             # In a group a stranger is answered rarely (application.strangers).
             answer = ctx.strangers.may_answer(chat.id, user.id, ctx.clock())
-        if answer:
+        if answer and not await _ask_office(update, ctx):
             await say(update, "not_registered", None)
         return None
     if private and (chat is None or chat.type != "private"):

@@ -17,11 +17,12 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = update.effective_chat
     if user is None or chat is None or chat.type != "private" or user.is_bot:
         return
-    known = await whoami(update, ctx)
+    code = context.args[0] if context.args else ""
+    # An invite code joins another office too (one account may belong to several).
+    known = await whoami(update, ctx) if not code else None
     if known is not None:
         await say(update, "already_linked", known.language, name=known.name)
         return
-    code = context.args[0] if context.args else ""
     if not code:
         await say(update, "start_no_code", user.language_code)
         return

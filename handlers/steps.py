@@ -15,7 +15,15 @@ from typing import TypeVar
 from telegram import CallbackQuery, Update
 from telegram.ext import ContextTypes
 
-from application import cover_letter, disposition, office, partial_return, realisation_chat, runs
+from application import (
+    cover_letter,
+    disposition,
+    membership,
+    office,
+    partial_return,
+    realisation_chat,
+    runs,
+)
 from application.context import AppContext
 from application.disposition import AWAIT_PARAF_NOTE
 from application.pending_kinds import (
@@ -29,6 +37,7 @@ from application.pending_kinds import (
 from application.runs import ButtonToken
 from application.uploads import MAX_UPLOAD_MB
 from handlers import admin, meetings, sop_import
+from handlers import office as office_buttons
 from handlers.context import bot_context, guarded, member, refuse, say, tapper
 from handlers.keyboards import drop_buttons, show_page, show_rows, stage_drop_buttons
 from handlers.taps import answer_tap
@@ -73,10 +82,16 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query is None:
         return
     ctx = bot_context(context)
-    person = await tapper(update, ctx)
+    tok = await runs.button(ctx, query.data or "")
+    user = update.effective_user
+    # A button carries its office: the account's own button in another of its offices acts
+    # there (whatever this chat chose); anyone else's is refused below.
+    owner = None
+    if tok is not None and user is not None:
+        owner = await membership.same_account(ctx, tok.person_id, user.id)
+    person = owner or await tapper(update, ctx)
     if person is None:
         return
-    tok = await runs.button(ctx, query.data or "")
     if tok is None:
         await answer_tap(query, render("stale_button", person.language))
         return
@@ -320,6 +335,7 @@ _ACTIONS: dict[str, Action] = {
     office.RELINK_CANCEL: admin.relink_cancel,
     **meetings.ACTIONS,  # scheduling, answers, holding a meeting
     **sop_import.ACTIONS,  # an SOP document being installed (administrators)
+    **office_buttons.ACTIONS,  # under /status: reassign an open part, cancel a run
 }
 
 
@@ -368,6 +384,8 @@ async def typed_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await meetings.typed_answer(update, ctx, person, pending, body)
     elif pending.kind in sop_import.KINDS:
         await sop_import.typed_answer(update, person)
+    elif pending.kind in office_buttons.KINDS:
+        await office_buttons.typed_answer(update, ctx, person, pending, body)
     elif pending.kind in (AWAIT_UPLOAD, AWAIT_EVIDENCE):
         await say(
             update,

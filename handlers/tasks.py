@@ -9,7 +9,7 @@ import re
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from application import office, read_models
+from application import office, office_runs, read_models
 from handlers.context import bot_context, member, reply, say, tapper
 from handlers.keyboards import show_page
 from handlers.taps import answer_tap
@@ -23,7 +23,7 @@ async def my_tasks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if person is None:
         return
     desk = await read_models.my_desk(ctx, person)
-    await say(update, "tasks", person.language, items=desk.mine)
+    await say(update, "tasks", person.language, items=desk.mine, standing=desk.standing_in)
 
 
 async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -41,7 +41,9 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if runs is None:
         await say(update, "only_private", person.language)
         return
-    await say(update, "status", person.language, runs=runs)
+    # In a private chat those who oversee the office get *Alihkan* / *Batalkan* per run.
+    rows = await office_runs.status_controls(ctx, person) if private and runs else []
+    await reply(update, render("status", person.language, runs=runs), rows)
 
 
 HISTORY_BUTTON = "riwayat"  # callback data "riwayat:<run no>:<page>" (read-only paging)

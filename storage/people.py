@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.acting import ActingRepository, OfficeEvents
 from storage.dialect import insert_for
 from storage.letters import identity_from_json, identity_json
 from storage.tables import (
     ORGANISATIONS,
     PEOPLE,
 )
+from workflow.acting import Acting
 from workflow.indicators import DEFAULT_BANDS, Band
 from workflow.model import (
     Organisation,
@@ -101,6 +104,12 @@ class SqlPeopleRepository(PeopleRepository):
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self.acting = ActingRepository(session)
+        self.changes = OfficeEvents(session)  # the office's own audit trail
+
+    async def acting_at(self, org_id: str, at: datetime) -> Sequence[Acting]:
+        """The organisation's acting appointments (Plh / Plt) running at this instant."""
+        return await self.acting.at(org_id, at)
 
     async def get_org(self, org_id: str) -> Organisation | None:
         """An organisation by id."""

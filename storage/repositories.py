@@ -130,6 +130,8 @@ def _assignment_row(a: Assignment, position: int) -> RowDict:
         "document_ids": list(a.document_ids),
         "data": dict(a.data),
         "paraf": a.paraf,
+        "acting_for": a.acting_for,
+        "acting_kind": a.acting_kind,
     }
 
 
@@ -184,6 +186,8 @@ def _assignment_from(row: Row[Any]) -> Assignment:
         document_ids=list(row.document_ids or []),
         data=dict(row.data or {}),
         paraf=bool(row.paraf),
+        acting_for=row.acting_for,
+        acting_kind=row.acting_kind,
     )
 
 

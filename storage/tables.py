@@ -221,6 +221,8 @@ class AssignmentRow(Base):
     document_ids: Mapped[list[str]] = mapped_column(default=list)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     paraf: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    acting_for: Mapped[str | None] = mapped_column(ID)  # given to a Plh / Plt for this holder
+    acting_kind: Mapped[str | None] = mapped_column(String(8))
 
 
 class EventRow(Base):

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.errors import ConcurrentUpdate
 from storage.indicators import SqlIndicatorRepository
 from storage.letters import LetterRepository
+from storage.memberships import Memberships
 from storage.people import SqlPeopleRepository
 from storage.repositories import (
     SqlDefinitionRepository,
@@ -47,6 +48,7 @@ class SqlUnitOfWork(UnitOfWork):
     documents: SqlDocumentRepository
     indicators: SqlIndicatorRepository
     letters: LetterRepository
+    memberships: Memberships
 
     def __init__(
         self,
@@ -62,6 +64,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.documents = SqlDocumentRepository(self.session)
         self.indicators = SqlIndicatorRepository(self.session)
         self.letters = LetterRepository(self.session)
+        self.memberships = Memberships(self.session)
 
     async def __aenter__(self) -> Self:
         return self

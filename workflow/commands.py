@@ -73,7 +73,8 @@ class Decide:
 
 @dataclass(frozen=True)
 class Reassign:
-    """Give an open assignment to another holder of the step's role (administrators)."""
+    """Give an open assignment to another holder of the step's role, or to its acting
+    official (those who oversee the office: `workflow.office_access`)."""
 
     assignment_id: str
     actor_id: str | None

@@ -49,6 +49,22 @@ REFUSAL_CODES = frozenset(
         "already_assigned",
         "reason_required",
         "not_allowed_to_cancel",
+        # running the office: reassigning, acting officials (Plh / Plt)
+        "not_allowed_to_reassign",
+        "not_allowed_to_appoint",
+        "acting_bad_period",
+        "acting_holder_without_role",
+        "acting_for_self",
+        "acting_overlap",
+        "acting_not_found",
+        "acting_no_holder",
+        "acting_many_holders",
+        # the roster from Telegram (/anggota)
+        "unknown_role",
+        "unknown_member",
+        "member_name_required",
+        "member_exists",
+        "member_self",
         "text_too_long",
         # runs per period
         "period_already_run",

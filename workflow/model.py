@@ -113,6 +113,8 @@ class Assignment:
     data: dict[str, Any] = field(default_factory=dict)
     clock_from: datetime | None = None  # with a due time but no start given: the activation
     paraf: bool = False  # a part of the step's paraf chain (the paraf of `role`), not its work
+    acting_for: str | None = None  # given to an acting official (Plh/Plt) for this holder
+    acting_kind: str | None = None  # "plh" / "plt" (workflow.acting.ActingKind)
 
     def __post_init__(self) -> None:
         if self.clock_from is None and self.due_at is not None:
@@ -307,6 +309,8 @@ class Run:
                         # Events written before meeting clocks: the budget ran from activation.
                         clock_from=_instant(e.data.get("clock_from", e.at.isoformat())),
                         paraf=bool(e.data.get("paraf", False)),
+                        acting_for=e.data.get("acting_for"),
+                        acting_kind=e.data.get("acting_kind"),
                     )
                 )
             case EventKind.DOCUMENT_ATTACHED:

@@ -12,6 +12,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from workflow.acting import Acting
 from workflow.indicators import BudgetRealisation, IndicatorSet, PeriodValue, Realisation
 from workflow.model import Document, Organisation, Person, Run
 from workflow.spec import LoadedDefinition
@@ -71,6 +72,12 @@ class PeopleRepository(ABC):
     @abstractmethod
     async def of_org(self, org_id: str) -> Sequence[Person]:
         """The organisation's active people, in a stable order (name, then id)."""
+
+    async def acting_at(self, org_id: str, at: datetime) -> Sequence[Acting]:
+        """The organisation's acting appointments (Plh / Plt) running at this instant; an
+        office without any has none (the default)."""
+        del org_id, at
+        return []
 
 
 class DefinitionRepository(ABC):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from workflow.acting import Acting, acting_data, substitute
 from workflow.commands import (
     MAX_NOTE,
     MAX_TITLE,
@@ -45,6 +46,7 @@ from workflow.model import (
     StepOutcome,
     StepStatus,
 )
+from workflow.office_access import may_cancel, oversees
 from workflow.paraf import next_paraf_role, paraf_holder
 from workflow.ports import Calendar, UnitOfWork
 from workflow.spec import SopDefinition, Step, StepMode
@@ -160,7 +162,8 @@ class WorkflowService:
         )
         run.last_seq = 1
         run.events.append(start)
-        activated = self._activate(run, spec, 1, people, now, cmd.actor_id)
+        acting = await uow.people.acting_at(org.id, now)
+        activated = self._activate(run, spec, 1, people, now, cmd.actor_id, acting=acting)
         await uow.runs.add(run)
         return await self._finish(run, spec, activated, uow)
 
@@ -258,11 +261,14 @@ class WorkflowService:
             raise Refused("assignment_not_found")
         a = run.assignment(cmd.assignment_id)
         assert a is not None
+        spec = await pinned_spec(uow, run)
+        now = self.clock()
+        acting = await uow.people.acting_at(run.org_id, now)
         if cmd.actor_id is not None:
             actor = await self._member(uow, cmd.actor_id, run.org_id)
-            if not actor.is_admin:
-                raise Refused("not_admin")
-        spec = await pinned_spec(uow, run)
+            org = await uow.people.get_org(run.org_id)
+            if org is None or not oversees(actor, org, spec, acting, now):
+                raise Refused("not_allowed_to_reassign")
         if run.status is not RunStatus.ACTIVE:
             raise Refused("run_not_active", title=run.title)
         if not a.is_active:
@@ -270,7 +276,9 @@ class WorkflowService:
         target = await self._member(uow, cmd.to_person_id, run.org_id)
         step = spec.step(a.step_no)
         roles = [a.role] if a.paraf else step.actors  # a paraf stays with its role
-        if not target.roles & set(roles):
+        # An acting official (Plh / Plt) may take the step of the role he acts in.
+        deputy = next((x for x in acting if x.person_id == target.id and x.role in roles), None)
+        if not target.roles & set(roles) and deputy is None:
             raise Refused("person_not_eligible", name=target.name, step_no=step.no)
         if target.id == a.person_id:
             raise Refused("same_person", name=target.name)
@@ -279,7 +287,6 @@ class WorkflowService:
             for other in run.assignments_of(a.step_instance_id)
         ):
             raise Refused("already_assigned", name=target.name, step_no=step.no)
-        now = self.clock()
         new_id = self.new_id()
         self._record(
             run,
@@ -289,9 +296,15 @@ class WorkflowService:
             now,
             data={"to_person_id": target.id, "new_assignment_id": new_id},
         )
-        role = next(r for r in roles if r in target.roles)
+        role = next((r for r in roles if r in target.roles), None)
+        stood_in: Acting | None = None
+        if role is None:  # not a holder: he takes it as the acting official
+            assert deputy is not None
+            role, stood_in = deputy.role, deputy
         clock = _clock_data(*self._clock(step, now, a.clock_from))
-        new = self._assign(run, a, now, cmd.actor_id, target.id, role, clock, a.paraf, new_id)
+        new = self._assign(
+            run, a, now, cmd.actor_id, target.id, role, clock, a.paraf, new_id, stood_in
+        )
         await uow.runs.save(run)
         return await self._finish(run, spec, [new], uow)
 
@@ -334,7 +347,10 @@ class WorkflowService:
         spec = await pinned_spec(uow, run)
         if cmd.actor_id is not None:
             actor = await self._member(uow, cmd.actor_id, run.org_id)
-            if not (actor.is_admin or actor.roles & set(spec.starters)):
+            org = await uow.people.get_org(run.org_id)
+            now = self.clock()
+            acting = await uow.people.acting_at(run.org_id, now)
+            if org is None or not may_cancel(actor, org, spec, acting, now):
                 raise Refused("not_allowed_to_cancel", roles=starter_names(spec))
         if run.status is not RunStatus.ACTIVE:
             raise Refused("run_not_active", title=run.title)
@@ -483,6 +499,7 @@ class WorkflowService:
         only_people: Sequence[str] = (),
         returned_items: Sequence[str] = (),
         meeting_start: datetime | None = None,
+        acting: Sequence[Acting] = (),
     ) -> list[Assignment]:
         step = spec.step(step_no)
         holders = _assignees(step, people)
@@ -510,7 +527,10 @@ class WorkflowService:
         )
         clock = _clock_data(*self._clock(step, now, meeting_start))
         new = run.step_instance(instance_id)
-        return [self._assign(run, new, now, actor_id, p.id, role, clock) for p, role in holders]
+        return [
+            self._assign(run, new, now, actor_id, person.id, role, clock, stood_in=stood_in)
+            for person, role, stood_in in substitute(holders, people, acting, now)
+        ]
 
     def _assign(
         self,
@@ -523,6 +543,7 @@ class WorkflowService:
         clock: dict[str, Any],
         paraf: bool = False,
         assignment_id: str | None = None,
+        stood_in: Acting | None = None,
     ) -> Assignment:
         """Give a part of a step's round (`where`: the round, or a part of it) to a person."""
         assignment_id = assignment_id or self.new_id()
@@ -536,7 +557,12 @@ class WorkflowService:
             step_instance_id=instance_id,
             assignment_id=assignment_id,
             person_id=person_id,
-            data={"role": role, **clock, **({"paraf": True} if paraf else {})},
+            data={
+                "role": role,
+                **clock,
+                **({"paraf": True} if paraf else {}),
+                **(acting_data(stood_in) if stood_in is not None else {}),
+            },
         )
         made = run.assignment(assignment_id)
         assert made is not None
@@ -612,6 +638,7 @@ class WorkflowService:
             self._next_event(run, EventKind.RUN_COMPLETED, actor_id, now)
             return []
         people = await uow.people.of_org(run.org_id)
+        acting = await uow.people.acting_at(run.org_id, now)
         start = meeting_start if step.invites_to == next_no else None
         return self._activate(
             run,
@@ -624,6 +651,7 @@ class WorkflowService:
             only_people=only,
             returned_items=items,
             meeting_start=start,
+            acting=acting,
         )
 
     async def _finish(

@@ -20,6 +20,7 @@ from application.measure_publisher import measured_run
 from application.measurement import Measurement
 from application.measuring import measuring
 from storage.bot_uow import BotUnitOfWork
+from workflow.acting import ActingKind
 from workflow.meetings import Meeting, Rsvp
 from workflow.model import (
     Assignment,
@@ -187,6 +188,15 @@ def _used(a: Assignment, now: datetime, minutes: OfficeMinutes) -> int:
     return minutes(a.clock_from, end) if end > a.clock_from else 0
 
 
+def _who(a: Assignment, spec: SopDefinition, names: Mapping[str, str]) -> str:
+    """Who did a part: the name, and "(Plh. Camat)" when an acting official did it."""
+    name = names.get(a.person_id, "?")
+    if a.acting_kind is None:
+        return name
+    role = next((r.name for r in spec.roles if r.id == a.role), a.role)
+    return f"{name} ({ActingKind(a.acting_kind).prefix} {role})"
+
+
 def _timeline(
     run: Run, spec: SopDefinition, names: Mapping[str, str], now: datetime, minutes: OfficeMinutes
 ) -> tuple[list[TimelineRow], list[StepSpan]]:
@@ -200,7 +210,7 @@ def _timeline(
                 TimelineRow(
                     step_no=inst.step_no,
                     round=inst.round,
-                    who=names.get(a.person_id, "?"),
+                    who=_who(a, spec, names),
                     started=a.clock_from,
                     finished=a.completed_at,
                     used_minutes=_used(a, now, minutes),
@@ -240,7 +250,7 @@ def _notes(run: Run, spec: SopDefinition, names: Mapping[str, str]) -> list[Note
             NoteLine(
                 step_no=a.step_no,
                 round=rounds.get(a.step_instance_id, 1),
-                who=names.get(a.person_id, "?"),
+                who=_who(a, spec, names),
                 at=a.completed_at,
                 decision=str(decision) if decision else None,
                 return_to=int(target) if target is not None else None,

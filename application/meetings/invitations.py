@@ -176,7 +176,8 @@ async def store_letter(
     head by whom the org file names (see `application.letters.signature`)."""
     now = ctx.clock()
     issued = now.astimezone(office_tz(ctx)).date()
-    sign = signature(org, spec, people, KIND_UNDANGAN, organiser)
+    acting = await uow.people.acting_at(org.id, now)
+    sign = signature(org, spec, people, KIND_UNDANGAN, organiser, acting, now)
     head = head_role(org, spec)
     by_id = {p.id: p for p in people}
     recipients = []

@@ -209,3 +209,22 @@ async def test_a_reassigned_step_hands_over_the_same_letter_and_a_cancelled_run_
 
     entry, _, _ = await written(office)
     assert entry.status is LetterStatus.CANCELLED and entry.cancel_reason == "proses dibatalkan"
+
+
+async def test_while_a_plh_acts_for_the_camat_the_pengantar_is_signed_plh_camat(
+    office: Office, sop: LoadedDefinition
+) -> None:
+    await furnish(office, sop)
+    from application.acting import appoint
+
+    siti = office.people["Siti"].id
+    today = office.clock.now.date()
+    await appoint(office.ctx, (await office.run()).org_id, None, siti, today, today)
+    a = await to_the_letter_step(office, sop)
+    entry, _document, data = await written(office)
+    [text] = pages(data)
+    # Tata Naskah Dinas: "Plh. CAMAT CONTOH," then the Plh's own name, pangkat and NIP.
+    assert "Plh. CAMAT CONTOH, Siti Pembina (IV/a) NIP. 197505052000032002" in text, text
+    assert "Drs. Ahmad" not in text.split("Plh. CAMAT CONTOH")[1]
+    assert entry.signed_by == "Siti"
+    del a

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
@@ -424,3 +425,31 @@ async def test_the_formulir_is_signed_by_the_offices_signing_rules(tmp_path: Pat
     assert "a.n. Kepala Kantor Ukur" in text
     assert "Sekretaris Kantor Ukur" in text and "Budi" in text
     assert "Penata Tk. I (III/d)" in text and "198003032005011003" in text
+
+
+async def test_while_a_plh_acts_for_the_head_the_formulir_is_signed_plh(tmp_path: Path) -> None:
+    from application.acting import appoint
+    from application.measure_flow import _signer
+    from workflow.lookups import pinned_spec
+
+    plain = SIGNED_ORG.replace(
+        '  kinds:\n    formulir: {klasifikasi: "050", signed_by: sekretaris}\n', "  unit: KU\n"
+    )
+    async with open_office(
+        tmp_path, MEASURE, plain, "uji-ukur", "Putri", period=PERIOD, indicators=_indicators
+    ) as office:
+        budi, putri = office.people["Budi"], office.people["Putri"]
+        today = office.clock.now.date()
+        await appoint(office.ctx, budi.org_id, None, budi.id, today, today)
+        async with office.ctx.uow_factory() as uow:
+            [run] = await uow.runs.list_active(budi.org_id)
+            spec = await pinned_spec(uow, run)
+            acting = await _signer(uow, run, spec, putri, office.clock.now)
+            later = await _signer(uow, run, spec, putri, office.clock.now + timedelta(days=2))
+    assert (acting.jabatan, acting.name, acting.nip) == (
+        "Plh. Kepala Kantor Ukur",
+        "Budi",
+        "198003032005011003",
+    )
+    assert acting.on_behalf is None
+    assert (later.jabatan, later.name) == ("Kepala Kantor Ukur", "Putri")

@@ -8,6 +8,7 @@ import itertools
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from workflow.acting import Acting
 from workflow.model import Document, Event, Organisation, Person, Run
 from workflow.ports import (
     DefinitionRepository,
@@ -54,6 +55,7 @@ class FakeStore:
         self.definitions: dict[tuple[str, str], LoadedDefinition] = {}
         self.current: dict[str, LoadedDefinition] = {}
         self.documents: dict[str, Document] = {}
+        self.acting: list[Acting] = []
         self.commits = 0
 
 
@@ -107,6 +109,9 @@ class FakePeople(PeopleRepository):
     async def of_org(self, org_id: str) -> Sequence[Person]:
         found = [p for p in self.store.people.values() if p.org_id == org_id and p.active]
         return sorted(found, key=lambda p: (p.name, p.id))
+
+    async def acting_at(self, org_id: str, at: datetime) -> Sequence[Acting]:
+        return [a for a in self.store.acting if a.org_id == org_id and a.covers(at)]
 
 
 class FakeDefinitions(DefinitionRepository):

@@ -364,7 +364,7 @@ async def test_reassign_moves_the_open_part_to_another_holder(
     assert a.step_no == 13 and a.person_id == "p-sts"
     with pytest.raises(Refused) as exc:
         await svc.reassign(Reassign(a.id, "p-sts", "p-a0"), FakeUnitOfWork(store))
-    assert exc.value.code == "not_admin"
+    assert exc.value.code == "not_allowed_to_reassign"
     with pytest.raises(Refused) as exc:
         await svc.reassign(Reassign(a.id, "p-admin", "p-sek"), FakeUnitOfWork(store))
     assert exc.value.code == "person_not_eligible"

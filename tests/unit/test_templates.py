@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
@@ -673,6 +673,91 @@ def test_dashboard_link_without_a_dashboard_says_what_to_use_instead() -> None:
     assert "KINERJA_DASHBOARD_URL" in text and "/status" in text
 
 
+# Running the office (issue 13): reassigning from /status, cancelling a run.
+SAMPLES.update(
+    {
+        "reassign_choose": {
+            "kind": "person",
+            "run_title": "Surat <Bupati>",
+            "step_no": 5,
+            "step_title": "Menyiapkan tindak lanjut",
+            "holder": "Budi",
+            "roles": "Kepala Seksi terkait",
+        },
+        "reassign_done": {
+            "run_title": "R",
+            "step_no": 5,
+            "step_title": "Menyiapkan tindak lanjut",
+            "from_name": "Budi",
+            "to_name": "Joko",
+            "due": WHEN,
+        },
+        "cancel_prompt": {"run_title": "R"},
+        "cancel_done": {"run_title": "R", "reason": "salah periode", "told": 2},
+        "acting_appointed": {
+            "to": "holder",
+            "role": "Plh. Camat",
+            "acting": "Siti",
+            "holder": "Ahmad",
+            "by": "Ahmad",
+            "first": WHEN,
+            "last": WHEN + timedelta(days=2),
+        },
+        "roster": {
+            "members": [
+                {
+                    "name": "Siti <S>",
+                    "roles": ["Sekretaris Kecamatan"],
+                    "joined": True,
+                    "admin": False,
+                    "jabatan": "Sekretaris Kecamatan",
+                    "nip": "1975",
+                    "acting": [{"as": "Plh. Camat", "until": date(2026, 12, 2)}],
+                },
+                {
+                    "name": "Tono",
+                    "roles": [],
+                    "joined": False,
+                    "admin": True,
+                    "jabatan": None,
+                    "nip": None,
+                    "acting": [],
+                },
+            ],
+            "is_admin": True,
+            "org": "Kecamatan Contoh",
+            "done": "roles",
+            "problem": "",
+            "name": "Tono",
+            "roles": ["Kepala Seksi terkait"],
+        },
+        "choose_office": {"current": "Kecamatan Contoh"},
+        "office_chosen": {"office": "Kecamatan Contoh"},
+        "roster_blocked": {
+            "name": "Joko",
+            "parts": [{"run_title": "Surat Bupati", "step_no": 5, "assignment_id": "a1"}],
+        },
+        "acting_list": {
+            "lines": [
+                {
+                    "no": 1,
+                    "kind": "Plh.",
+                    "role": "Camat",
+                    "person": "Siti",
+                    "holder": "Ahmad",
+                    "first_day": date(2026, 11, 30),
+                    "last_day": date(2026, 12, 2),
+                    "state": "running",
+                }
+            ],
+            "may_appoint": True,
+            "problem": "",
+            "name": "",
+        },
+    }
+)
+
+
 def test_every_template_has_a_sample() -> None:
     assert sorted(SAMPLES) == template_names()
 
@@ -992,3 +1077,49 @@ def test_every_form_error_code_has_its_own_sentence(lang: str) -> None:
     for code in codes:
         text = render("indicator_form_error", lang, code=code, row=7, column="G", params=params)
         assert text != generic and text.startswith(("Baris 7, kolom G: ", "Row 7, column G: "))
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("kind", ["part", "person", "nobody"])
+def test_the_reassign_choice_says_what_to_tap_or_what_to_do(kind: str, lang: str) -> None:
+    text = render("reassign_choose", lang, **{**SAMPLES["reassign_choose"], "kind": kind})
+    assert "Surat &lt;Bupati&gt;" in text
+    assert WHAT_TO_DO[lang].search(text), text
+    if kind == "nobody":
+        assert "/plh" in text and "Kepala Seksi terkait" in text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_task_says_it_was_reassigned_and_for_whom_the_plh_acts(lang: str) -> None:
+    ctx = {**TASK, "reassigned_from": "Budi", "acting_as": "Plh. Camat", "acting_for": "Ahmad"}
+    text = render("task_assigned", lang, **ctx)
+    assert "Budi" in text and "<b>Plh. Camat</b>" in text and "Ahmad" in text
+    assert "Plh. Camat" not in render("task_assigned", lang, **TASK)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("to", ["acting", "holder", "appointer"])
+def test_an_appointment_names_the_period_and_tells_each_what_follows(to: str, lang: str) -> None:
+    text = render("acting_appointed", lang, **{**SAMPLES["acting_appointed"], "to": to})
+    assert "<b>Plh. Camat</b>" in text and "2 " in text
+    assert WHAT_TO_DO[lang].search(text) or to == "holder", text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("problem", ["dates", "name"])
+def test_a_plh_request_not_understood_says_how_to_write_it(problem: str, lang: str) -> None:
+    ctx = {**SAMPLES["acting_list"], "problem": problem, "name": "Sito", "lines": []}
+    text = render("acting_list", lang, **ctx)
+    assert "⚠️" in text and "/plh" in text
+    assert ("Sito" in text) == (problem == "name")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_roster_shows_roles_joining_and_acting_posts(lang: str) -> None:
+    text = render("roster", lang, **SAMPLES["roster"])
+    assert "Siti &lt;S&gt;" in text and "<b>Plh. Camat</b>" in text and "2 " in text
+    assert "/anggota tambah" in text
+    plain = render("roster", lang, **{**SAMPLES["roster"], "is_admin": False, "done": ""})
+    assert "/anggota tambah" not in plain
+    usage = render("roster", lang, **{**SAMPLES["roster"], "done": "", "problem": "usage"})
+    assert "⚠️" in usage and WHAT_TO_DO[lang].search(usage)
