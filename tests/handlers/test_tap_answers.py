@@ -9,7 +9,7 @@ import pytest
 from handlers import taps
 from messages.render import render
 from tests.handlers.conftest import Office
-from tests.handlers.test_handlers_offline import ANGGOTA, CAMAT, start_run
+from tests.handlers.test_handlers_offline import ANGGOTA, CAMAT, SEKRETARIS, start_run
 
 
 @pytest.fixture(autouse=True)
@@ -28,7 +28,7 @@ async def test_an_answer_refused_with_502_and_a_dropped_reply_is_given_on_a_late
 
     answers = office.request.named("answerCallbackQuery")[tries:]
     assert len(answers) == 3  # two refused, the third given
-    assert "Langkah 2/14" in await office.last_text(1003)  # the tap's effect: step 2 is Budi's
+    assert "Langkah 1/14" in await office.last_text(SEKRETARIS)  # the tap's effect: her paraf
 
 
 async def test_an_alert_that_cannot_be_given_in_time_is_sent_as_a_message(
