@@ -9,7 +9,6 @@ review through the application layer; the taps go through the real receiving pat
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,14 +66,6 @@ async def office(tmp_path: Path) -> AsyncIterator[Office]:
         result = runtime.dispose()
         if hasattr(result, "__await__"):
             await result
-
-
-def _markup(params: dict[str, Any]) -> list[list[dict[str, Any]]]:
-    """The inline keyboard of a recorded call (JSON text or a mapping)."""
-    markup = params.get("reply_markup")
-    if isinstance(markup, str):
-        markup = json.loads(markup)
-    return list((markup or {}).get("inline_keyboard", []))
 
 
 def _data(rows: list[list[dict[str, Any]]], label: str) -> str:
