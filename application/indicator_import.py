@@ -26,20 +26,32 @@ them), so they live here with the reader rather than in the message templates.
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 from zipfile import BadZipFile
 
-import yaml
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from application.import_cells import (
+    EXISTS,
+    ImportProblem,
+    ImportRow,
+    cell_number,
+    cell_text,
+    header_words,
+    quarter_key,
+    sheet_values,
+    unknown_keys,
+    yaml_data,
+    yaml_list,
+    yaml_mapping,
+)
 from workflow.indicators import (
     Indicator,
     IndicatorKind,
@@ -47,7 +59,6 @@ from workflow.indicators import (
     Polarity,
     Programme,
     Sasaran,
-    parse_number,
 )
 from workflow.model import Person
 from workflow.ports import UnitOfWork
@@ -134,121 +145,77 @@ KINDS = {
 }
 YES = {"ya", "y", "yes", "true", "1", "wajib"}
 NO = {"tidak", "t", "no", "false", "0", "-", ""}
-EXISTS = {"ada": Decimal(1), "tidak ada": Decimal(0), "tidak": Decimal(0)}
-
-
-@dataclass(frozen=True)
-class ImportProblem:
-    """One thing wrong in the file: where (row, column) and what to do."""
-
-    row: str  # "sheet Indikator, row 5" / "sasaran 1, indikator 2"
-    column: str  # "column F (Polaritas)" / "polaritas"
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.row}, {self.column}" if self.column else self.row
-        return f"{where}: {self.message}"
-
-
-@dataclass
-class _Row:
-    """One indicator (or programme) as read, before validation."""
-
-    label: str
-    cells: dict[str, Any]
-    columns: Mapping[str, str]  # key -> how to name the column in a problem
-
-    def problem(self, key: str, message: str) -> ImportProblem:
-        return ImportProblem(self.label, self.columns.get(key, key), message)
 
 
 @dataclass
 class _Parsed:
     """Rows read from a file, or the problems that stopped reading them."""
 
-    indicators: list[_Row] = field(default_factory=list)
-    programmes: list[_Row] = field(default_factory=list)
+    indicators: list[ImportRow] = field(default_factory=list)
+    programmes: list[ImportRow] = field(default_factory=list)
     problems: list[ImportProblem] = field(default_factory=list)
 
 
 # --- reading cells ---------------------------------------------------------------------------
 
 
-def _text(value: Any) -> str:
-    """A cell as text: numbers without a trailing ".0", spaces collapsed."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return " ".join(str(value).split())
-
-
-def _number(value: Any) -> Decimal:
-    """A numeric cell as it is; text as an Indonesian office writes it (ValueError if not)."""
-    if isinstance(value, bool):
-        raise ValueError(f"bukan angka: {value!r}")
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    if isinstance(value, Decimal):
-        return value
-    return parse_number(str(value))
-
-
-def _flag(row: _Row, key: str, problems: list[ImportProblem]) -> bool:
+def _flag(row: ImportRow, key: str, problems: list[ImportProblem]) -> bool:
     value = row.cells.get(key)
     if isinstance(value, bool):
         return value
-    word = _text(value).casefold()
+    word = cell_text(value).casefold()
     if word in YES:
         return True
     if word not in NO:
         problems.append(
-            row.problem(key, f"'{_text(value)}' is not ya or tidak; write ya or tidak")
+            row.problem(key, f"'{cell_text(value)}' is not ya or tidak; write ya or tidak")
         )
     return False
 
 
 def _choice(
-    row: _Row, key: str, choices: Mapping[str, Any], default: Any, problems: list[ImportProblem]
+    row: ImportRow,
+    key: str,
+    choices: Mapping[str, Any],
+    default: Any,
+    problems: list[ImportProblem],
 ) -> Any:
-    word = _text(row.cells.get(key)).casefold()
+    word = cell_text(row.cells.get(key)).casefold()
     if not word:
         return default
     if word in choices:
         return choices[word]
     words = ", ".join(dict.fromkeys(choices))
-    problems.append(row.problem(key, f"'{_text(row.cells.get(key))}' is not one of {words}"))
+    problems.append(row.problem(key, f"'{cell_text(row.cells.get(key))}' is not one of {words}"))
     return default
 
 
 def _target(
-    row: _Row, key: str, kind: IndicatorKind, unit: str, problems: list[ImportProblem]
+    row: ImportRow, key: str, kind: IndicatorKind, unit: str, problems: list[ImportProblem]
 ) -> Decimal | None:
     """One target cell: None when empty."""
     value = row.cells.get(key)
-    if value is None or _text(value) == "":
+    if value is None or cell_text(value) == "":
         return None
-    if kind is IndicatorKind.QUALITATIVE and _text(value).casefold() in EXISTS:
-        return EXISTS[_text(value).casefold()]
+    if kind is IndicatorKind.QUALITATIVE and cell_text(value).casefold() in EXISTS:
+        return EXISTS[cell_text(value).casefold()]
     try:
-        number = _number(value)
+        number = cell_number(value)
     except ValueError:
         hint = "ada or tidak (or 1 / 0)" if kind is IndicatorKind.QUALITATIVE else "a number"
         problems.append(
-            row.problem(key, f"'{_text(value)}' is not a number; write {hint}, e.g. 95,5")
+            row.problem(key, f"'{cell_text(value)}' is not a number; write {hint}, e.g. 95,5")
         )
         return None
     if number < 0:
-        problems.append(row.problem(key, f"{_text(value)} is negative; a target is 0 or more"))
+        problems.append(row.problem(key, f"{cell_text(value)} is negative; a target is 0 or more"))
     elif unit.strip() in ("%", "persen", "percent") and number > 100:
         problems.append(
-            row.problem(key, f"{_text(value)} % is impossible; a percentage is 0 to 100")
+            row.problem(key, f"{cell_text(value)} % is impossible; a percentage is 0 to 100")
         )
     elif kind is IndicatorKind.QUALITATIVE and number not in (0, 1):
         problems.append(
-            row.problem(key, f"'{_text(value)}': a qualitative target is ada or tidak")
+            row.problem(key, f"'{cell_text(value)}': a qualitative target is ada or tidak")
         )
     return number
 
@@ -257,21 +224,21 @@ def _target(
 
 
 def _indicator(
-    row: _Row, responsibles: Mapping[str, str], problems: list[ImportProblem]
+    row: ImportRow, responsibles: Mapping[str, str], problems: list[ImportProblem]
 ) -> Indicator | None:
     """The indicator of one row, its problems added to `problems` (None when any)."""
     before = len(problems)
     cells = row.cells
     for key in ("sasaran_code", "code", "name"):
-        if not _text(cells.get(key)):
+        if not cell_text(cells.get(key)):
             problems.append(row.problem(key, "is empty; fill it in"))
-    code = _text(cells.get("code"))
-    if len(code) > MAX_CODE or len(_text(cells.get("sasaran_code"))) > MAX_CODE:
+    code = cell_text(cells.get("code"))
+    if len(code) > MAX_CODE or len(cell_text(cells.get("sasaran_code"))) > MAX_CODE:
         key = "code" if len(code) > MAX_CODE else "sasaran_code"
         problems.append(row.problem(key, f"a code is at most {MAX_CODE} characters"))
     kind = _choice(row, "kind", KINDS, IndicatorKind.QUANTITATIVE, problems)
     polarity = _choice(row, "polarity", POLARITIES, Polarity.HIGHER, problems)
-    unit = _text(cells.get("unit"))
+    unit = cell_text(cells.get("unit"))
     if not unit:
         if kind is IndicatorKind.QUALITATIVE:
             unit = QUALITATIVE_UNIT
@@ -288,7 +255,7 @@ def _indicator(
         problems.append(
             row.problem("tahunan", "no target in any period; fill at least the yearly target")
         )
-    who = _text(cells.get("responsible"))
+    who = cell_text(cells.get("responsible"))
     responsible = responsibles.get(who.casefold())
     if not who:
         problems.append(row.problem("responsible", "is empty; write a role id or a person's name"))
@@ -306,9 +273,9 @@ def _indicator(
         return None
     return Indicator(
         code=code,
-        name=_text(cells.get("name")),
+        name=cell_text(cells.get("name")),
         unit=unit,
-        sasaran=_text(cells.get("sasaran_code")),
+        sasaran=cell_text(cells.get("sasaran_code")),
         responsible=responsible,
         polarity=polarity,
         kind=kind,
@@ -318,36 +285,38 @@ def _indicator(
     )
 
 
-def _programme(row: _Row, sasaran: set[str], problems: list[ImportProblem]) -> Programme | None:
+def _programme(
+    row: ImportRow, sasaran: set[str], problems: list[ImportProblem]
+) -> Programme | None:
     before = len(problems)
     for key in ("code", "name", "budget"):
-        if not _text(row.cells.get(key)):
+        if not cell_text(row.cells.get(key)):
             problems.append(row.problem(key, "is empty; fill it in"))
     budget = Decimal(0)
-    if _text(row.cells.get("budget")):
+    if cell_text(row.cells.get("budget")):
         try:
-            budget = _number(row.cells.get("budget"))
+            budget = cell_number(row.cells.get("budget"))
         except ValueError:
             problems.append(
                 row.problem(
                     "budget",
-                    f"'{_text(row.cells.get('budget'))}' is not an amount; "
+                    f"'{cell_text(row.cells.get('budget'))}' is not an amount; "
                     "write rupiah as a number, e.g. 150.000.000",
                 )
             )
         if budget < 0:
             problems.append(row.problem("budget", "is negative; a budget is 0 or more"))
-    code = _text(row.cells.get("code"))
+    code = cell_text(row.cells.get("code"))
     if len(code) > MAX_CODE:
         problems.append(row.problem("code", f"a code is at most {MAX_CODE} characters"))
-    of = _text(row.cells.get("sasaran")) or None
+    of = cell_text(row.cells.get("sasaran")) or None
     if of is not None and of not in sasaran:
         problems.append(
             row.problem("sasaran", f"no sasaran with code '{of}'; use a code of the indicators")
         )
     if len(problems) > before:
         return None
-    return Programme(code=code, name=_text(row.cells.get("name")), budget=budget, sasaran=of)
+    return Programme(code=code, name=cell_text(row.cells.get("name")), budget=budget, sasaran=of)
 
 
 def _build(
@@ -363,7 +332,7 @@ def _build(
     sasaran: dict[str, Sasaran] = {}
     seen: dict[str, str] = {}
     for row in parsed.indicators:
-        code = _text(row.cells.get("code"))
+        code = cell_text(row.cells.get("code"))
         if code and code.casefold() in seen:
             problems.append(
                 row.problem(
@@ -375,7 +344,10 @@ def _build(
             continue
         if code:
             seen[code.casefold()] = row.label
-        s_code, s_name = _text(row.cells.get("sasaran_code")), _text(row.cells.get("sasaran"))
+        s_code, s_name = (
+            cell_text(row.cells.get("sasaran_code")),
+            cell_text(row.cells.get("sasaran")),
+        )
         if s_code and s_name:
             known = sasaran.get(s_code)
             if known is None:
@@ -421,30 +393,13 @@ def _build(
 
 def _header_key(text: str, aliases: Mapping[str, str], columns: Mapping[str, str]) -> str | None:
     """The column key of a header cell ("Target TW 4" -> "tw4"), None when unknown."""
-    word = " ".join(text.replace("*", " ").replace("_", " ").split()).casefold()
+    word = header_words(text)
     by_label = {label.casefold(): key for key, label in columns.items()}
     if word in by_label:
         return by_label[word]
     if word in aliases:
         return aliases[word]
-    quarter = re.fullmatch(r"(?:target\s*)?(?:tw|triwulan)\s*(iv|i{1,3}|[1-4])", word)
-    if quarter and "tw1" in columns:
-        roman = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
-        q = quarter.group(1)
-        return f"tw{roman.get(q) or int(q)}"
-    return None
-
-
-def _cells(ws: Worksheet) -> list[list[Any]]:
-    """The sheet's values; a merged range reads as its top-left value in every cell."""
-    rows = [list(r) for r in ws.iter_rows(values_only=True)]
-    for merged in ws.merged_cells.ranges:
-        value = ws.cell(merged.min_row, merged.min_col).value
-        for r in range(merged.min_row, merged.max_row + 1):
-            for c in range(merged.min_col, merged.max_col + 1):
-                if r - 1 < len(rows) and c - 1 < len(rows[r - 1]):
-                    rows[r - 1][c - 1] = value
-    return rows
+    return quarter_key(word, "target") if "tw1" in columns else None
 
 
 def _sheet_rows(
@@ -453,11 +408,11 @@ def _sheet_rows(
     aliases: Mapping[str, str],
     required: Sequence[str],
     problems: list[ImportProblem],
-) -> list[_Row]:
+) -> list[ImportRow]:
     """The data rows of a sheet under its header row (row 1)."""
-    values = _cells(ws)
+    values = sheet_values(ws)
     where = f"sheet {ws.title}, row 1"
-    if not values or not any(_text(v) for v in values[0]):
+    if not values or not any(cell_text(v) for v in values[0]):
         problems.append(
             ImportProblem(where, "", f"no header row; copy the headers of `{TEMPLATE_COMMAND}`")
         )
@@ -465,7 +420,7 @@ def _sheet_rows(
     keys: dict[int, str] = {}
     labels: dict[str, str] = {}
     for i, cell in enumerate(values[0]):
-        head = _text(cell)
+        head = cell_text(cell)
         if not head or head.casefold() in IGNORED_HEADERS:
             continue
         letter = get_column_letter(i + 1)
@@ -501,18 +456,18 @@ def _sheet_rows(
         problems.append(
             ImportProblem(where, "", "no target column; add 'Target TW I' … 'Target Tahunan'")
         )
-    rows: list[_Row] = []
+    rows: list[ImportRow] = []
     last_sasaran: tuple[Any, Any] = (None, None)
     for n, line in enumerate(values[1:], start=2):
         cells = {key: line[i] for i, key in keys.items() if i < len(line)}
-        if not any(_text(v) for v in cells.values()):
+        if not any(cell_text(v) for v in cells.values()):
             continue
         if "sasaran_code" in keys.values():
             # Rows under a sasaran may leave its code and name empty (or merged).
-            if not _text(cells.get("sasaran_code")) and not _text(cells.get("sasaran")):
+            if not cell_text(cells.get("sasaran_code")) and not cell_text(cells.get("sasaran")):
                 cells["sasaran_code"], cells["sasaran"] = last_sasaran
             last_sasaran = (cells.get("sasaran_code"), cells.get("sasaran"))
-        rows.append(_Row(f"sheet {ws.title}, row {n}", cells, labels))
+        rows.append(ImportRow(f"sheet {ws.title}, row {n}", cells, labels))
     return rows
 
 
@@ -548,66 +503,35 @@ def read_xlsx(content: bytes) -> _Parsed:
 # --- YAML ------------------------------------------------------------------------------------
 
 
-def _mapping(value: Any, label: str, what: str, problems: list[ImportProblem]) -> dict[str, Any]:
-    if isinstance(value, dict):
-        return value
-    problems.append(ImportProblem(label, "", f"expected {what} (key: value lines)"))
-    return {}
-
-
-def _list(value: Any, label: str, key: str, problems: list[ImportProblem]) -> list[Any]:
-    if value is None:
-        return []
-    if isinstance(value, list):
-        return value
-    problems.append(ImportProblem(label, key, "expected a list (lines starting with '-')"))
-    return []
-
-
-def _unknown_keys(
-    data: Mapping[str, Any], allowed: Iterable[str], label: str, problems: list[ImportProblem]
-) -> None:
-    allowed = list(allowed)
-    for key in data:
-        if key not in allowed:
-            problems.append(
-                ImportProblem(label, str(key), f"unknown field; use {', '.join(allowed)}")
-            )
-
-
 def read_yaml(text: str) -> _Parsed:
     """The rows of an indicator YAML file (problems when it is not one)."""
     parsed = _Parsed()
     problems = parsed.problems
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "the file"
-        problems.append(ImportProblem(where, "", "not valid YAML; check the indentation"))
+    read, data = yaml_data(text, problems)
+    if not read:
         return parsed
-    top = _mapping(data, "the file", "'sasaran' and 'program'", problems)
-    _unknown_keys(top, ("sasaran", "program"), "the file", problems)
+    top = yaml_mapping(data, "the file", "'sasaran' and 'program'", problems)
+    unknown_keys(top, ("sasaran", "program"), "the file", problems)
     target_columns = {key: f"target.{key}" for key in TARGET_KEYS}
-    for i, entry in enumerate(_list(top.get("sasaran"), "the file", "sasaran", problems), 1):
+    for i, entry in enumerate(yaml_list(top.get("sasaran"), "the file", "sasaran", problems), 1):
         label = f"sasaran {i}"
-        s = _mapping(entry, label, "kode, nama and indikator", problems)
-        _unknown_keys(s, ("kode", "nama", "indikator"), label, problems)
-        for j, item in enumerate(_list(s.get("indikator"), label, "indikator", problems), 1):
+        s = yaml_mapping(entry, label, "kode, nama and indikator", problems)
+        unknown_keys(s, ("kode", "nama", "indikator"), label, problems)
+        for j, item in enumerate(yaml_list(s.get("indikator"), label, "indikator", problems), 1):
             row_label = f"{label}, indikator {j}"
-            ind = _mapping(item, row_label, "the indicator's fields", problems)
-            _unknown_keys(ind, [*YAML_KEYS.values(), "target"], row_label, problems)
-            targets = _mapping(ind.get("target") or {}, row_label, "tw1 … tahunan", problems)
-            _unknown_keys(targets, TARGET_KEYS, f"{row_label}, target", problems)
+            ind = yaml_mapping(item, row_label, "the indicator's fields", problems)
+            unknown_keys(ind, [*YAML_KEYS.values(), "target"], row_label, problems)
+            targets = yaml_mapping(ind.get("target") or {}, row_label, "tw1 … tahunan", problems)
+            unknown_keys(targets, TARGET_KEYS, f"{row_label}, target", problems)
             cells = {key: ind.get(name) for key, name in YAML_KEYS.items()}
             cells.update({key: targets.get(key) for key in TARGET_KEYS})
             cells["sasaran_code"], cells["sasaran"] = s.get("kode"), s.get("nama")
             columns = {**YAML_KEYS, **target_columns, "sasaran_code": "kode", "sasaran": "nama"}
-            parsed.indicators.append(_Row(row_label, cells, columns))
-    for i, entry in enumerate(_list(top.get("program"), "the file", "program", problems), 1):
+            parsed.indicators.append(ImportRow(row_label, cells, columns))
+    for i, entry in enumerate(yaml_list(top.get("program"), "the file", "program", problems), 1):
         label = f"program {i}"
-        p = _mapping(entry, label, "kode, nama, anggaran", problems)
-        _unknown_keys(p, ("kode", "nama", "anggaran", "sasaran"), label, problems)
+        p = yaml_mapping(entry, label, "kode, nama, anggaran", problems)
+        unknown_keys(p, ("kode", "nama", "anggaran", "sasaran"), label, problems)
         cells = {
             "code": p.get("kode"),
             "name": p.get("nama"),
@@ -615,7 +539,7 @@ def read_yaml(text: str) -> _Parsed:
             "sasaran": p.get("sasaran"),
         }
         names = {"code": "kode", "name": "nama", "budget": "anggaran", "sasaran": "sasaran"}
-        parsed.programmes.append(_Row(label, cells, names))
+        parsed.programmes.append(ImportRow(label, cells, names))
     return parsed
 
 
@@ -747,7 +671,7 @@ def _header(ws: Worksheet, columns: Mapping[str, str], example: Mapping[str, Any
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
         ws.cell(2, col, example.get(key))
-        width = max(len(head), len(_text(example.get(key)))) + 2
+        width = max(len(head), len(cell_text(example.get(key)))) + 2
         ws.column_dimensions[get_column_letter(col)].width = min(width, 60)
     ws.freeze_panes = "A2"
 

@@ -25,27 +25,29 @@ what the office signed off through the SOP, so it wins; the import fills only wh
 from __future__ import annotations
 
 import io
-import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from zipfile import BadZipFile
 
-import yaml
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from application.indicator_import import (
+from application.import_cells import (
     EXISTS,
     ImportProblem,
-    _cells,
-    _list,
-    _mapping,
-    _number,
-    _text,
-    _unknown_keys,
+    ImportRow,
+    cell_number,
+    cell_text,
+    header_words,
+    quarter_key,
+    sheet_values,
+    unknown_keys,
+    yaml_data,
+    yaml_list,
+    yaml_mapping,
 )
 from workflow.indicators import (
     Indicator,
@@ -71,25 +73,11 @@ ALIASES = {"kode indikator": "code", "nama indikator": "name", "indikator kinerj
 IGNORED = {"no", "no.", "nomor", "satuan", "sasaran", "kode sasaran", "target"}
 SHEETS = ("realisasi", "realisasi triwulan")
 YAML_KEYS = {"kode": "code", "keterangan": "note", **{k: k for k in QUARTER_KEYS}}
-_QUARTER = re.compile(r"(?:realisasi\s*)?(?:tw|triwulan)\s*(iv|i{1,3}|[1-4])")
-_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
-
-
-@dataclass(frozen=True)
-class _Line:
-    """One indicator's row as read: where it is, its cells by key, how to name a column."""
-
-    label: str
-    cells: dict[str, Any]
-    columns: Mapping[str, str]
-
-    def problem(self, key: str, message: str) -> ImportProblem:
-        return ImportProblem(self.label, self.columns.get(key, key), message)
 
 
 def _header_key(text: str) -> str | None:
     """The key of a header cell ("Realisasi TW 2" -> "tw2"); "" for a column not read."""
-    word = " ".join(text.replace("*", " ").replace("_", " ").split()).casefold()
+    word = header_words(text)
     by_label = {head.casefold(): key for key, head in COLUMNS.items()}
     if word in by_label:
         return by_label[word]
@@ -97,14 +85,10 @@ def _header_key(text: str) -> str | None:
         return ALIASES[word]
     if word in IGNORED:
         return ""
-    found = _QUARTER.fullmatch(word)
-    if found:
-        q = found.group(1)
-        return f"tw{_ROMAN.get(q) or int(q)}"
-    return None
+    return quarter_key(word, "realisasi")
 
 
-def read_xlsx(content: bytes, problems: list[ImportProblem]) -> list[_Line]:
+def read_xlsx(content: bytes, problems: list[ImportProblem]) -> list[ImportRow]:
     """The rows of a realisation workbook under its header row (problems when it is not)."""
     try:
         wb = load_workbook(io.BytesIO(content), data_only=True)
@@ -112,12 +96,12 @@ def read_xlsx(content: bytes, problems: list[ImportProblem]) -> list[_Line]:
         problems.append(ImportProblem("the file", "", "is not an Excel workbook; save as .xlsx"))
         return []
     name = next((n for n in wb.sheetnames if n.strip().casefold() in SHEETS), wb.sheetnames[0])
-    values = _cells(wb[name])
+    values = sheet_values(wb[name])
     where = f"sheet {name}, row 1"
     keys: dict[int, str] = {}
     columns: dict[str, str] = {}
     for i, cell in enumerate(values[0] if values else []):
-        head, letter = _text(cell), get_column_letter(i + 1)
+        head, letter = cell_text(cell), get_column_letter(i + 1)
         key = _header_key(head) if head else ""
         if key is None:
             known = ", ".join(COLUMNS.values())
@@ -139,36 +123,34 @@ def read_xlsx(content: bytes, problems: list[ImportProblem]) -> list[_Line]:
     lines = []
     for n, row in enumerate(values[1:], start=2):
         cells = {key: row[i] for i, key in keys.items() if i < len(row)}
-        if any(_text(v) for v in cells.values()):
-            lines.append(_Line(f"sheet {name}, row {n}", cells, columns))
+        if any(cell_text(v) for v in cells.values()):
+            lines.append(ImportRow(f"sheet {name}, row {n}", cells, columns))
     return lines
 
 
-def read_yaml(text: str, problems: list[ImportProblem]) -> list[_Line]:
+def read_yaml(text: str, problems: list[ImportProblem]) -> list[ImportRow]:
     """The rows of a realisation YAML file (problems when it is not one)."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "the file"
-        problems.append(ImportProblem(where, "", "not valid YAML; check the indentation"))
+    read, data = yaml_data(text, problems)
+    if not read:
         return []
-    top = _mapping(data, "the file", "'realisasi'", problems)
-    _unknown_keys(top, ("realisasi",), "the file", problems)
+    top = yaml_mapping(data, "the file", "'realisasi'", problems)
+    unknown_keys(top, ("realisasi",), "the file", problems)
     lines = []
-    for i, entry in enumerate(_list(top.get("realisasi"), "the file", "realisasi", problems), 1):
+    for i, entry in enumerate(
+        yaml_list(top.get("realisasi"), "the file", "realisasi", problems), 1
+    ):
         label = f"realisasi {i}"
-        item = _mapping(entry, label, "kode, tw1 … tw4, keterangan", problems)
-        _unknown_keys(item, YAML_KEYS, label, problems)
+        item = yaml_mapping(entry, label, "kode, tw1 … tw4, keterangan", problems)
+        unknown_keys(item, YAML_KEYS, label, problems)
         cells = {key: item.get(name) for name, key in YAML_KEYS.items()}
-        lines.append(_Line(label, cells, {key: name for name, key in YAML_KEYS.items()}))
+        lines.append(ImportRow(label, cells, {key: name for name, key in YAML_KEYS.items()}))
     return lines
 
 
-def _value(line: _Line, key: str, indicator: Indicator, problems: list[ImportProblem]) -> Any:
+def _value(line: ImportRow, key: str, indicator: Indicator, problems: list[ImportProblem]) -> Any:
     """One quarter's cell: None when empty, the value, or a problem (then None)."""
     cell = line.cells.get(key)
-    text = _text(cell)
+    text = cell_text(cell)
     if not text:
         return None
     if indicator.kind is IndicatorKind.QUALITATIVE:
@@ -179,7 +161,7 @@ def _value(line: _Line, key: str, indicator: Indicator, problems: list[ImportPro
             problems.append(line.problem(key, f"'{text}': write ada or tidak"))
         return word
     try:
-        value = _number(cell)
+        value = cell_number(cell)
     except ValueError:
         problems.append(line.problem(key, f"'{text}' is not a number; write e.g. 95,5"))
         return None
@@ -214,7 +196,7 @@ def parse_period_values(
     values: list[PeriodValue] = []
     seen: dict[str, str] = {}
     for line in lines:
-        code = _text(line.cells.get("code"))
+        code = cell_text(line.cells.get("code"))
         indicator = indicator_set.indicator(code)
         if not code:
             problems.append(line.problem("code", "is empty; write the indicator's code"))
@@ -239,7 +221,7 @@ def parse_period_values(
         found = {q: v for q, v in found.items() if v is not None}
         if not found and len(problems) == before:
             problems.append(line.problem("tw1", "no value in any quarter; fill at least one"))
-        note = _text(line.cells.get("note")) or None
+        note = cell_text(line.cells.get("note")) or None
         values += [
             PeriodValue(indicator_set.org_id, indicator_set.year, code, q, v, now, note, file_name)
             for q, v in found.items()
