@@ -10,10 +10,11 @@ order of the file it was imported from.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import fields
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,6 +52,8 @@ PERIOD_VALUES = table(PeriodValueRow)
 BUDGETS = table(BudgetRealisationRow)
 
 RowDict = dict[str, Any]
+R = TypeVar("R", Realisation, PeriodValue, BudgetRealisation)  # the history records
+K = TypeVar("K", bound=str | tuple[str, int])
 
 
 def _sasaran_row(s: Sasaran) -> RowDict:
@@ -89,6 +92,23 @@ def _indicator_from(row: Any) -> Indicator:
         targets={key: Decimal(value) for key, value in row.targets.items()},
         evidence_required=row.evidence_required,
     )
+
+
+def _row(record: Any, **columns: Any) -> RowDict:
+    """A history record's fields as its row (the columns have the fields' names); `columns`
+    replace the ones stored differently."""
+    return {f.name: getattr(record, f.name) for f in fields(record)} | columns
+
+
+def _record(kind: type[R], row: Any, **fields_: Any) -> R:
+    """A history record read from its row (the inverse of `_row`)."""
+    return kind(**({f.name: getattr(row, f.name) for f in fields(kind)} | fields_))
+
+
+def _newest(records: Iterable[R], key: Callable[[R], K]) -> list[R]:
+    """The last of each key's records (they come oldest first), in the order of the keys."""
+    latest = {key(r): r for r in records}
+    return [latest[k] for k in sorted(latest)]
 
 
 class SqlIndicatorRepository(IndicatorRepository):
@@ -198,37 +218,22 @@ class SqlIndicatorRepository(IndicatorRepository):
         result = await self.session.execute(
             query.order_by(REALISATIONS.c.reported_at, REALISATIONS.c.id)
         )
-        latest: dict[tuple[str, int], Realisation] = {}
-        for row in result:
-            latest[(row.indicator_code, row.quarter)] = Realisation(
-                run_id=row.run_id,
-                indicator_code=row.indicator_code,
-                quarter=row.quarter,
-                value=row.value,
-                reported_by=row.reported_by,
-                reported_at=row.reported_at,
-                note=row.note,
-                evidence_document_ids=tuple(row.evidence_document_ids or ()),
-            )
-        return sorted(latest.values(), key=lambda r: (r.indicator_code, r.quarter))
+        return _newest(
+            (
+                _record(
+                    Realisation,
+                    row,
+                    evidence_document_ids=tuple(row.evidence_document_ids or ()),
+                )
+                for row in result
+            ),
+            lambda r: (r.indicator_code, r.quarter),
+        )
 
     async def record(self, realisation: Realisation) -> None:
         """Keep a reported value as a new row (a correction never overwrites)."""
-        await self.session.execute(
-            insert_for(self.session, REALISATIONS),
-            [
-                {
-                    "run_id": realisation.run_id,
-                    "indicator_code": realisation.indicator_code,
-                    "quarter": realisation.quarter,
-                    "value": realisation.value,
-                    "note": realisation.note,
-                    "evidence_document_ids": list(realisation.evidence_document_ids),
-                    "reported_by": realisation.reported_by,
-                    "reported_at": realisation.reported_at,
-                }
-            ],
-        )
+        evidence = list(realisation.evidence_document_ids)
+        await self._append(REALISATIONS, _row(realisation, evidence_document_ids=evidence))
 
     async def period_values(self, org_id: str, year: int) -> Sequence[PeriodValue]:
         """The newest imported value of each (indicator, quarter) of the year, by code."""
@@ -237,37 +242,13 @@ class SqlIndicatorRepository(IndicatorRepository):
             .where((PERIOD_VALUES.c.org_id == org_id) & (PERIOD_VALUES.c.year == year))
             .order_by(PERIOD_VALUES.c.imported_at, PERIOD_VALUES.c.id)
         )
-        latest: dict[tuple[str, int], PeriodValue] = {}
-        for row in result:
-            latest[(row.indicator_code, row.quarter)] = PeriodValue(
-                org_id=row.org_id,
-                year=row.year,
-                indicator_code=row.indicator_code,
-                quarter=row.quarter,
-                value=row.value,
-                imported_at=row.imported_at,
-                note=row.note,
-                source=row.source,
-            )
-        return sorted(latest.values(), key=lambda v: (v.indicator_code, v.quarter))
+        return _newest(
+            (_record(PeriodValue, row) for row in result), lambda v: (v.indicator_code, v.quarter)
+        )
 
     async def record_period_value(self, value: PeriodValue) -> None:
         """Keep an imported value as a new row (an import again never overwrites)."""
-        await self.session.execute(
-            insert_for(self.session, PERIOD_VALUES),
-            [
-                {
-                    "org_id": value.org_id,
-                    "year": value.year,
-                    "indicator_code": value.indicator_code,
-                    "quarter": value.quarter,
-                    "value": value.value,
-                    "note": value.note,
-                    "source": value.source,
-                    "imported_at": value.imported_at,
-                }
-            ],
-        )
+        await self._append(PERIOD_VALUES, _row(value))
 
     async def budget_realisations(self, run_id: str) -> Sequence[BudgetRealisation]:
         """The newest budget realisation of each programme reported in a run, by code."""
@@ -276,25 +257,14 @@ class SqlIndicatorRepository(IndicatorRepository):
             .where(BUDGETS.c.run_id == run_id)
             .order_by(BUDGETS.c.reported_at, BUDGETS.c.id)
         )
-        latest = {
-            row.programme_code: BudgetRealisation(
-                row.run_id, row.programme_code, row.value, row.reported_by, row.reported_at
-            )
-            for row in result
-        }
-        return [latest[code] for code in sorted(latest)]
+        return _newest(
+            (_record(BudgetRealisation, row) for row in result), lambda b: b.programme_code
+        )
 
     async def record_budget(self, spent: BudgetRealisation) -> None:
         """Keep a reported budget realisation as a new row (a correction never overwrites)."""
-        await self.session.execute(
-            insert_for(self.session, BUDGETS),
-            [
-                {
-                    "run_id": spent.run_id,
-                    "programme_code": spent.programme_code,
-                    "value": spent.value,
-                    "reported_by": spent.reported_by,
-                    "reported_at": spent.reported_at,
-                }
-            ],
-        )
+        await self._append(BUDGETS, _row(spent))
+
+    async def _append(self, tbl: Table, row: RowDict) -> None:
+        """Insert one row (the history tables only ever grow)."""
+        await self.session.execute(insert_for(self.session, tbl), [row])
