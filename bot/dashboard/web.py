@@ -12,7 +12,8 @@ carries the security headers: a CSP without scripts, no framing, no sniffing, no
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 from urllib.parse import quote
 
 from aiohttp import web
@@ -39,6 +40,7 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+T = TypeVar("T")
 
 
 @web.middleware
@@ -173,74 +175,77 @@ class Dashboard:
             return self._signed_out()
         rows = exports.overview_rows(view, view.lang)
         name = f"ikhtisar-{(view.period or 'semua').lower().replace(' ', '-')}"
-        if request.match_info["kind"] == "csv":
-            return _file(f"{name}.csv", "text/csv", exports.as_csv(rows))
         title = f"{view.kabupaten or view.office} — {view.period or ''}".rstrip(" —")
-        data = exports.as_xlsx(rows, title, "Ikhtisar")
-        return _file(f"{name}.xlsx", exports.XLSX_MIME, data)
+        return _table(request, name, rows, title, "Ikhtisar")
 
-    async def run(self, request: web.Request) -> web.StreamResponse:
-        """A run's page."""
+    async def _of_run(
+        self, request: web.Request, find: Callable[[AppContext, str, str], Awaitable[T | None]]
+    ) -> T | web.Response:
+        """What `find` gives the signed-in viewer of the requested run; else the page that
+        says why not (signed out: 401; not the viewer's run, or none: 403)."""
         person_id = self._person(request)
         if person_id is None:
             return self._signed_out()
-        view = await run_page.run_page(self.ctx, person_id, request.match_info["run"])
-        if view is None:
+        found = await find(self.ctx, person_id, request.match_info["run"])
+        if found is None:
             return await self._not_yours(person_id)
+        return found
+
+    async def run(self, request: web.Request) -> web.StreamResponse:
+        """A run's page."""
+        view = await self._of_run(request, run_page.run_page)
+        if isinstance(view, web.Response):
+            return view
         return _page("run", view.lang, run=view, viewer_name=view.viewer_name)
 
     async def trail_export(self, request: web.Request) -> web.StreamResponse:
         """A run's trail as XLSX or CSV."""
-        person_id = self._person(request)
-        if person_id is None:
-            return self._signed_out()
-        view = await run_page.run_page(self.ctx, person_id, request.match_info["run"])
-        if view is None:
-            return await self._not_yours(person_id)
+        view = await self._of_run(request, run_page.run_page)
+        if isinstance(view, web.Response):
+            return view
         rows = exports.trail_rows(view, view.lang, self.ctx.timezone)
         name = f"jejak-{exports.slug(view.title)}"
-        if request.match_info["kind"] == "csv":
-            return _file(f"{name}.csv", "text/csv", exports.as_csv(rows))
-        data = exports.as_xlsx(rows, f"{view.org} — {view.title}", "Jejak")
-        return _file(f"{name}.xlsx", exports.XLSX_MIME, data)
+        return _table(request, name, rows, f"{view.org} — {view.title}", "Jejak")
 
     async def chart(self, request: web.Request) -> web.StreamResponse:
         """A run's timeline chart (PNG)."""
-        person_id = self._person(request)
-        if person_id is None:
-            return self._signed_out()
-        png = await run_page.chart(self.ctx, person_id, request.match_info["run"])
-        if png is None:
-            return await self._not_yours(person_id)
+        png = await self._of_run(request, run_page.chart)
+        if isinstance(png, web.Response):
+            return png
         return web.Response(body=png, content_type="image/png")
 
-    async def _archive(self, request: web.Request, kind: str) -> web.StreamResponse:
-        person_id = self._person(request)
-        if person_id is None:
-            return self._signed_out()
-        found = await run_page.archive(self.ctx, person_id, request.match_info["run"], kind)
-        if found is None:
-            return await self._not_yours(person_id)
+    async def _download(
+        self,
+        request: web.Request,
+        find: Callable[[AppContext, str, str], Awaitable[run_page.Download | None]],
+    ) -> web.StreamResponse:
+        """A file of the run, when the viewer may have it."""
+        found = await self._of_run(request, find)
+        if isinstance(found, web.Response):
+            return found
         return _file(found.name, found.mime_type, found.data)
 
     async def dossier(self, request: web.Request) -> web.StreamResponse:
         """The run's dossier (PDF), for full access."""
-        return await self._archive(request, "pdf")
+        return await self._download(request, lambda c, p, r: run_page.archive(c, p, r, "pdf"))
 
     async def bundle(self, request: web.Request) -> web.StreamResponse:
         """The run's archive bundle (ZIP), for full access."""
-        return await self._archive(request, "zip")
+        return await self._download(request, lambda c, p, r: run_page.archive(c, p, r, "zip"))
 
     async def document(self, request: web.Request) -> web.StreamResponse:
         """One document of the run, when the viewer may download it."""
-        person_id = self._person(request)
-        if person_id is None:
-            return self._signed_out()
-        info = request.match_info
-        found = await run_page.document(self.ctx, person_id, info["run"], info["document"])
-        if found is None:
-            return await self._not_yours(person_id)
-        return _file(found.name, found.mime_type, found.data)
+        doc = request.match_info["document"]
+        return await self._download(request, lambda c, p, r: run_page.document(c, p, r, doc))
+
+
+def _table(
+    request: web.Request, name: str, rows: Sequence[Sequence[exports.Cell]], title: str, sheet: str
+) -> web.Response:
+    """A table as the download its route asks for: CSV, else XLSX with a title row."""
+    if request.match_info["kind"] == "csv":
+        return _file(f"{name}.csv", "text/csv", exports.as_csv(rows))
+    return _file(f"{name}.xlsx", exports.XLSX_MIME, exports.as_xlsx(rows, title, sheet))
 
 
 def dashboard_app(ctx: AppContext) -> web.Application | None:
