@@ -14,7 +14,7 @@ from pathlib import Path
 from application import archive_shelf
 from application.dossier.bundle import listed_files, verify_bundle
 from bot.cli_db import find_org, open_db
-from bot.cli_errors import CliError, run_async
+from bot.cli_errors import CliError, read_input, run_async
 from bot.settings import Settings
 from bot.transcript import plain_text
 from messages.render import configure as configure_render
@@ -74,10 +74,7 @@ def cmd_runs_export(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_archive_verify(args: argparse.Namespace, settings: Settings) -> int:
     """Check a bundle against its SHA256SUMS and the hashes recorded at upload."""
     path = Path(args.zip)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise CliError(f"cannot read {path}: {exc.strerror or exc}") from None
+    data = read_input(path)
     problems = verify_bundle(data)
     count = 0 if problems else len(listed_files(data))
     said = render("archive_verify", args.lang, file=path.name, problems=problems, count=count)

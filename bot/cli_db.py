@@ -3,7 +3,8 @@ a command is about."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -14,8 +15,11 @@ from storage.database import make_engine, make_session_factory, private_dir
 from storage.migrate import upgrade_engine
 from workflow.model import Organisation
 
+R = TypeVar("R")
+UowFactory = Callable[[], BotUnitOfWork]
 
-async def open_db(settings: Settings) -> tuple[AsyncEngine, Callable[[], BotUnitOfWork]]:
+
+async def open_db(settings: Settings) -> tuple[AsyncEngine, UowFactory]:
     """Migrate the database and return (engine, unit-of-work factory over the SOP catalog)."""
     private_dir(settings.data_dir)
     engine = make_engine(settings.database())
@@ -37,3 +41,19 @@ async def find_org(uow: BotUnitOfWork, name: str | None) -> Organisation:
             raise CliError(f"several organisations; name one with --org ({known})")
         raise CliError(f"unknown organisation {name!r}; known: {known}")
     return found[0]
+
+
+async def with_org(
+    settings: Settings,
+    org_name: str | None,
+    work: Callable[[UowFactory, Organisation], Awaitable[R]],
+) -> tuple[Organisation, R]:
+    """Open the database, find the organisation named (or the only one), run `work` on it
+    with the unit-of-work factory, close the database; the organisation and what it gave."""
+    engine, factory = await open_db(settings)
+    try:
+        async with factory() as uow:
+            org = await find_org(uow, org_name)
+        return org, await work(factory, org)
+    finally:
+        await engine.dispose()

@@ -12,12 +12,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 from application.indicator_forms import check_report, read_filled_format
 from bot.cli_db import find_org, open_db
-from bot.cli_errors import CliError, run_async
+from bot.cli_errors import CliError, read_input, run_async
 from bot.settings import Settings
 from messages.formatting import format_number
 from workflow.indicators import IndicatorSet, Period
@@ -55,10 +54,7 @@ def _num(value: float | int | None) -> str:
 def cmd_indikator_check(args: argparse.Namespace, settings: Settings) -> int:
     """Validate a filled format; print the report; exit 1 when it has errors."""
     period = _period(args.period)
-    try:
-        data = Path(args.file).read_bytes()
-    except OSError as exc:
-        raise CliError(f"cannot read {args.file}: {exc.strerror or exc}") from None
+    data = read_input(args.file)
 
     async def main() -> tuple[Organisation, IndicatorSet | None]:
         engine, factory = await open_db(settings)

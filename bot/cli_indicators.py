@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -17,8 +16,8 @@ from application.indicator_import import (
     template_workbook,
 )
 from bot import cli_indicator_check, cli_period_values
-from bot.cli_db import find_org, open_db
-from bot.cli_errors import CliError, run_async
+from bot.cli_db import find_org, open_db, with_org
+from bot.cli_errors import CliError, file_refused, read_input, run_async
 from bot.settings import Settings
 from messages.formatting import format_number
 from workflow.indicators import IndicatorKind
@@ -31,35 +30,22 @@ def year_arg(text: str) -> int:
     return int(text)
 
 
-def _read_bytes(path: str) -> bytes:
-    """The file's bytes, or a one-line error."""
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise CliError(f"{path}: {exc.strerror}") from None
-
-
 def cmd_indicator_import(args: argparse.Namespace, settings: Settings) -> int:
     """Import (or update by code) an organisation's indicators of a year; every problem is
     one line naming the row and the column, and then nothing is written."""
-    content = _read_bytes(args.file)
+    content = read_input(args.file)
     sops = [loaded.spec for loaded in settings.sops().all()]
 
     async def main() -> int:
-        engine, factory = await open_db(settings)
-        try:
-            async with factory() as uow:
-                org = await find_org(uow, args.org)
-            result = await import_indicator_file(
+        org, result = await with_org(
+            settings,
+            args.org,
+            lambda factory, org: import_indicator_file(
                 factory, sops, org.id, args.year, Path(args.file).name, content
-            )
-        finally:
-            await engine.dispose()
+            ),
+        )
         if isinstance(result, list):
-            for problem in result:
-                sys.stderr.write(f"{args.file}: {problem}\n")
-            sys.stderr.write(f"{args.file}: nothing imported; correct the file and try again\n")
-            return 1
+            return file_refused(args.file, result)
         print(
             f"{org.name} {args.year}: {len(result.created)} new, {len(result.updated)} updated, "
             f"{len(result.unchanged)} unchanged indicators; {result.sasaran} sasaran, "

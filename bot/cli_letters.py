@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 
 from application import letters
-from bot.cli_db import find_org, open_db
+from bot.cli_db import with_org
 from bot.cli_errors import CliError, run_async
 from bot.settings import Settings
 from messages.render import label
@@ -25,13 +25,8 @@ def _year(value: str) -> int:
 async def _register(
     settings: Settings, org_name: str | None, year: int | None
 ) -> tuple[Organisation, list[Letter]]:
-    engine, factory = await open_db(settings)
-    try:
-        async with factory() as uow:
-            org = await find_org(uow, org_name)
-        return org, await letters.register(factory, org.id, year)
-    finally:
-        await engine.dispose()
+    """The organisation and its register (of one year, or all)."""
+    return await with_org(settings, org_name, lambda f, org: letters.register(f, org.id, year))
 
 
 def cmd_letters_list(args: argparse.Namespace, settings: Settings) -> int:

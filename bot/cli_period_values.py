@@ -6,14 +6,13 @@ the file, prints every problem as one line (row, column, what to do) or what was
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from application.period_values import import_period_values
-from bot.cli_db import find_org, open_db
-from bot.cli_errors import CliError, run_async
+from bot.cli_db import with_org
+from bot.cli_errors import file_refused, read_input, run_async
 from bot.settings import Settings
 from messages.formatting import format_number
 from workflow.indicators import ROMAN
@@ -21,18 +20,14 @@ from workflow.indicators import ROMAN
 
 def cmd_realisation_import(args: argparse.Namespace, settings: Settings) -> int:
     """Store the file's values, or print its problems and store nothing (exit 1)."""
-    try:
-        content = Path(args.file).read_bytes()
-    except OSError as exc:
-        raise CliError(f"{args.file}: {exc.strerror}") from None
+    content = read_input(args.file)
     measuring = [s.spec.name for s in settings.sops().all() if s.spec.measures == "period"]
 
     async def main() -> int:
-        engine, factory = await open_db(settings)
-        try:
-            async with factory() as uow:
-                org = await find_org(uow, args.org)
-            result = await import_period_values(
+        org, result = await with_org(
+            settings,
+            args.org,
+            lambda factory, org: import_period_values(
                 factory,
                 org.id,
                 args.year,
@@ -40,14 +35,10 @@ def cmd_realisation_import(args: argparse.Namespace, settings: Settings) -> int:
                 content,
                 datetime.now(UTC),
                 measuring,
-            )
-        finally:
-            await engine.dispose()
+            ),
+        )
         if isinstance(result, list):
-            for problem in result:
-                sys.stderr.write(f"{args.file}: {problem}\n")
-            sys.stderr.write(f"{args.file}: nothing imported; correct the file and try again\n")
-            return 1
+            return file_refused(args.file, result)
         print(
             f"{org.name} {args.year}: {len(result.values)} values; {result.created} new, "
             f"{result.changed} changed, {result.unchanged} unchanged"

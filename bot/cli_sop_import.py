@@ -13,7 +13,7 @@ from pathlib import Path
 
 from application.sop_import import import_document, report_text, write_definition
 from application.sop_readers import UnreadableDocument
-from bot.cli_errors import CliError
+from bot.cli_errors import CliError, read_input
 from bot.settings import Settings
 from bot.transcript import plain_text
 
@@ -27,10 +27,7 @@ _UNREADABLE = {
 def cmd_sop_import(args: argparse.Namespace, settings: Settings) -> int:
     """Read an SOP document, print the report, write the definition when it is sound."""
     path = Path(args.file)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise CliError(f"cannot read {path}: {exc.strerror}") from None
+    data = read_input(path)
     try:
         report = import_document(data, path.name)
     except UnreadableDocument as exc:
