@@ -79,6 +79,25 @@ async def _send(
     )
 
 
+async def _ask(
+    uow: BotUnitOfWork,
+    person: Person,
+    now: datetime,
+    a: Assignment,
+    awaiting: str,
+    *,
+    code: str,
+    **question: object,
+) -> None:
+    """Wait for the answer (`awaiting`) about the indicator or programme `code`, and ask the
+    question about it."""
+    await uow.messaging.set_pending(
+        person.id, awaiting, now, PROMPT_TTL, assignment_id=a.id, data={"code": code}
+    )
+    body = render("realisasi_question", person.language, code=code, **question)
+    await _send(uow, person, now, body)
+
+
 async def _ask_next(
     uow: BotUnitOfWork, ctx: AppContext, person: Person, m: Measuring, a: Assignment
 ) -> None:
@@ -98,12 +117,12 @@ async def _ask_next(
             kind = AWAIT_EVIDENCE
         else:
             continue
-        await uow.messaging.set_pending(
-            person.id, kind, now, PROMPT_TTL, assignment_id=a.id, data={"code": indicator.code}
-        )
-        body = render(
-            "realisasi_question",
-            lang,
+        await _ask(
+            uow,
+            person,
+            now,
+            a,
+            kind,
             kind=kind,
             code=indicator.code,
             name=indicator.name,
@@ -112,7 +131,6 @@ async def _ask_next(
             qualitative=indicator.kind is IndicatorKind.QUALITATIVE,
             cumulative=indicator.cumulative,
         )
-        await _send(uow, person, now, body)
         return
     # Then the budget realisation of his section's programmes (not in a partial return).
     programmes = [] if since is not None else m.programmes_of(person)
@@ -120,12 +138,12 @@ async def _ask_next(
     for p in programmes:
         if p.code in spent:
             continue
-        await uow.messaging.set_pending(
-            person.id, AWAIT_REALISASI, now, PROMPT_TTL, assignment_id=a.id, data={"code": p.code}
-        )
-        body = render(
-            "realisasi_question",
-            lang,
+        await _ask(
+            uow,
+            person,
+            now,
+            a,
+            AWAIT_REALISASI,
             kind=BUDGET,
             code=p.code,
             name=p.name,
@@ -134,7 +152,6 @@ async def _ask_next(
             qualitative=False,
             cumulative=False,
         )
-        await _send(uow, person, now, body)
         return
     await uow.messaging.clear_pending(person.id)
     lines = [
