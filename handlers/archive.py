@@ -9,15 +9,13 @@ every tap is checked again like the command.
 
 from __future__ import annotations
 
-import re
-
 from telegram import Update
 from telegram.ext import ContextTypes
 
 from application import archive_shelf
-from handlers.context import bot_context, member, reply, tapped, tapper
+from application.read_models import RunSummary
+from handlers.context import bot_context, matched_tap, member, reply, tapped
 from handlers.keyboards import show_page
-from handlers.taps import answer_tap
 from messages.render import label, render
 
 ARCHIVE_BUTTON = "arsip"  # "arsip:p:<page>", "arsip:r:<run no>", "arsip:pdf|zip:<run no>"
@@ -50,6 +48,20 @@ def _kind_rows(run_no: int, lang: str) -> Rows:
     ]
 
 
+def _shelf_screen(shelf: archive_shelf.Shelf, lang: str) -> tuple[str, Rows]:
+    """A page of the past runs: the text and its buttons."""
+    body = render(
+        "archive_shelf", lang, chosen=None, runs=shelf.runs, page=shelf.page, pages=shelf.pages
+    )
+    return body, _shelf_rows(shelf, lang)
+
+
+def _run_screen(chosen: RunSummary, lang: str) -> tuple[str, Rows]:
+    """One past run: the text and its two choices."""
+    body = render("archive_shelf", lang, chosen=chosen, runs=[], page=1, pages=1)
+    return body, _kind_rows(chosen.no, lang)
+
+
 async def archive(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/arsip [RUN]: the past runs to choose from, or one run's two choices."""
     ctx = bot_context(context)
@@ -61,46 +73,32 @@ async def archive(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
     async def answer_list() -> None:
         shelf = await archive_shelf.shelf(ctx, person)
-        body = render(
-            "archive_shelf", lang, chosen=None, runs=shelf.runs, page=shelf.page, pages=shelf.pages
-        )
-        await reply(update, body, _shelf_rows(shelf, lang))
+        await reply(update, *_shelf_screen(shelf, lang))
 
     async def answer_run() -> None:
         chosen = await archive_shelf.past_run(ctx, person, args[0])
-        body = render("archive_shelf", lang, chosen=chosen, runs=[], page=1, pages=1)
-        await reply(update, body, _kind_rows(chosen.no, lang))
+        await reply(update, *_run_screen(chosen, lang))
 
     await tapped(update, person, answer_run if args else answer_list)
 
 
 async def archive_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A page of the list, a run chosen, or the PDF or ZIP asked for."""
-    query = update.callback_query
-    if query is None:
-        return
     ctx = bot_context(context)
-    person = await tapper(update, ctx)
-    if person is None:
+    tap = await matched_tap(update, ctx, rf"{ARCHIVE_BUTTON}:(p|r|pdf|zip):(\d+)")
+    if tap is None:
         return
+    query, person, found = tap
     lang = person.language
-    found = re.fullmatch(rf"{ARCHIVE_BUTTON}:(p|r|pdf|zip):(\d+)", query.data or "")
-    if found is None:
-        await answer_tap(query, render("stale_button", lang))
-        return
     action, number = found.group(1), found.group(2)
 
     async def page() -> None:
         shelf = await archive_shelf.shelf(ctx, person, int(number))
-        body = render(
-            "archive_shelf", lang, chosen=None, runs=shelf.runs, page=shelf.page, pages=shelf.pages
-        )
-        await show_page(query, body, _shelf_rows(shelf, lang))
+        await show_page(query, *_shelf_screen(shelf, lang))
 
     async def run() -> None:
         chosen = await archive_shelf.past_run(ctx, person, number)
-        body = render("archive_shelf", lang, chosen=chosen, runs=[], page=1, pages=1)
-        await show_page(query, body, _kind_rows(chosen.no, lang))
+        await show_page(query, *_run_screen(chosen, lang))
 
     async def send() -> None:
         await archive_shelf.fetch(ctx, person, number, "pdf" if action == "pdf" else "zip")

@@ -6,10 +6,11 @@ work, clock, calendar, `execute`) lives in `application.context`.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
@@ -89,6 +90,25 @@ async def tapper(update: Update, ctx: AppContext) -> Person | None:
         else:
             await answer_tap(query, render("not_registered", None))
     return person
+
+
+async def matched_tap(
+    update: Update, ctx: AppContext, pattern: str
+) -> tuple[CallbackQuery, Person, re.Match[str]] | None:
+    """A tap whose data matches `pattern`: the query, the registered tapper and the match —
+    or None, after answering the tap (not registered; a stale button)."""
+    query = update.callback_query
+    if query is None:
+        return None
+    person = await tapper(update, ctx)
+    if person is None:
+        return None
+    # Telegram's empty data reaches every pattern handler: treat it as any stale button.
+    found = re.fullmatch(pattern, query.data or "")
+    if found is None:
+        await answer_tap(query, render("stale_button", person.language))
+        return None
+    return query, person, found
 
 
 async def _ask_office(update: Update, ctx: AppContext) -> bool:

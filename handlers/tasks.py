@@ -4,13 +4,11 @@ and the /pengingat switch of the morning digest. The views are read models built
 
 from __future__ import annotations
 
-import re
-
 from telegram import Update
 from telegram.ext import ContextTypes
 
 from application import office, office_runs, read_models
-from handlers.context import bot_context, member, reply, say, tapper
+from handlers.context import bot_context, matched_tap, member, reply, say
 from handlers.keyboards import show_page
 from handlers.taps import answer_tap
 from messages.render import label, render
@@ -92,18 +90,11 @@ async def history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def history_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Sebelumnya / Lanjut (or a run chosen from the list): the page shown in place."""
-    query = update.callback_query
-    if query is None:
-        return
     ctx = bot_context(context)
-    person = await tapper(update, ctx)
-    if person is None:
+    tap = await matched_tap(update, ctx, rf"{HISTORY_BUTTON}:(\d+):(\d+)")
+    if tap is None:
         return
-    # Telegram's empty data reaches every pattern handler: treat it as any stale button.
-    found = re.fullmatch(rf"{HISTORY_BUTTON}:(\d+):(\d+)", query.data or "")
-    if found is None:
-        await answer_tap(query, render("stale_button", person.language))
-        return
+    query, person, found = tap
     view = await read_models.history_view(ctx, person, found.group(1), int(found.group(2)))
     lang = person.language
     await answer_tap(query)
