@@ -27,7 +27,7 @@ from application.documents import register_document
 from application.letters import issue_letter, run_sifat, signature
 from application.naskah_dinas import PDF_MIME, naskah_pdf
 from application.notifier import documents_of_steps
-from application.texts import named, reply, step_title, text
+from application.texts import step_done, text, to_person
 from messages.render import label, render
 from storage.bot_uow import BotUnitOfWork
 from storage.files import FileStore
@@ -232,9 +232,7 @@ class CoverLetterPublisher:
             ("text", text(body, rows)),
             ("document", {"document_id": doc.id, "caption": f"{entry.number} — {LETTER_NAME}"}),
         ):
-            await uow.messaging.enqueue(
-                Outgoing(kind, payload, person_id=person.id, org_id=person.org_id), now
-            )
+            await uow.messaging.enqueue(to_person(person, kind, payload), now)
 
 
 async def unless_uploaded(
@@ -262,16 +260,7 @@ async def use_letter(
             raise Refused("letter_unavailable", step_no=step.no)
 
         def ack(outcome: Outcome) -> Sequence[Outgoing]:
-            return [
-                reply(
-                    person,
-                    "ack_done",
-                    step_no=step.no,
-                    step_title=step_title(step, person.language),
-                    name=named(person, person.language),
-                    waiting=0,
-                )
-            ]
+            return [step_done(person, step)]
 
         cmd = CompleteAssignment(a.id, person.id, document_ids=(document_id,))
         return await ctx.service(ack).complete(cmd, uow)

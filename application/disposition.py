@@ -30,7 +30,7 @@ from application.naskah_dinas import PDF_MIME
 from application.paraf_notice import SIFAT_LABELS, disposer_part, paraf_ack
 from application.pending_kinds import AWAIT_PARAF_NOTE, HOLD_ARAHAN
 from application.runs import InputPrompt, prompt_message
-from application.texts import named, reply, role_names, step_output, step_title, text
+from application.texts import named, reply, role_names, send_text, step_output, step_title
 from messages.render import label, render
 from storage.bot_uow import BotUnitOfWork
 from storage.messaging import Outgoing
@@ -89,10 +89,7 @@ async def hold_directions(ctx: AppContext, person: Person, assignment_id: str, b
         )
         rows = await _disposal_rows(uow, person, assignment_id, [], now)
         body_text = render("arahan_saved", person.language, instructions=True)
-        await uow.messaging.enqueue(
-            Outgoing("text", text(body_text, rows), person_id=person.id, org_id=person.org_id),
-            now,
-        )
+        await send_text(uow, person, now, body_text, rows)
         await uow.commit()
 
     await ctx.execute(act)

@@ -55,11 +55,10 @@ from application.measuring import (
     sections_of,
     year_to_date,
 )
-from application.texts import named, text
+from application.texts import named, send_text, to_person
 from messages.render import render
 from storage.bot_uow import BotUnitOfWork
 from storage.files import FileStore
-from storage.messaging import Outgoing
 from workflow.errors import Refused
 from workflow.indicators import BudgetRealisation
 from workflow.model import Assignment, Document, Organisation, Person, Run
@@ -142,22 +141,13 @@ async def documents_to(
             name=doc.name,
             by=named(person, person.language),
         )
-        await uow.messaging.enqueue(
-            Outgoing(
-                "document",
-                {"document_id": doc.id, "caption": caption},
-                person_id=person.id,
-                org_id=person.org_id,
-            ),
-            now,
-        )
+        payload = {"document_id": doc.id, "caption": caption}
+        await uow.messaging.enqueue(to_person(person, "document", payload), now)
 
 
 async def say_to(uow: UnitOfWork, person: Person, now: datetime, body: str) -> None:
     assert isinstance(uow, BotUnitOfWork)
-    await uow.messaging.enqueue(
-        Outgoing("text", text(body), person_id=person.id, org_id=person.org_id), now
-    )
+    await send_text(uow, person, now, body)
 
 
 # --- uploads at a measurement step ---------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Any
 
 from application.context import PROMPT_TTL, AppContext
 from application.notifier import Ack
-from application.texts import reply, role_names, step_title, text
+from application.texts import reply, role_names, send_text, step_title
 from messages.render import label, render
 from storage.bot_uow import BotUnitOfWork
 from storage.messaging import Outgoing
@@ -119,7 +119,7 @@ async def choose_part(ctx: AppContext, person: Person, run_id: str) -> None:
             caption = f"{a.step_no}. {names.get(a.person_id, '?')}"
             rows.append([{"text": caption, "data": token}])
         body = render("reassign_choose", person.language, kind="part", run_title=run.title)
-        await _send(uow, person, now, body, rows)
+        await send_text(uow, person, now, body, rows)
         await uow.commit()
 
     await ctx.execute(act)
@@ -195,7 +195,9 @@ async def _offer_people(
         "roles": role_names(spec, step.actors, lang),
     }
     if not candidates:
-        await _send(uow, person, now, render("reassign_choose", lang, kind="nobody", **context))
+        await send_text(
+            uow, person, now, render("reassign_choose", lang, kind="nobody", **context)
+        )
         return
     rows: Rows = []
     for candidate, role in candidates:
@@ -204,7 +206,9 @@ async def _offer_people(
         )
         caption = f"{candidate.name} ({role_names(spec, [role], lang)})"
         rows.append([{"text": caption[:60], "data": token}])
-    await _send(uow, person, now, render("reassign_choose", lang, kind="person", **context), rows)
+    await send_text(
+        uow, person, now, render("reassign_choose", lang, kind="person", **context), rows
+    )
 
 
 async def reassign(ctx: AppContext, person: Person, assignment_id: str, to: str) -> Outcome:
@@ -283,15 +287,6 @@ async def cancel(ctx: AppContext, person: Person, run_id: str, reason: str) -> O
         return await ctx.service(ack).cancel(CancelRun(run.id, person.id, reason), uow)
 
     return await ctx.execute(act)
-
-
-async def _send(
-    uow: BotUnitOfWork, person: Person, now: datetime, body: str, rows: Rows | None = None
-) -> None:
-    """Queue a message (with buttons) to one person."""
-    await uow.messaging.enqueue(
-        Outgoing("text", text(body, rows), person_id=person.id, org_id=person.org_id), now
-    )
 
 
 # --- from the server console (`kinerja-bot runs reassign|cancel`) -----------------------------

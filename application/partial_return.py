@@ -20,11 +20,10 @@ from typing import Any
 from application.context import PROMPT_TTL, AppContext
 from application.measuring import Measuring, measuring, sections_of
 from application.pending_kinds import ALL, AWAIT_RETURN_NOTE, AWAIT_RETURN_PICK
-from application.texts import reply, step_output, step_title, text
+from application.texts import reply, send_text, step_output, step_title
 from messages.formatting import format_number
 from messages.render import label, render
 from storage.bot_uow import BotUnitOfWork
-from storage.messaging import Outgoing
 from workflow.errors import Refused
 from workflow.indicators import Indicator, IndicatorKind, Realisation
 from workflow.model import Assignment, Person, Run
@@ -148,10 +147,7 @@ async def offer_indicators(
         data={"return_to": back.no, "codes": [], "page": 0},
     )
     shown = await _picker(uow, person, a, now, m, back, [], 0)
-    await uow.messaging.enqueue(
-        Outgoing("text", text(shown.text, shown.rows), person_id=person.id, org_id=person.org_id),
-        now,
-    )
+    await send_text(uow, person, now, shown.text, shown.rows)
 
 
 async def _choosing(

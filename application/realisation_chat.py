@@ -21,12 +21,11 @@ from application.documents import register_document
 from application.indicator_forms import QUALITATIVE_WORDS
 from application.measuring import Measuring, asked_indicators, measuring
 from application.pending_kinds import AWAIT_EVIDENCE, AWAIT_REALISASI
-from application.texts import text
+from application.texts import send_text
 from application.uploads import StoredUpload
 from messages.formatting import format_number
 from messages.render import label, render
 from storage.bot_uow import BotUnitOfWork
-from storage.messaging import Outgoing
 from workflow.errors import Refused
 from workflow.indicators import (
     BudgetRealisation,
@@ -67,18 +66,6 @@ def _shown(indicator: Indicator, value: Decimal | None) -> str:
     return format_number(value)
 
 
-async def _send(
-    uow: BotUnitOfWork,
-    person: Person,
-    now: datetime,
-    body: str,
-    rows: list[list[dict[str, str]]] | None = None,
-) -> None:
-    await uow.messaging.enqueue(
-        Outgoing("text", text(body, rows), person_id=person.id, org_id=person.org_id), now
-    )
-
-
 async def _ask(
     uow: BotUnitOfWork,
     person: Person,
@@ -95,7 +82,7 @@ async def _ask(
         person.id, awaiting, now, PROMPT_TTL, assignment_id=a.id, data={"code": code}
     )
     body = render("realisasi_question", person.language, code=code, **question)
-    await _send(uow, person, now, body)
+    await send_text(uow, person, now, body)
 
 
 async def _ask_next(
@@ -172,7 +159,7 @@ async def _ask_next(
         }
         for p in programmes
     ]
-    await _send(uow, person, now, render("realisasi_complete", lang, lines=lines))
+    await send_text(uow, person, now, render("realisasi_complete", lang, lines=lines))
 
 
 async def start_chat(ctx: AppContext, person: Person, assignment_id: str) -> None:
@@ -235,7 +222,7 @@ async def answer(
             value=_shown(indicator, value),
             unit=indicator.unit if indicator.kind is IndicatorKind.QUANTITATIVE else "",
         )
-        await _send(uow, person, now, body, [[button]])
+        await send_text(uow, person, now, body, [[button]])
         await _ask_next(uow, ctx, person, m, a)
         await uow.commit()
 
@@ -280,7 +267,7 @@ async def _record_budget(
         unit="",
         budget=True,
     )
-    await _send(uow, person, now, body)
+    await send_text(uow, person, now, body)
     await _ask_next(uow, ctx, person, m, a)
     await uow.commit()
 
@@ -308,7 +295,7 @@ async def ask_evidence(ctx: AppContext, person: Person, assignment_id: str, code
             qualitative=False,
             cumulative=False,
         )
-        await _send(uow, person, now, body)
+        await send_text(uow, person, now, body)
         await uow.commit()
 
     await ctx.execute(act)
@@ -338,7 +325,7 @@ async def attach_evidence(
         await uow.indicators.record(
             replace(before, reported_at=now, evidence_document_ids=evidence)
         )
-        await _send(
+        await send_text(
             uow, person, now, render("evidence_saved", person.language, code=code, name=doc.name)
         )
         await _ask_next(uow, ctx, person, m, a)

@@ -27,7 +27,7 @@ from application.pending_kinds import (
     AWAIT_TITLE,
     AWAIT_UPLOAD,
 )
-from application.texts import named, reply, step_output, step_title, text
+from application.texts import reply, send_text, step_done, step_output, step_title
 from messages.render import label, render
 from storage.bot_uow import BotUnitOfWork
 from storage.messaging import ButtonToken, Outgoing, PendingInput
@@ -92,17 +92,7 @@ def ack_done(person: Person, returned_to: str = "") -> Ack:
                 )
             ]
         waiting = sum(1 for x in outcome.run.assignments_of(a.step_instance_id) if x.is_active)
-        return [
-            reply(
-                person,
-                "ack_done",
-                step_no=step.no,
-                step_title=step_title(step, lang),
-                name=named(person, lang),
-                waiting=waiting,
-                paraf=step.completion_is_paraf,
-            )
-        ]
+        return [step_done(person, step, waiting, step.completion_is_paraf)]
 
     return ack
 
@@ -144,7 +134,7 @@ async def _offer_periods(
         )
         rows.append([{"text": period.label(person.language), "data": token}])
     body = render("mulai_choose_period", person.language, sop_title=spec.title)
-    await _send(uow, person, now, body, rows)
+    await send_text(uow, person, now, body, rows)
 
 
 async def ask_for_sop(ctx: AppContext, person: Person) -> None:
@@ -176,9 +166,7 @@ async def ask_for_sop(ctx: AppContext, person: Person) -> None:
                     person.id, "choose_sop", now, data={"sop": spec.name}
                 )
                 buttons.append([{"text": spec.title, "data": token}])
-        await uow.messaging.enqueue(
-            Outgoing("text", text(body, buttons), person_id=person.id, org_id=person.org_id), now
-        )
+        await send_text(uow, person, now, body, buttons)
         await uow.commit()
 
     await ctx.execute(act)
@@ -242,7 +230,7 @@ async def _offer_start(
         title=title,
         period=period.label(person.language) if period is not None else "",
     )
-    await _send(uow, person, now, body_text, buttons)
+    await send_text(uow, person, now, body_text, buttons)
 
 
 async def confirm_title(ctx: AppContext, person: Person, sop: str, body: str) -> None:
@@ -428,7 +416,7 @@ async def ask_return(
                 kind="step",
                 steps=[{"no": no, "title": step_title(spec.step(no), lang)} for no in targets],
             )
-            await _send(uow, person, now, body, rows)
+            await send_text(uow, person, now, body, rows)
             await uow.commit()
             return None
         back = spec.step(target)
@@ -458,7 +446,7 @@ async def ask_return(
                 step_no=target,
                 step_title=step_title(back, lang),
             )
-            await _send(uow, person, now, body, rows)
+            await send_text(uow, person, now, body, rows)
             await uow.commit()
             return None
         one = next((p for p in holders if p.id == to), None) if to not in (None, ALL) else None
@@ -501,19 +489,6 @@ async def _choice(
         person.id, "return_to", now, assignment_id=assignment_id, data=data
     )
     return {"text": caption, "data": token}
-
-
-async def _send(
-    uow: BotUnitOfWork,
-    person: Person,
-    now: datetime,
-    body: str,
-    rows: list[list[dict[str, str]]],
-) -> None:
-    """Queue a message with buttons to one person."""
-    await uow.messaging.enqueue(
-        Outgoing("text", text(body, rows), person_id=person.id, org_id=person.org_id), now
-    )
 
 
 # --- prompts and the task message -----------------------------------------------------------

@@ -25,7 +25,7 @@ from application.context import PROMPT_TTL, AppContext
 from application.pending_kinds import AWAIT_SOP_DOCUMENT, HOLD_SOP_DRAFT
 from application.sop_import import import_document, report_text, write_definition
 from application.sop_readers import UnreadableDocument
-from application.texts import reply, text
+from application.texts import reply, text, to_person
 from messages.render import label, render
 from storage.bot_uow import BotUnitOfWork
 from storage.messaging import Outgoing, PendingInput
@@ -56,7 +56,7 @@ def _check_admin(ctx: AppContext, person: Person) -> None:
 
 def _send(person: Person, body: str, rows: list[list[dict[str, str]]] | None = None) -> Outgoing:
     """A text (with buttons) for one person."""
-    return Outgoing("text", text(body, rows), person_id=person.id, org_id=person.org_id)
+    return to_person(person, "text", text(body, rows))
 
 
 async def ask_for_document(ctx: AppContext, person: Person) -> None:

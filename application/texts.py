@@ -1,13 +1,16 @@
 """Small text helpers shared by the use cases: names of steps, roles and people in the reader's
-language, and outbox payloads for a text (with buttons) or a reply to one person."""
+language, and outbox messages to one person: a text (with buttons), a reply, the
+acknowledgement of a finished part, any payload."""
 
 from __future__ import annotations
 
 import html
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from messages.render import label, render
+from storage.bot_uow import BotUnitOfWork
 from storage.messaging import Outgoing
 from workflow.acting import ActingKind
 from workflow.model import Person
@@ -74,11 +77,37 @@ def text(payload_text: str, buttons: list[list[dict[str, str]]] | None = None) -
     return payload
 
 
+def to_person(person: Person, kind: str, payload: dict[str, Any]) -> Outgoing:
+    """An outbox message of any kind (text, document, …) for one person, in their office."""
+    return Outgoing(kind, payload, person_id=person.id, org_id=person.org_id)
+
+
 def reply(person: Person, template: str, **ctx: Any) -> Outgoing:
     """A text reply to one person, in their language, for the outbox."""
-    return Outgoing(
-        kind="text",
-        payload=text(render(template, person.language, **ctx)),
-        person_id=person.id,
-        org_id=person.org_id,
+    return to_person(person, "text", text(render(template, person.language, **ctx)))
+
+
+def step_done(person: Person, step: Step, waiting: int = 0, paraf: bool = False) -> Outgoing:
+    """The reply to whoever finished their part of a step ("ack_done"); `waiting`: how many
+    others are still at theirs; `paraf`: the part was a paraf."""
+    lang = person.language
+    return reply(
+        person,
+        "ack_done",
+        step_no=step.no,
+        step_title=step_title(step, lang),
+        name=named(person, lang),
+        waiting=waiting,
+        paraf=paraf,
     )
+
+
+async def send_text(
+    uow: BotUnitOfWork,
+    person: Person,
+    now: datetime,
+    body: str,
+    rows: list[list[dict[str, str]]] | None = None,
+) -> None:
+    """Queue a text (with buttons) to one person."""
+    await uow.messaging.enqueue(to_person(person, "text", text(body, rows)), now)

@@ -18,10 +18,9 @@ from application.documents import register_document
 from application.dossier.bundle import ZIP_MIME, bundle_zip, slug
 from application.dossier.pdf import dossier_pdf
 from application.dossier.record import Dossier, OfficeMinutes, gather_dossier
-from application.texts import reply
+from application.texts import reply, to_person
 from storage.bot_uow import BotUnitOfWork
 from storage.files import FileStore
-from storage.messaging import Outgoing
 from workflow.model import EventKind, Person
 from workflow.ports import UnitOfWork
 from workflow.services import Outcome
@@ -100,16 +99,8 @@ async def send_archive(
     for data, name, mime in wanted:
         stored = await files.put(data)
         doc = await register_document(uow, run, None, person, stored, name, mime, now)
-        caption = f"📎 {name}"
-        await uow.messaging.enqueue(
-            Outgoing(
-                "document",
-                {"document_id": doc.id, "caption": caption},
-                person_id=person.id,
-                org_id=person.org_id,
-            ),
-            now,
-        )
+        payload = {"document_id": doc.id, "caption": f"📎 {name}"}
+        await uow.messaging.enqueue(to_person(person, "document", payload), now)
     if too_big:
         if run_no is None:  # numbered as /riwayat and `runs list` number them
             ids = [r.id for r in await uow.runs.of_org(run.org_id)]

@@ -24,7 +24,7 @@ from application.meetings.access import (
 from application.meetings.outbox import Rows, button, meeting_title, send, send_files
 from application.meetings.scheduling import current_draft, office_tz, start_of
 from application.naskah_dinas import PDF_MIME, naskah_pdf
-from application.texts import named, reply, role_names, step_title, text
+from application.texts import named, role_names, step_done, text
 from messages.render import label, render
 from storage.bot_uow import BotUnitOfWork
 from storage.messaging import Outgoing
@@ -126,16 +126,7 @@ async def send_invitations(ctx: AppContext, person: Person, outside_ok: bool) ->
         step = spec.step(a.step_no)
 
         def ack(outcome: Outcome) -> Sequence[Outgoing]:
-            return [
-                reply(
-                    person,
-                    "ack_done",
-                    step_no=step.no,
-                    step_title=step_title(step, person.language),
-                    name=named(person, person.language),
-                    waiting=0,
-                )
-            ]
+            return [step_done(person, step)]
 
         cmd = CompleteAssignment(
             a.id,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from application.texts import text
+from application.texts import send_text
 from messages.render import render
 from storage.bot_uow import BotUnitOfWork
 from storage.messaging import Outgoing
@@ -42,15 +42,7 @@ async def send(
     **ctx: Any,
 ) -> None:
     """A text (with optional buttons) to one person, rendered in their language."""
-    await uow.messaging.enqueue(
-        Outgoing(
-            "text",
-            text(render(template, person.language, **ctx), rows),
-            person_id=person.id,
-            org_id=person.org_id,
-        ),
-        now,
-    )
+    await send_text(uow, person, now, render(template, person.language, **ctx), rows)
 
 
 async def send_files(
