@@ -134,19 +134,34 @@ async def _picker(
     return Picker(body, rows)
 
 
-async def offer_indicators(
-    uow: BotUnitOfWork, now: datetime, person: Person, a: Assignment, m: Measuring, back: Step
-) -> None:
-    """Start the choice: nothing ticked, the first screen sent (in the caller's unit of work)."""
+async def _held_picker(
+    uow: BotUnitOfWork,
+    person: Person,
+    a: Assignment,
+    now: datetime,
+    m: Measuring,
+    back: Step,
+    codes: list[str],
+    page: int,
+) -> Picker:
+    """Hold the choice so far (the step returned to, the codes ticked, the page) as the
+    pending answer, and build its screen."""
     await uow.messaging.set_pending(
         person.id,
         AWAIT_RETURN_PICK,
         now,
         PROMPT_TTL,
         assignment_id=a.id,
-        data={"return_to": back.no, "codes": [], "page": 0},
+        data={"return_to": back.no, "codes": codes, "page": page},
     )
-    shown = await _picker(uow, person, a, now, m, back, [], 0)
+    return await _picker(uow, person, a, now, m, back, codes, page)
+
+
+async def offer_indicators(
+    uow: BotUnitOfWork, now: datetime, person: Person, a: Assignment, m: Measuring, back: Step
+) -> None:
+    """Start the choice: nothing ticked, the first screen sent (in the caller's unit of work)."""
+    shown = await _held_picker(uow, person, a, now, m, back, [], 0)
     await send_text(uow, person, now, shown.text, shown.rows)
 
 
@@ -185,15 +200,7 @@ async def pick(
         codes = [c for c in known if c in codes]  # the set's order
         at = int(page if page is not None else data.get("page", 0))
         now = ctx.clock()
-        await uow.messaging.set_pending(
-            person.id,
-            AWAIT_RETURN_PICK,
-            now,
-            PROMPT_TTL,
-            assignment_id=a.id,
-            data={"return_to": back.no, "codes": codes, "page": at},
-        )
-        shown = await _picker(uow, person, a, now, m, back, codes, at)
+        shown = await _held_picker(uow, person, a, now, m, back, codes, at)
         await uow.commit()
         return shown
 
