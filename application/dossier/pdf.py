@@ -31,6 +31,11 @@ SMALL = FontFace(size_pt=6.6)
 LINE = 5.0
 
 
+def _round(step_no: int, round_: int) -> str:
+    """A step instance as the tables name it: "8", or "8 (2)" for its second round."""
+    return f"{step_no}" if round_ == 1 else f"{step_no} ({round_})"
+
+
 def _when(value: datetime | None, tz: str) -> str:
     """A short instant of office time, "30/11/2026 10.00" ("—" for none)."""
     if value is None:
@@ -89,6 +94,15 @@ class DossierPdf(NaskahPdf):
         self.use(11.5, bold=True)
         self.multi_cell(self.width, 7, self.safe(text), new_x="LMARGIN", new_y="NEXT")
         self.ln(1)
+
+    def section(
+        self, letter: str, title_key: str, empty_key: str, items: Sequence[object]
+    ) -> bool:
+        """A section's heading ("C. Catatan"); False, after saying so, when it has no items."""
+        self.heading(f"{letter}. {label(title_key, self.lang)}")
+        if not items:
+            self.note(label(empty_key, self.lang))
+        return bool(items)
 
     def note(self, text: str) -> None:
         """A plain line of text."""
@@ -199,7 +213,7 @@ def _timeline(pdf: DossierPdf, d: Dossier, tz: str, letter: str) -> None:
     for r in d.timeline:
         step = d.spec.step(r.step_no)
         title = step.title_en if lang == "en" and step.title_en else step.title
-        name = f"{r.step_no}" if r.round == 1 else f"{r.step_no} ({r.round})"
+        name = _round(r.step_no, r.round)
         started = _when(r.started, tz) if r.started else label("dossier_waiting", lang)
         rows.append(
             [
@@ -223,9 +237,7 @@ def _timeline(pdf: DossierPdf, d: Dossier, tz: str, letter: str) -> None:
 
 def _notes(pdf: DossierPdf, d: Dossier, tz: str, letter: str) -> None:
     lang = pdf.lang
-    pdf.heading(f"{letter}. {label('dossier_notes', lang)}")
-    if not d.notes:
-        pdf.note(label("dossier_none_notes", lang))
+    if not pdf.section(letter, "dossier_notes", "dossier_none_notes", d.notes):
         return
     rows = []
     for n in d.notes:
@@ -234,7 +246,7 @@ def _notes(pdf: DossierPdf, d: Dossier, tz: str, letter: str) -> None:
             decision = label("dossier_decision_approved", lang)
         elif n.decision == "returned":
             decision = f"{label('dossier_decision_returned', lang)} {n.return_to or ''}".strip()
-        name = f"{n.step_no}" if n.round == 1 else f"{n.step_no} ({n.round})"
+        name = _round(n.step_no, n.round)
         rows.append([name, n.who, _when(n.at, tz), decision, n.note or ""])
     head = ["dossier_col_step", "dossier_col_who", "dossier_col_at", "dossier_col_decision"]
     head.append("dossier_col_note")
@@ -243,9 +255,7 @@ def _notes(pdf: DossierPdf, d: Dossier, tz: str, letter: str) -> None:
 
 def _chain(pdf: DossierPdf, d: Dossier, tz: str, letter: str) -> None:
     lang = pdf.lang
-    pdf.heading(f"{letter}. {label('dossier_chain', lang)}")
-    if not d.chain:
-        pdf.note(label("dossier_none_chain", lang))
+    if not pdf.section(letter, "dossier_chain", "dossier_none_chain", d.chain):
         return
     rows = []
     for n, link in enumerate(d.chain, start=1):
@@ -263,9 +273,7 @@ def _chain(pdf: DossierPdf, d: Dossier, tz: str, letter: str) -> None:
 
 def _attendance(pdf: DossierPdf, d: Dossier, tz: str, letter: str) -> None:
     lang = pdf.lang
-    pdf.heading(f"{letter}. {label('dossier_attendance', lang)}")
-    if not d.meetings:
-        pdf.note(label("dossier_none_meetings", lang))
+    if not pdf.section(letter, "dossier_attendance", "dossier_none_meetings", d.meetings):
         return
     for m in d.meetings:
         pdf.ln(1)
@@ -345,9 +353,7 @@ def _budget(pdf: DossierPdf, d: Dossier) -> None:
 
 def _documents(pdf: DossierPdf, d: Dossier, tz: str, letter: str) -> None:
     lang = pdf.lang
-    pdf.heading(f"{letter}. {label('dossier_documents', lang)}")
-    if not d.documents:
-        pdf.note(label("dossier_none_documents", lang))
+    if not pdf.section(letter, "dossier_documents", "dossier_none_documents", d.documents):
         return
     rows = [
         [
