@@ -14,7 +14,8 @@ One invocation measures, against the in-package Bot API emulator over loopback:
 It prints each figure and the ratio to the echo bot; `--record` appends a row to
 bench/RESULTS.md. The emulator enforces no flood limits here (KINERJA_PACE=fast): this bench
 measures the bot's own cost, not Telegram's ceiling. `--profile FILE` runs the bot under
-cProfile and writes its statistics to FILE (read them with `python -m pstats FILE`).
+cProfile and writes its statistics to FILE (read them with `python -m pstats FILE`); `--sql
+FILE` counts the bot's SQL statements (`bench.sql_census`).
 
     .venv/bin/python -m bench.bench_throughput                       # SQLite
     .venv/bin/python -m bench.bench_throughput --database postgresql+asyncpg://postgres@127.0.0.1:5432/test
@@ -34,11 +35,12 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 
-from bot.emulator import EmulatorServer
-from bot.emulator.world import MessageRecord
 from bench.throughput_setup import fresh_postgres, populate
+from bot.emulator import EmulatorServer
+from bot.emulator.world import MessageRecord, World
 
 TIMEOUT = 300.0
 DONE = ("✅ Selesai", "✅ Done")
@@ -46,6 +48,11 @@ TASK_RE = re.compile(r"📋 (?:<b>)?([A-Z]-\d+)")
 FINISHED_RE = re.compile(r"🏁 (?:<b>)?([A-Z]-\d+)")
 RESULTS = Path(__file__).with_name("RESULTS.md")
 TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _more(world: World, cursor: int) -> bool:
+    """The bot sent something past `cursor`."""
+    return len(world.bot_messages) > cursor
 
 
 def cpu_seconds(pid: int) -> float:
@@ -130,7 +137,7 @@ async def echo_phase(chains: int, per_chain: int, work: Path) -> Figures:
                 emu.send_text(uid, "halo 0")
             done = 0
             while done < chains * per_chain:
-                await world.wait_for(lambda: len(world.bot_messages) > cursor, TIMEOUT)
+                await world.wait_for(partial(_more, world, cursor), TIMEOUT)
                 for m in world.bot_messages[cursor:]:
                     cursor += 1
                     done += 1
@@ -187,7 +194,7 @@ class Tapper:
                 done = self._title(m, FINISHED_RE)
                 if done is not None:
                     self.finished.add(done)
-            await world.wait_for(lambda: len(world.bot_messages) > cursor, TIMEOUT)
+            await world.wait_for(partial(_more, world, cursor), TIMEOUT)
             queue = world.bot_messages[cursor:]
             cursor = len(world.bot_messages)
         return self.figures
@@ -229,17 +236,21 @@ async def kinerja_phase(args: argparse.Namespace, work: Path) -> KinerjaFigures:
             emu.add_user(uid, first_name=f"P{uid}")
             emu.start_bot(uid)
         cursor = emu.mark()
+        command = ["-m", "bot", "run"]
+        if args.sql:
+            command = ["-m", "bench.sql_census", str(args.sql), "run"]
         profile = ["-m", "cProfile", "-o", str(args.profile)] if args.profile else []
         launched = time.perf_counter()
-        proc = await spawn([*profile, "-m", "bot", "run"], env, work / "bot.log")
+        proc = await spawn([*profile, *command], env, work / "bot.log")
         try:
             await emu.wait_for_message(population.officials[0], since=cursor, timeout=60)
             print(f"  launch → first answer: {time.perf_counter() - launched:.2f} s")
             # Every first task of the A runs out before the clock starts.
             await emu.wait_for(
-                lambda: sum(
-                    1 for m in emu.world.bot_messages if "📋" in (m.text or "")
-                ) >= 2 * args.chains,
+                lambda: (
+                    sum(1 for m in emu.world.bot_messages if "📋" in (m.text or ""))
+                    >= 2 * args.chains
+                ),
                 timeout=120,
             )
             rss_start = rss_mib(proc.pid)
@@ -314,6 +325,7 @@ def parse() -> argparse.Namespace:
     p.add_argument("--echo-per-chain", type=int, default=25)
     p.add_argument("--rate", type=float, default=20.0, help="taps/s of the latency phase")
     p.add_argument("--profile", type=Path, help="run the bot under cProfile, stats here")
+    p.add_argument("--sql", type=Path, help="count the bot's SQL statements, census here")
     p.add_argument("--record", action="store_true", help="append a row to RESULTS.md")
     p.add_argument("--note", default="", help="the row's note")
     return p.parse_args()

@@ -128,4 +128,3 @@ async def populate(
     await engine.dispose()
     officials = [user_id(o, r) for o in range(offices) for r in range(PER_OFFICE)]
     return Population(database_url, officials, titles)
-

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from typing import Any
 
 from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.ext import (
@@ -170,16 +171,19 @@ async def build_runtime(
     sessions = make_session_factory(engine)
     uow_factory = partial(BotUnitOfWork, sessions, sops=sops)
     files = FileStore(settings.data_dir / "documents")
-    builder = ApplicationBuilder()
+    builder: Any = ApplicationBuilder()  # its type changes with the rate limiter
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
-    app = (
+    if settings.pace == "telegram":
+        # A safety net for direct replies (overall and group limits); it must not retry, as
+        # a 429 would pause every request: the dispatcher paces and retries outbox messages.
+        # Not with KINERJA_PACE=fast (an emulator without limits): it would hold every call,
+        # sends included, to 30 a second.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=0))
+    app: Application = (
         builder.token(settings.bot_token.get_secret_value())
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.telegram_file_url)
-        # A safety net for direct replies (overall and group limits); it must not retry, as
-        # a 429 would pause every request: the dispatcher paces and retries outbox messages.
-        .rate_limiter(AIORateLimiter(max_retries=0))
         .concurrent_updates(False)
         .updater(None)  # our own receiver (bot.receiving): offsets move only after commit
         .build()
