@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.ext import (
@@ -39,7 +39,6 @@ from bot.dispatcher import Dispatcher
 from bot.pacing import FAST, PaceLimits, Pacer
 from bot.receiving import Poller, UpdateProcessor
 from bot.settings import Settings
-from bot.webhook_server import WEBHOOK_PATH, WebhookServer, derive_secret
 from handlers import admin, archive, onboarding, sop_import, steps, tasks, uploads
 from messages.render import configure as configure_render
 from messages.render import render
@@ -54,6 +53,9 @@ from storage.migrate import upgrade_engine
 from workflow.office_calendar import OfficeCalendar
 
 log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:  # the webhook server (aiohttp) is loaded only when a webhook is used
+    from bot.webhook_server import WebhookServer
 
 
 def _utcnow() -> datetime:
@@ -238,6 +240,8 @@ async def start(
         runtime.tasks.append(asyncio.create_task(runtime.poller.run()))
     else:
         token = app.bot.token
+        from bot.webhook_server import WEBHOOK_PATH, WebhookServer, derive_secret
+
         secret = webhook.secret or derive_secret(token)
         runtime.webhook = WebhookServer(
             app,

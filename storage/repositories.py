@@ -64,17 +64,26 @@ from workflow.spec import (
 RowDict = dict[str, Any]
 
 
+# Upsert statements by (dialect, table, key): building one makes a proxy of every column
+# ("excluded"), which cost more than running it (issue 15's profile); they never change.
+_UPSERTS: dict[tuple[str, str, tuple[str, ...]], Any] = {}
+
+
 async def _upsert(
     session: AsyncSession, table: Table, rows: Sequence[RowDict], key: Sequence[str]
 ) -> None:
     """Insert rows, or update every non-key column of the rows already there."""
     if not rows:
         return
-    stmt = insert_for(session, table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(key),
-        set_={c.name: stmt.excluded[c.name] for c in table.c if c.name not in key},
-    )
+    made = (session.get_bind().dialect.name, table.name, tuple(key))
+    stmt = _UPSERTS.get(made)
+    if stmt is None:
+        stmt = insert_for(session, table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(key),
+            set_={c.name: stmt.excluded[c.name] for c in table.c if c.name not in key},
+        )
+        _UPSERTS[made] = stmt
     await session.execute(stmt, list(rows))
 
 
