@@ -267,6 +267,13 @@ async def kinerja_phase(args: argparse.Namespace, work: Path) -> KinerjaFigures:
             return KinerjaFigures(saturated, paced, rss_start, rss_mib(proc.pid))
         finally:
             await halt(proc)
+            log = (work / "bot.log").read_text(encoding="utf-8", errors="replace")
+            print(
+                f"  bot log: {log.count('database is locked')} × 'database is locked', "
+                f"{log.count('Traceback')} tracebacks, {log.count('WARNING')} warnings"
+            )
+            if args.keep_log:
+                args.keep_log.write_text(log, encoding="utf-8")
 
 
 def machine() -> str:
@@ -326,6 +333,7 @@ def parse() -> argparse.Namespace:
     p.add_argument("--rate", type=float, default=20.0, help="taps/s of the latency phase")
     p.add_argument("--profile", type=Path, help="run the bot under cProfile, stats here")
     p.add_argument("--sql", type=Path, help="count the bot's SQL statements, census here")
+    p.add_argument("--keep-log", type=Path, help="copy the bot's log here")
     p.add_argument("--record", action="store_true", help="append a row to RESULTS.md")
     p.add_argument("--note", default="", help="the row's note")
     return p.parse_args()
