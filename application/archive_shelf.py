@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from application.context import AppContext
 from application.dossier.making import Archive, make_archive, send_archive
-from application.dossier.record import OfficeMinutes
 from application.read_models import RunSummary, SpecCache, find_run, run_summaries
 from storage.bot_uow import BotUnitOfWork
 from storage.files import FileStore
@@ -26,6 +25,9 @@ from workflow.model import Person
 from workflow.spec import SopDefinition
 
 PAGE_SIZE = 5
+
+if TYPE_CHECKING:  # the dossier's makers load when an archive is made (issue 15)
+    from application.dossier.record import OfficeMinutes
 
 
 def readers(spec: SopDefinition) -> set[str]:

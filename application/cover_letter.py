@@ -25,7 +25,6 @@ from zoneinfo import ZoneInfo
 
 from application.documents import register_document
 from application.letters import issue_letter, run_sifat, signature
-from application.naskah_dinas import PDF_MIME, naskah_pdf
 from application.notifier import documents_of_steps
 from application.texts import step_done, text, to_person
 from messages.render import label, render
@@ -133,6 +132,8 @@ async def write_letter(
         issued=issued,
         signature=sign,
     )
+    from application.naskah_dinas import PDF_MIME, naskah_pdf  # fpdf: when a letter is made
+
     data = naskah_pdf(rendered, org.identity.letterhead, org.name, f"Pengantar {entry.number}")
     stored = await files.put(data)
     doc = await register_document(uow, run, a.step_no, person, stored, LETTER_NAME, PDF_MIME, now)

@@ -15,9 +15,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from application.texts import SIFAT
 from messages.render import label
 from storage.uow import SqlUnitOfWork
@@ -213,6 +210,9 @@ def register_csv(letters: Sequence[Letter], lang: str = "id") -> bytes:
 
 def register_xlsx(letters: Sequence[Letter], title: str, lang: str = "id") -> bytes:
     """The register as an XLSX workbook: a bold header row, one row per letter."""
+    from openpyxl import Workbook  # loaded when a register is exported, not at start
+    from openpyxl.styles import Font
+
     wb = Workbook()
     ws = wb.active
     assert ws is not None

@@ -28,23 +28,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from application.documents import register_document
-from application.formulir import (
-    Signatory,
-    compile_formulir,
-    formulir_pdf,
-    formulir_xlsx,
-)
-from application.indicator_forms import (
-    XLSX_MIME,
-    FilledFormat,
-    collection_format,
-    read_filled_format,
-)
-from application.letters import KIND_FORMULIR, signature
+from application.letters import KIND_FORMULIR, XLSX_MIME, signature
 from application.measuring import (
     FORMATS_KEY,
     REPLACED_KEY,
@@ -64,6 +52,12 @@ from workflow.indicators import BudgetRealisation
 from workflow.model import Assignment, Document, Organisation, Person, Run
 from workflow.ports import UnitOfWork
 from workflow.spec import Measurement, SopDefinition
+
+# The formats and the formulir (openpyxl, fpdf, Pillow) are loaded when a measurement step
+# first needs them, not when the bot starts (issue 15: launch → first answer).
+if TYPE_CHECKING:
+    from application.formulir import Signatory
+    from application.indicator_forms import FilledFormat
 
 PDF_MIME = "application/pdf"
 
@@ -111,6 +105,8 @@ async def make_formats(
     uow: UnitOfWork, maker: Maker, m: Measuring, step_no: int, by: Person, sections: Sequence[str]
 ) -> dict[str, Document]:
     """The collection format of each of these sections, as documents of the step."""
+    from application.indicator_forms import collection_format
+
     office = await office_name(uow, m.run)
     made = {}
     for section in sections:
@@ -159,6 +155,8 @@ async def check_upload(
     """Read a file sent at a measurement step: a format (prepare_formats) or a filled format
     (collect). Refused with every problem (row, column, what to do) when it can't be taken;
     the filled format read when its values are to be recorded; None at other steps."""
+    from application.indicator_forms import read_filled_format
+
     kind = spec.step(a.step_no).measurement
     lang = person.language
     if kind is Measurement.PREPARE_FORMATS:
@@ -253,6 +251,8 @@ async def _formats_chosen(
 ) -> Completion:
     """The latest format of each section in this round (an adjusted upload wins over the one
     made by the bot); a section without one gets it made now."""
+    from application.indicator_forms import read_filled_format
+
     assert isinstance(uow, BotUnitOfWork)
     opened = m.run.step_instance(a.step_instance_id).activated_at
     docs = [
@@ -306,6 +306,8 @@ async def _collected(
 ) -> Completion:
     """Refuse while something required is missing; a Kasi who answered in the chat gets the
     format filled with his answers as his document of the step."""
+    from application.indicator_forms import collection_format
+
     mine = m.indicators_of(person)
     if not mine:
         return Completion()
@@ -343,6 +345,8 @@ async def _signer(
     (`letters.signature`, kind "formulir"): the head of the office, or the signer the org
     file names "a.n." the head; `fallback` (who compiled it) when the office has neither; the
     head's Plh ("Plh. Camat …") while one acts at `at`."""
+    from application.formulir import Signatory
+
     org = await uow.people.get_org(run.org_id) or Organisation(run.org_id, run.org_id)
     people = await uow.people.of_org(run.org_id)
     acting = await uow.people.acting_at(run.org_id, at)
@@ -360,6 +364,8 @@ async def _compiled(
     person: Person,
 ) -> Completion:
     """As the last part of a compile step ends: the formulir, XLSX and PDF."""
+    from application.formulir import compile_formulir, formulir_pdf, formulir_xlsx
+
     others = [x for x in m.run.assignments_of(a.step_instance_id) if x.is_active and x.id != a.id]
     if others:
         return Completion()

@@ -15,8 +15,6 @@ from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
-from application.formulir import PNG_MIME, build_summary, capaian_chart
-from application.indicator_forms import XLSX_MIME, collection_format
 from application.measure_flow import (
     Maker,
     documents_to,
@@ -46,6 +44,9 @@ from workflow.indicators import Indicator, IndicatorKind
 from workflow.model import Assignment, EventKind, Person, Run, StepInstance
 from workflow.ports import UnitOfWork
 from workflow.services import Outcome
+
+# The formats, the formulir and the chart (openpyxl, fpdf, Pillow) are imported by the
+# functions that make them: loaded when first needed, not at start (issue 15).
 from workflow.spec import Measurement, SopDefinition
 
 
@@ -131,6 +132,11 @@ async def send_returned(
 ) -> None:
     """A Kasi's part of a round opened by a partial return: which indicators came back, with
     what he reported, and a format of only those (one per section of his) to fill again."""
+    from application.indicator_forms import (
+        XLSX_MIME,
+        collection_format,
+    )
+
     asked = asked_indicators(m, person, a)
     if not asked:
         return
@@ -183,6 +189,12 @@ async def send_summary(
     """The reviewer's summary of the period (with the change since the previous period, when
     that was measured), what a partial return changed, and the capaian chart (a document of
     the review step)."""
+    from application.formulir import (
+        PNG_MIME,
+        build_summary,
+        capaian_chart,
+    )
+
     lang = person.language
     measured = [x for x in await measured_run(uow, m) if x.target is not None]
     before = previous_period(m.period)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.error import NetworkError, RetryAfter
@@ -45,7 +46,6 @@ from bot.pacing import FAST, PaceLimits, Pacer
 from bot.reaching import until_telegram_answers
 from bot.receiving import Poller, UpdateProcessor
 from bot.settings import Settings
-from bot.webhook_server import WEBHOOK_PATH, WebhookServer, derive_secret
 from handlers import (
     acting,
     admin,
@@ -74,6 +74,9 @@ from storage.migrate import upgrade_engine
 from workflow.office_calendar import OfficeCalendar
 
 log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:  # the webhook server (aiohttp) is loaded only when a webhook is used
+    from bot.webhook_server import WebhookServer
 
 
 def _utcnow() -> datetime:
@@ -233,16 +236,19 @@ async def build_runtime(
     sessions = make_session_factory(engine)
     uow_factory = partial(BotUnitOfWork, sessions, sops=sops)
     files = FileStore(settings.data_dir / "documents")
-    builder = ApplicationBuilder()
+    builder: Any = ApplicationBuilder()  # its type changes with the rate limiter
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
-    app = (
+    if settings.pace == "telegram":
+        # A safety net for direct replies (overall and group limits); it must not retry, as
+        # a 429 would pause every request: the dispatcher paces and retries outbox messages.
+        # Not with KINERJA_PACE=fast (an emulator without limits): it would hold every call,
+        # sends included, to 30 a second.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=0))
+    app: Application = (
         builder.token(settings.bot_token.get_secret_value())
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.telegram_file_url)
-        # A safety net for direct replies (overall and group limits); it must not retry, as
-        # a 429 would pause every request: the dispatcher paces and retries outbox messages.
-        .rate_limiter(AIORateLimiter(max_retries=0))
         .concurrent_updates(False)
         .updater(None)  # our own receiver (bot.receiving): offsets move only after commit
         .build()
@@ -251,7 +257,14 @@ async def build_runtime(
     lease = timedelta(seconds=settings.outbox_lease_seconds)
     holder = f"{settings.instance()}@{datetime.now(UTC):%Y%m%dT%H%M%S.%fZ}"
     dispatcher = Dispatcher(
-        app.bot, uow_factory, files, clock, pacer=Pacer(pace), lease=lease, holder=holder
+        app.bot,
+        uow_factory,
+        files,
+        clock,
+        pacer=Pacer(pace),
+        lease=lease,
+        holder=holder,
+        max_backoff=settings.outbox_max_backoff_seconds,
     )
     token = settings.bot_token.get_secret_value()
     ctx = AppContext(
@@ -305,6 +318,8 @@ async def start(
         runtime.tasks.append(asyncio.create_task(runtime.poller.run()))
     else:
         token = app.bot.token
+        from bot.webhook_server import WEBHOOK_PATH, WebhookServer, derive_secret
+
         secret = webhook.secret or derive_secret(token)
         runtime.webhook = WebhookServer(
             app,

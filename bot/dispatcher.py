@@ -118,8 +118,10 @@ class Dispatcher:
         max_in_flight: int = MAX_IN_FLIGHT,
         lease: timedelta = LEASE,
         holder: str = "",
+        max_backoff: float = MAX_BACKOFF,
     ) -> None:
         self.bot = bot
+        self.max_backoff = max_backoff  # the longest wait after a network failure (seconds)
         self.holder = holder  # "<instance id>@<start time>" on our claims; "" in tests
         self.uow_factory = uow_factory
         self.files = files
@@ -330,7 +332,7 @@ class Dispatcher:
                     )
                     await uow.commit()
                     return
-                backoff = min(MAX_BACKOFF, 2.0 ** min(message.attempts, 9))
+                backoff = min(self.max_backoff, 2.0 ** min(message.attempts, 9))
                 log.warning(
                     "outbox %s to chat %s: %s; retry in %.0f s", message.id, chat_id, exc, backoff
                 )

@@ -67,9 +67,14 @@ class Settings(BaseSettings):
     dashboard_url: str | None = Field(default=None, alias="KINERJA_DASHBOARD_URL")
     # Signs the dashboard's links and sessions; default: derived from the bot token.
     dashboard_secret: SecretStr | None = Field(default=None, alias="KINERJA_DASHBOARD_SECRET")
+    outbox_lease_seconds: float = Field(default=30.0, alias="KINERJA_OUTBOX_LEASE", gt=1)
+    # The longest wait before sending again after a network failure (5xx, a dropped or timed
+    # out request): the waits double from 1 s up to this.
+    outbox_max_backoff_seconds: float = Field(
+        default=300.0, alias="KINERJA_OUTBOX_MAX_BACKOFF", ge=1, le=3600
+    )
     # "telegram": pace sends inside Telegram's limits; "fast": no pacing (only for a local
     # emulator that does not enforce limits, e.g. quick end-to-end tests).
-    outbox_lease_seconds: float = Field(default=30.0, alias="KINERJA_OUTBOX_LEASE", gt=1)
     pace: str = Field(default="telegram", alias="KINERJA_PACE", pattern="^(telegram|fast)$")
     # Names this process among those sharing a database; stable across its restarts, so a
     # restarted process takes its own dead claims back at once. Two processes running at the

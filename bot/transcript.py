@@ -9,9 +9,11 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from bot.emulator import Emulator
-from bot.emulator.world import MessageRecord
+if TYPE_CHECKING:  # the emulator (aiohttp) is loaded only by what runs it, not by the CLI
+    from bot.emulator import Emulator
+    from bot.emulator.world import MessageRecord
 
 _TAG = re.compile(r"<[^>]+>")
 

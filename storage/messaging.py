@@ -2,6 +2,9 @@
 
 Everything here is written through the unit of work's session, so an outgoing message, a
 button's meaning or a used invite is committed together with the state change it belongs to.
+What every step transition does (the outbox, button tokens, processed updates) is written and
+read with Core statements on the tables: the ORM's flush and its bulk UPDATE machinery cost
+more than the statements themselves (issue 15's profile).
 """
 
 from __future__ import annotations
@@ -13,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.dialect import insert_for
 from storage.length_limits import MAX_TEXT, split_text
 from storage.messaging_tables import (
     CallbackTokenRow,
@@ -32,6 +35,10 @@ from storage.tables import DocumentRow, OrganisationRow, RunRow
 # (codes are 192-bit random, so this only makes guessing noisier and slower still).
 INVITE_TRIES = 5
 INVITE_WINDOW = timedelta(hours=1)
+
+OUTBOX: Table = OutboxRow.__table__  # type: ignore[assignment]
+TOKENS: Table = CallbackTokenRow.__table__  # type: ignore[assignment]
+PROCESSED: Table = ProcessedUpdateRow.__table__  # type: ignore[assignment]
 
 
 # The code of an invite deep link (t.me/<bot>?start=<code>): a secret until used, so it is
@@ -118,20 +125,24 @@ class MessagingRepository:
             parts = split_text(str(message.payload["text"]), MAX_TEXT)
             payloads = [{"text": part} for part in parts]
             payloads[-1] = {**message.payload, "text": parts[-1]}
-        for payload in payloads:
-            self.session.add(
-                OutboxRow(
-                    org_id=message.org_id,
-                    person_id=message.person_id,
-                    chat_id=message.chat_id,
-                    kind=message.kind,
-                    payload=payload,
-                    status="pending",
-                    attempts=0,
-                    next_attempt_at=now,
-                    created_at=now,
-                )
-            )
+        rows = [
+            {
+                "org_id": message.org_id,
+                "person_id": message.person_id,
+                "chat_id": message.chat_id,
+                "kind": message.kind,
+                "payload": payload,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for payload in payloads
+        ]
+        # One row at a time: the ids (the order each chat gets its messages in) follow the
+        # order of the parts on both backends.
+        for row in rows:
+            await self.session.execute(OUTBOX.insert(), row)
 
     async def due_heads(self, now: datetime, limit: int) -> list[QueuedMessage]:
         """The oldest pending message of each recipient, when it is due and not claimed.
@@ -139,21 +150,20 @@ class MessagingRepository:
         Only a recipient's oldest message is ever offered, so each chat gets its messages in
         order even when one of them has to wait for a retry.
         """
+        c = OUTBOX.c
         heads = (
-            select(func.min(OutboxRow.id))
-            .where(OutboxRow.status == "pending")
-            .group_by(OutboxRow.person_id, OutboxRow.chat_id)
+            select(func.min(c.id)).where(c.status == "pending").group_by(c.person_id, c.chat_id)
         )
         rows = await self.session.execute(
-            select(OutboxRow)
-            .where(OutboxRow.id.in_(heads), OutboxRow.next_attempt_at <= now)
-            .where((OutboxRow.claimed_until.is_(None)) | (OutboxRow.claimed_until < now))
-            .order_by(OutboxRow.id)
+            select(c.id, c.kind, c.payload, c.person_id, c.chat_id, c.attempts)
+            .where(c.id.in_(heads), c.next_attempt_at <= now)
+            .where((c.claimed_until.is_(None)) | (c.claimed_until < now))
+            .order_by(c.id)
             .limit(limit)
         )
         return [
             QueuedMessage(r.id, r.kind, r.payload, r.person_id, r.chat_id, r.attempts)
-            for r in rows.scalars()
+            for r in rows
         ]
 
     async def claim(
@@ -161,12 +171,12 @@ class MessagingRepository:
     ) -> bool:
         """Claim one pending message for `lease` (for `holder`, "<instance>@<start>"); False
         when another sender has it."""
+        c = OUTBOX.c
         result = await self.session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id == message_id, OutboxRow.status == "pending")
-            .where((OutboxRow.claimed_until.is_(None)) | (OutboxRow.claimed_until < now))
+            update(OUTBOX)
+            .where(c.id == message_id, c.status == "pending")
+            .where((c.claimed_until.is_(None)) | (c.claimed_until < now))
             .values(claimed_until=now + lease, claimed_by=holder)
-            .execution_options(synchronize_session=False)
         )
         return getattr(result, "rowcount", 0) == 1
 
@@ -187,10 +197,9 @@ class MessagingRepository:
     async def renew_claims(self, message_ids: list[int], now: datetime, lease: timedelta) -> None:
         """Extend the claims of messages whose sends are still in flight."""
         await self.session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id.in_(message_ids), OutboxRow.status == "pending")
+            update(OUTBOX)
+            .where(OUTBOX.c.id.in_(message_ids), OUTBOX.c.status == "pending")
             .values(claimed_until=now + lease)
-            .execution_options(synchronize_session=False)
         )
 
     async def oldest_due(self, now: datetime) -> datetime | None:
@@ -254,16 +263,16 @@ class MessagingRepository:
         if payload is not None and (clean := redacted(payload)) is not None:
             values["payload"] = clean
         await self.session.execute(
-            update(OutboxRow).where(OutboxRow.id == message_id).values(**values)
+            update(OUTBOX).where(OUTBOX.c.id == message_id).values(**values)
         )
 
     async def mark_retry(self, message_id: int, at: datetime, error: str) -> None:
         """Try again at `at` after a temporary failure."""
         await self.session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id == message_id)
+            update(OUTBOX)
+            .where(OUTBOX.c.id == message_id)
             .values(
-                attempts=OutboxRow.attempts + 1,
+                attempts=OUTBOX.c.attempts + 1,
                 next_attempt_at=at,
                 claimed_until=None,
                 error=error[:500],
@@ -352,17 +361,16 @@ class MessagingRepository:
     ) -> str:
         """A random token (22 characters) standing for one button of one person."""
         token = secrets.token_urlsafe(16)
-        self.session.add(
-            CallbackTokenRow(
-                token=token,
-                person_id=person_id,
-                action=action,
-                assignment_id=assignment_id,
-                run_id=run_id,
-                data=data or {},
-                created_at=now,
-            )
-        )
+        row = {
+            "token": token,
+            "person_id": person_id,
+            "action": action,
+            "assignment_id": assignment_id,
+            "run_id": run_id,
+            "data": data or {},
+            "created_at": now,
+        }
+        await self.session.execute(TOKENS.insert(), row)
         return token
 
     async def delete_tokens_of(self, person_id: str, action: str) -> None:
@@ -377,7 +385,7 @@ class MessagingRepository:
         """What a button means, if the token exists."""
         if not token or len(token) > 32:
             return None
-        row = await self.session.get(CallbackTokenRow, token)
+        row = (await self.session.execute(select(TOKENS).where(TOKENS.c.token == token))).first()
         if row is None:
             return None
         return ButtonToken(
@@ -509,22 +517,23 @@ class MessagingRepository:
 
     async def was_processed(self, update_id: int) -> bool:
         """True when an update's state change was committed before."""
-        return await self.session.get(ProcessedUpdateRow, update_id) is not None
+        found = await self.session.scalar(
+            select(PROCESSED.c.update_id).where(PROCESSED.c.update_id == update_id)
+        )
+        return found is not None
 
     async def first_time(self, update_id: int, now: datetime) -> bool:
         """Record an update id; False when it was processed (committed) before.
 
-        The row is flushed at once, so a second instance handling the same update at the same
-        moment fails on the primary key (at its flush or at commit) and rolls back.
+        One INSERT that does nothing on a conflict: a second instance handling the same update
+        at the same moment waits for the first one's transaction at the primary key, and then
+        finds the row (False) or, if the first rolled back, records it itself (True).
         """
-        if await self.was_processed(update_id):
-            return False
-        self.session.add(ProcessedUpdateRow(update_id=update_id, processed_at=now))
-        try:
-            await self.session.flush()
-        except IntegrityError:
-            return False
-        return True
+        stmt = insert_for(self.session, PROCESSED).on_conflict_do_nothing(
+            index_elements=["update_id"]
+        )
+        result = await self.session.execute(stmt, {"update_id": update_id, "processed_at": now})
+        return getattr(result, "rowcount", 0) == 1
 
     async def forget_processed(self, before: datetime) -> None:
         """Drop processed update ids recorded before `before`."""

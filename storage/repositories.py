@@ -7,15 +7,20 @@ Runs are saved with an optimistic lock: `save` bumps `runs.lock_version` only if
 the value the run was loaded with; otherwise another transaction got there first and
 `ConcurrentUpdate` is raised before anything else is written. Within one unit of work the
 repository remembers what it loaded (a snapshot per run), so `save` writes only the new events
-and the step instances and assignments that are new or changed.
+and the step instances and assignments that are new or changed. The same snapshot answers a
+second `get` of the run in that unit of work without asking the database again (only this
+repository writes runs, step instances and assignments, and a run changed meanwhile by another
+transaction is still caught by the lock when saved): a fresh object, equal to a reload.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Row, Table, func, select, update
@@ -59,17 +64,26 @@ from workflow.spec import (
 RowDict = dict[str, Any]
 
 
+# Upsert statements by (dialect, table, key): building one makes a proxy of every column
+# ("excluded"), which cost more than running it (issue 15's profile); they never change.
+_UPSERTS: dict[tuple[str, str, tuple[str, ...]], Any] = {}
+
+
 async def _upsert(
     session: AsyncSession, table: Table, rows: Sequence[RowDict], key: Sequence[str]
 ) -> None:
     """Insert rows, or update every non-key column of the rows already there."""
     if not rows:
         return
-    stmt = insert_for(session, table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(key),
-        set_={c.name: stmt.excluded[c.name] for c in table.c if c.name not in key},
-    )
+    made = (session.get_bind().dialect.name, table.name, tuple(key))
+    stmt = _UPSERTS.get(made)
+    if stmt is None:
+        stmt = insert_for(session, table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(key),
+            set_={c.name: stmt.excluded[c.name] for c in table.c if c.name not in key},
+        )
+        _UPSERTS[made] = stmt
     await session.execute(stmt, list(rows))
 
 
@@ -152,7 +166,7 @@ def _event_row(e: Event) -> RowDict:
     }
 
 
-def _step_from(row: Row[Any]) -> StepInstance:
+def _step_from(row: Row[Any] | SimpleNamespace) -> StepInstance:
     return StepInstance(
         id=row.id,
         run_id=row.run_id,
@@ -169,7 +183,7 @@ def _step_from(row: Row[Any]) -> StepInstance:
     )
 
 
-def _assignment_from(row: Row[Any]) -> Assignment:
+def _assignment_from(row: Row[Any] | SimpleNamespace) -> Assignment:
     return Assignment(
         id=row.id,
         run_id=row.run_id,
@@ -191,7 +205,7 @@ def _assignment_from(row: Row[Any]) -> Assignment:
     )
 
 
-def _event_from(row: Row[Any]) -> Event:
+def _event_from(row: Row[Any] | SimpleNamespace) -> Event:
     return Event(
         run_id=row.run_id,
         seq=row.seq,
@@ -208,7 +222,9 @@ def _event_from(row: Row[Any]) -> Event:
     )
 
 
-def _run_from(row: Row[Any], steps: list[StepInstance], assignments: list[Assignment]) -> Run:
+def _run_from(
+    row: Row[Any] | SimpleNamespace, steps: list[StepInstance], assignments: list[Assignment]
+) -> Run:
     return Run(
         id=row.id,
         org_id=row.org_id,
@@ -230,19 +246,38 @@ def _run_from(row: Row[Any], steps: list[StepInstance], assignments: list[Assign
 
 @dataclass
 class _Snapshot:
-    """What the database holds for a run, as this unit of work last read or wrote it."""
+    """What the database holds for a run, as this unit of work last read or wrote it
+    (`run` is None when the run's own row was not seen: then it is read again)."""
 
     persisted_seq: int
     steps: dict[str, RowDict] = field(default_factory=dict)
     assignments: dict[str, RowDict] = field(default_factory=dict)
+    run: RowDict | None = None
 
     @classmethod
     def of(cls, run: Run) -> _Snapshot:
+        """The snapshot of a run as loaded or saved (no unsaved events)."""
         return cls(
             persisted_seq=run.last_seq - len(run.events),
             steps={s.id: _step_row(s, i) for i, s in enumerate(run.steps)},
             assignments={a.id: _assignment_row(a, i) for i, a in enumerate(run.assignments)},
+            run=_run_row(run),
         )
+
+    def rebuild(self) -> Run | None:
+        """A new Run equal to what a reload would give (None without the run's row)."""
+        if self.run is None:
+            return None
+        steps = [_step_from(SimpleNamespace(**row)) for row in self.steps.values()]
+        # `data` may nest lists and mappings: the new run must not share them with the
+        # snapshot (a change made in place would then look saved).
+        assignments = [
+            _assignment_from(SimpleNamespace(**{**row, "data": copy.deepcopy(row["data"])}))
+            for row in self.assignments.values()
+        ]
+        steps.sort(key=lambda s: self.steps[s.id]["position"])
+        assignments.sort(key=lambda a: self.assignments[a.id]["position"])
+        return _run_from(SimpleNamespace(**self.run), steps, assignments)
 
 
 class SqlRunRepository(RunRepository):
@@ -273,10 +308,15 @@ class SqlRunRepository(RunRepository):
             persisted_seq=run.last_seq,
             steps={row["id"]: row for row in steps},
             assignments={row["id"]: row for row in assignments},
+            run=_run_row(run),
         )
 
     async def get(self, run_id: str) -> Run | None:
         """Load a run's current state (its `events` list is empty: nothing new yet)."""
+        snapshot = self._snapshots.get(run_id)
+        known = snapshot.rebuild() if snapshot is not None else None
+        if known is not None:
+            return known
         runs = await self._load(RUNS.c.id == run_id)
         return runs[0] if runs else None
 
@@ -288,6 +328,9 @@ class SqlRunRepository(RunRepository):
 
     async def get_by_assignment(self, assignment_id: str) -> Run | None:
         """Load the run an assignment belongs to."""
+        for known_id, snapshot in self._snapshots.items():
+            if assignment_id in snapshot.assignments and snapshot.run is not None:
+                return await self.get(known_id)
         run_id = await self.session.scalar(
             select(ASSIGNMENTS.c.run_id).where(ASSIGNMENTS.c.id == assignment_id)
         )
@@ -335,6 +378,7 @@ class SqlRunRepository(RunRepository):
                 raise LookupError(f"run {run.id} is not stored; add() a new run first")
             raise ConcurrentUpdate(run.id, seen)
         run.lock_version = seen + 1
+        values["id"], values["lock_version"] = run.id, run.lock_version
 
         steps = {s.id: _step_row(s, i) for i, s in enumerate(run.steps)}
         assignments = {a.id: _assignment_row(a, i) for i, a in enumerate(run.assignments)}
@@ -346,7 +390,7 @@ class SqlRunRepository(RunRepository):
         if new_events:
             await self.session.execute(insert_for(self.session, EVENTS), new_events)
         self._snapshots[run.id] = _Snapshot(
-            persisted_seq=run.last_seq, steps=steps, assignments=assignments
+            persisted_seq=run.last_seq, steps=steps, assignments=assignments, run=values
         )
 
     async def _load(self, where: Any) -> list[Run]:
@@ -393,6 +437,17 @@ def _changed(current: Mapping[str, RowDict], seen: Mapping[str, RowDict]) -> lis
 def _parse_pinned(source_text: str, source: str) -> LoadedDefinition:
     """Parse a pinned definition once per process (pinned texts never change)."""
     return parse_definition(source_text, source)
+
+
+# Pinned definitions already read, by (database URL, SOP name, version).
+_PINNED: dict[tuple[str, str, str], LoadedDefinition] = {}
+
+
+def _database_of(session: AsyncSession) -> str:
+    """The URL of the database a session works on (password hidden)."""
+    bind = session.bind
+    engine = getattr(bind, "engine", bind)
+    return str(getattr(engine, "url", ""))
 
 
 class SqlDefinitionRepository(DefinitionRepository):
@@ -445,7 +500,15 @@ class SqlDefinitionRepository(DefinitionRepository):
         )
 
     async def get(self, name: str, version: str) -> LoadedDefinition | None:
-        """The pinned version a run started with, whatever the file says today."""
+        """The pinned version a run started with, whatever the file says today.
+
+        A pinned text never changes (its version is its hash), so once read from a database
+        it is kept for the process: a run's every command needs it.
+        """
+        key = (_database_of(self.session), name, version)
+        known = _PINNED.get(key)
+        if known is not None:
+            return known
         text = await self.session.scalar(
             select(SOP_VERSIONS.c.source_text).where(
                 (SOP_VERSIONS.c.name == name) & (SOP_VERSIONS.c.version == version)
@@ -453,7 +516,9 @@ class SqlDefinitionRepository(DefinitionRepository):
         )
         if text is None:
             return None
-        return _parse_pinned(text, f"sop_versions:{name}@{version}")
+        loaded = _parse_pinned(text, f"sop_versions:{name}@{version}")
+        _PINNED[key] = loaded
+        return loaded
 
     async def versions(self, name: str) -> list[str]:
         """The pinned versions of an SOP, oldest first."""

@@ -13,17 +13,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from application.documents import register_document
-from application.dossier.bundle import ZIP_MIME, bundle_zip, slug
-from application.dossier.pdf import dossier_pdf
-from application.dossier.record import Dossier, OfficeMinutes, gather_dossier
 from application.texts import reply, to_person
 from storage.bot_uow import BotUnitOfWork
 from storage.files import FileStore
 from workflow.model import EventKind, Person
 from workflow.ports import UnitOfWork
 from workflow.services import Outcome
+
+if TYPE_CHECKING:  # the dossier's makers (fpdf, openpyxl, Pillow) load when an archive is made
+    from application.dossier.record import Dossier, OfficeMinutes
 
 PDF_MIME = "application/pdf"
 TELEGRAM_UPLOAD_LIMIT = 50 * 1024 * 1024  # what a bot may send as a document
@@ -41,11 +42,15 @@ class Archive:
     @property
     def pdf_name(self) -> str:
         """ "berkas-pengukuran-kinerja-triwulan-iv-2026.pdf"."""
+        from application.dossier.bundle import slug
+
         return f"berkas-{slug(self.dossier.title, 'proses')}.pdf"
 
     @property
     def zip_name(self) -> str:
         """ "arsip-pengukuran-kinerja-triwulan-iv-2026.zip"."""
+        from application.dossier.bundle import slug
+
         return f"arsip-{slug(self.dossier.title, 'proses')}.zip"
 
 
@@ -59,6 +64,10 @@ async def make_archive(
     lang: str = "id",
 ) -> Archive | None:
     """The run's dossier and bundle as they stand now (None: no such run)."""
+    from application.dossier.bundle import bundle_zip
+    from application.dossier.pdf import dossier_pdf
+    from application.dossier.record import gather_dossier
+
     dossier = await gather_dossier(uow, run_id, now, office_minutes)
     if dossier is None:
         return None
@@ -88,6 +97,8 @@ async def send_archive(
 ) -> bool:
     """Queue the dossier and/or the bundle to a person; False when the bundle was wanted but
     is over Telegram's limit (the person is told how to get it instead)."""
+    from application.dossier.bundle import ZIP_MIME
+
     run = await uow.runs.get(archive.dossier.run_id)
     assert run is not None
     wanted: list[tuple[bytes, str, str]] = []

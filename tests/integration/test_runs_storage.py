@@ -121,6 +121,30 @@ async def test_replaying_the_stored_events_gives_the_stored_state(
     assert replace(replayed, lock_version=stored.lock_version) == stored
 
 
+async def test_a_second_load_in_one_unit_of_work_equals_a_reload_and_shares_nothing(
+    db: Database, service: WorkflowService, org: Org
+) -> None:
+    outcome = await start(db, service, org)
+    async with db.uow() as uow:
+        first = await uow.runs.get(outcome.run.id)
+        assert first is not None
+        (a,) = first.active_assignments()
+        again = await uow.runs.get_by_assignment(a.id)  # from the unit of work's snapshot
+        assert again == first and again is not first
+        first.assignments[-1].data["arahan"] = ["changed in place, never saved"]
+        first.steps[-1].note = "changed, never saved"
+        third = await uow.runs.get(outcome.run.id)
+        assert third == await load(db, outcome.run.id)  # what the database holds
+        assert "arahan" not in third.assignments[-1].data
+        # A save through the snapshot, then a load in the same unit of work: the saved state.
+        done = await service.complete(CompleteAssignment(a.id, a.person_id, note="siap"), uow)
+        assert await uow.runs.get(outcome.run.id) == done.run
+    async with db.uow() as uow:
+        fresh = await uow.runs.get(outcome.run.id)
+        assert fresh == done.run
+        assert await uow.runs.get(outcome.run.id) == fresh
+
+
 async def test_the_second_of_two_concurrent_saves_is_refused_and_changes_nothing(
     db: Database, service: WorkflowService, org: Org
 ) -> None:
