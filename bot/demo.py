@@ -244,10 +244,17 @@ async def _measurement_files(runtime: Runtime, out: Path | None) -> bool:
         run_id = await uow.messaging.latest_run_id(org.id) if org else None
         run = await uow.runs.get(run_id) if run_id else None
         found: dict[str, str] = {}
+        # A document a part carries is as late as that part (the run's events give the order:
+        # a compile after a return comes after the first, whoever compiled it and whatever
+        # its version); one no part carries (the chart) by its version.
+        part_of = {
+            d: i for i, a in enumerate(run.assignments if run else []) for d in a.document_ids
+        }
         for step_no in sorted({a.step_no for a in run.assignments}) if run else []:
-            for doc in await uow.documents.of_step(run.id, step_no) if run else []:
+            docs = await uow.documents.of_step(run.id, step_no) if run else []
+            for doc in sorted(docs, key=lambda d: (part_of.get(d.id, -1), d.version)):
                 if doc.name in MEASUREMENT_FILES:
-                    found[doc.name] = doc.sha256  # versions in order: the latest stays
+                    found[doc.name] = doc.sha256  # the latest stays
     if sorted(found) != sorted(MEASUREMENT_FILES):
         return False
     if out is not None:
