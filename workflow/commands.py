@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from workflow.errors import Refused
 from workflow.indicators import Period
 
 MAX_TITLE = 200
@@ -99,3 +100,13 @@ class CancelRun:
     run_id: str
     actor_id: str | None
     reason: str
+
+
+def clean_text(text: str | None, limit: int) -> str | None:
+    """A title, note or reason as given: stripped, None when empty; refused over `limit`."""
+    if text is None:
+        return None
+    text = text.strip()
+    if len(text) > limit:
+        raise Refused("text_too_long", limit=limit, length=len(text))
+    return text or None

@@ -4,9 +4,11 @@ services and the application's use cases share these checks, so they live in one
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from workflow.errors import Refused
 from workflow.indicators import Period
-from workflow.model import Assignment, Run, RunStatus
+from workflow.model import Assignment, Person, Run, RunStatus
 from workflow.ports import UnitOfWork
 from workflow.spec import SopDefinition, Step
 
@@ -69,3 +71,21 @@ async def open_assignment(
     if not a.is_active:
         raise Refused("assignment_not_active", step_no=a.step_no)
     return run, spec, a
+
+
+async def active_member(uow: UnitOfWork, person_id: str, org_id: str) -> Person:
+    """The active member of the organisation with this id, else refused."""
+    person = await uow.people.get(person_id)
+    if person is None or not person.active:
+        raise Refused("unknown_person")
+    if person.org_id != org_id:
+        raise Refused("wrong_org")
+    return person
+
+
+async def check_documents(uow: UnitOfWork, run: Run, ids: Sequence[str]) -> None:
+    """Every document id names a document of the run's organisation, else refused."""
+    for doc_id in ids:
+        doc = await uow.documents.get(doc_id)
+        if doc is None or doc.org_id != run.org_id:
+            raise Refused("document_not_found")

@@ -10,12 +10,12 @@ written, so it changes nothing.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from workflow.acting import Acting, acting_data, substitute
+from workflow.assigning import assignees, clock_data
 from workflow.commands import (
     MAX_NOTE,
     MAX_TITLE,
@@ -26,9 +26,12 @@ from workflow.commands import (
     Reassign,
     SetMeetingTime,
     StartRun,
+    clean_text,
 )
 from workflow.errors import Refused
 from workflow.lookups import (
+    active_member,
+    check_documents,
     check_period_free,
     following_step,
     open_assignment,
@@ -47,32 +50,11 @@ from workflow.model import (
     StepStatus,
 )
 from workflow.office_access import may_cancel, oversees
+from workflow.outcome import Outcome, Publisher, combine
 from workflow.paraf import next_paraf_role, paraf_holder
 from workflow.ports import Calendar, UnitOfWork
+from workflow.returns import check_revision, return_target
 from workflow.spec import SopDefinition, Step, StepMode
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What an accepted command did: the run after it, its new events, new assignments."""
-
-    run: Run
-    spec: SopDefinition
-    events: list[Event]
-    activated: list[Assignment]
-
-
-Publisher = Callable[[Outcome, UnitOfWork], Awaitable[None]]
-
-
-def combine(*publishers: Publisher) -> Publisher:
-    """One publisher that runs several in order (same transaction)."""
-
-    async def publish(outcome: Outcome, uow: UnitOfWork) -> None:
-        for each in publishers:
-            await each(outcome, uow)
-
-    return publish
 
 
 def _utcnow() -> datetime:
@@ -81,15 +63,6 @@ def _utcnow() -> datetime:
 
 def _new_id() -> str:
     return uuid.uuid4().hex
-
-
-def _clean(text: str | None, limit: int) -> str | None:
-    if text is None:
-        return None
-    text = text.strip()
-    if len(text) > limit:
-        raise Refused("text_too_long", limit=limit, length=len(text))
-    return text or None
 
 
 class WorkflowService:
@@ -119,14 +92,14 @@ class WorkflowService:
             raise Refused("unknown_sop", sop=cmd.sop_name)
         spec = loaded.spec
         if cmd.actor_id is not None:
-            actor = await self._member(uow, cmd.actor_id, org.id)
+            actor = await active_member(uow, cmd.actor_id, org.id)
             if not (actor.is_admin or actor.roles & set(spec.starters)):
                 raise Refused("not_allowed_to_start", sop=spec.title, roles=starter_names(spec))
         if cmd.period is not None:
             await check_period_free(uow, org.id, spec, cmd.period)
             title: str | None = f"{spec.title} {cmd.period.label('id')}"
         else:
-            title = _clean(cmd.title, MAX_TITLE)
+            title = clean_text(cmd.title, MAX_TITLE)
         if not title:
             raise Refused("title_required", sop=spec.title)
         people = await uow.people.of_org(org.id)
@@ -170,7 +143,7 @@ class WorkflowService:
     async def attach_document(self, cmd: AttachDocument, uow: UnitOfWork) -> Outcome:
         """Attach an uploaded document to the actor's open assignment."""
         run, spec, a = await open_assignment(uow, cmd.assignment_id, cmd.actor_id)
-        await self._check_documents(uow, run, (cmd.document_id,))
+        await check_documents(uow, run, (cmd.document_id,))
         self._record(
             run,
             EventKind.DOCUMENT_ATTACHED,
@@ -188,10 +161,10 @@ class WorkflowService:
         step = spec.step(a.step_no)
         if step.decision is not None:
             raise Refused("decision_step_use_decide", step_no=step.no)
-        note = _clean(cmd.note, MAX_NOTE)
-        await self._check_documents(uow, run, cmd.document_ids)
+        note = clean_text(cmd.note, MAX_NOTE)
+        await check_documents(uow, run, cmd.document_ids)
         if not a.paraf:  # a paraf holder signs off the work; the work is the actor's
-            await self._check_revision(uow, run, step, a, cmd.document_ids)
+            await check_revision(uow, run, step, a, cmd.document_ids)
             if step.requires_document and not (a.document_ids or cmd.document_ids):
                 raise Refused("document_required", step_no=step.no, output=step.output)
         now = self.clock()
@@ -229,14 +202,14 @@ class WorkflowService:
         step = spec.step(a.step_no)
         if step.decision is None:
             raise Refused("not_a_decision_step", step_no=step.no)
-        note = _clean(cmd.note, MAX_NOTE)
+        note = clean_text(cmd.note, MAX_NOTE)
         if not cmd.approve and step.decision.note_required and not note:
             raise Refused("note_required", step_no=step.no)
-        await self._check_documents(uow, run, cmd.document_ids)
+        await check_documents(uow, run, cmd.document_ids)
         outcome = StepOutcome.APPROVED if cmd.approve else StepOutcome.RETURNED
         returned: dict[str, Any] = {}
         if not cmd.approve:
-            returned = await self._return_target(uow, run, spec, step, cmd)
+            returned = await return_target(uow, run, spec, step, cmd, active_member)
         now = self.clock()
         self._record(
             run,
@@ -265,7 +238,7 @@ class WorkflowService:
         now = self.clock()
         acting = await uow.people.acting_at(run.org_id, now)
         if cmd.actor_id is not None:
-            actor = await self._member(uow, cmd.actor_id, run.org_id)
+            actor = await active_member(uow, cmd.actor_id, run.org_id)
             org = await uow.people.get_org(run.org_id)
             if org is None or not oversees(actor, org, spec, acting, now):
                 raise Refused("not_allowed_to_reassign")
@@ -273,7 +246,7 @@ class WorkflowService:
             raise Refused("run_not_active", title=run.title)
         if not a.is_active:
             raise Refused("assignment_not_active", step_no=a.step_no)
-        target = await self._member(uow, cmd.to_person_id, run.org_id)
+        target = await active_member(uow, cmd.to_person_id, run.org_id)
         step = spec.step(a.step_no)
         roles = [a.role] if a.paraf else step.actors  # a paraf stays with its role
         # An acting official (Plh / Plt) may take the step of the role he acts in.
@@ -301,7 +274,7 @@ class WorkflowService:
         if role is None:  # not a holder: he takes it as the acting official
             assert deputy is not None
             role, stood_in = deputy.role, deputy
-        clock = _clock_data(*self._clock(step, now, a.clock_from))
+        clock = clock_data(*self._clock(step, now, a.clock_from))
         new = self._assign(
             run, a, now, cmd.actor_id, target.id, role, clock, a.paraf, new_id, stood_in
         )
@@ -321,7 +294,7 @@ class WorkflowService:
         if step.mode is not StepMode.MEETING:
             raise ValueError(f"step {step.no} of {spec.name} is not a meeting step")
         if cmd.actor_id is not None:
-            await self._member(uow, cmd.actor_id, run.org_id)
+            await active_member(uow, cmd.actor_id, run.org_id)
         if run.status is not RunStatus.ACTIVE:
             raise Refused("run_not_active", title=run.title)
         now = self.clock()
@@ -334,7 +307,7 @@ class WorkflowService:
                     cmd.actor_id,
                     a,
                     now,
-                    data=_clock_data(clock_from, due),
+                    data=clock_data(clock_from, due),
                 )
         await uow.runs.save(run)
         return await self._finish(run, spec, [], uow)
@@ -346,7 +319,7 @@ class WorkflowService:
             raise Refused("run_not_found")
         spec = await pinned_spec(uow, run)
         if cmd.actor_id is not None:
-            actor = await self._member(uow, cmd.actor_id, run.org_id)
+            actor = await active_member(uow, cmd.actor_id, run.org_id)
             org = await uow.people.get_org(run.org_id)
             now = self.clock()
             acting = await uow.people.acting_at(run.org_id, now)
@@ -354,7 +327,7 @@ class WorkflowService:
                 raise Refused("not_allowed_to_cancel", roles=starter_names(spec))
         if run.status is not RunStatus.ACTIVE:
             raise Refused("run_not_active", title=run.title)
-        reason = _clean(cmd.reason, MAX_NOTE)
+        reason = clean_text(cmd.reason, MAX_NOTE)
         if not reason:
             raise Refused("reason_required")
         self._next_event(run, EventKind.RUN_CANCELLED, cmd.actor_id, self.clock(), note=reason)
@@ -362,59 +335,6 @@ class WorkflowService:
         return await self._finish(run, spec, [], uow)
 
     # --- helpers --------------------------------------------------------------------------
-
-    async def _return_target(
-        self, uow: UnitOfWork, run: Run, spec: SopDefinition, step: Step, cmd: Decide
-    ) -> dict[str, Any]:
-        """Where a return goes (a step the SOP allows) and, for an `each` step, to whom."""
-        assert step.decision is not None
-        allowed = step.decision.return_to
-        target = cmd.return_to if cmd.return_to is not None else allowed[0]
-        if target not in allowed:
-            raise Refused(
-                "return_target_not_allowed",
-                step_no=target,
-                allowed=", ".join(str(n) for n in allowed),
-            )
-        chosen: dict[str, Any] = {"return_to": target}
-        back = spec.step(target)
-        wanted = [cmd.return_person_id] if cmd.return_person_id is not None else []
-        wanted += [p for p in cmd.return_people if p not in wanted]
-        for person_id in wanted:
-            person = await self._member(uow, person_id, run.org_id)
-            if back.mode is not StepMode.EACH or back.actors[0] not in person.roles:
-                raise Refused("person_not_eligible", name=person.name, step_no=target)
-        if len(wanted) == 1:
-            chosen["return_person_id"] = wanted[0]
-        elif wanted:
-            chosen["return_people"] = wanted
-        if cmd.return_items:
-            chosen["return_items"] = list(dict.fromkeys(cmd.return_items))
-        return chosen
-
-    async def _check_revision(
-        self, uow: UnitOfWork, run: Run, step: Step, a: Assignment, new: Sequence[str]
-    ) -> None:
-        """A part of a round opened by a return needs a new version of what the step produced
-        (a file differing from every earlier one), not the same work tapped again."""
-        if not run.step_instance(a.step_instance_id).is_revision:
-            return
-        earlier = run.earlier_documents(a)
-        if not (earlier or step.requires_document):
-            return  # the step produced no document: there is nothing to revise
-        attached = [*a.document_ids, *(d for d in new if d not in a.document_ids)]
-        if not attached:
-            raise Refused("new_version_required", step_no=step.no, output=step.output)
-        old = set()
-        for doc_id in earlier:
-            doc = await uow.documents.get(doc_id)
-            if doc is not None:
-                old.add(doc.sha256)
-        for doc_id in attached:
-            doc = await uow.documents.get(doc_id)
-            if doc is not None and doc.sha256 not in old:
-                return
-        raise Refused("new_version_unchanged", step_no=step.no)
 
     def _time_spent(self, a: Assignment, now: datetime) -> dict[str, Any]:
         """Office minutes used since its clock started and whether it was on time (kept in the
@@ -433,20 +353,6 @@ class WorkflowService:
         if start is None:
             return None, None
         return start, self.calendar.due(start, step.minutes)
-
-    async def _member(self, uow: UnitOfWork, person_id: str, org_id: str) -> Person:
-        person = await uow.people.get(person_id)
-        if person is None or not person.active:
-            raise Refused("unknown_person")
-        if person.org_id != org_id:
-            raise Refused("wrong_org")
-        return person
-
-    async def _check_documents(self, uow: UnitOfWork, run: Run, ids: Sequence[str]) -> None:
-        for doc_id in ids:
-            doc = await uow.documents.get(doc_id)
-            if doc is None or doc.org_id != run.org_id:
-                raise Refused("document_not_found")
 
     def _next_event(
         self, run: Run, kind: EventKind, actor_id: str | None, at: datetime, **fields: Any
@@ -502,7 +408,7 @@ class WorkflowService:
         acting: Sequence[Acting] = (),
     ) -> list[Assignment]:
         step = spec.step(step_no)
-        holders = _assignees(step, people)
+        holders = assignees(step, people)
         if only_people:
             holders = [(p, role) for p, role in holders if p.id in only_people] or holders
         if not holders:
@@ -512,7 +418,7 @@ class WorkflowService:
         data: dict[str, Any] = {"round": (latest.round + 1) if latest else 1}
         if returned_from is not None:
             data["returned_from"] = returned_from
-        if only_people and len(holders) < len(_assignees(step, people)):
+        if only_people and len(holders) < len(assignees(step, people)):
             data["only_people"] = [p.id for p, _role in holders]
         if returned_items:
             data["returned_items"] = list(returned_items)
@@ -525,7 +431,7 @@ class WorkflowService:
             step_instance_id=instance_id,
             data=data,
         )
-        clock = _clock_data(*self._clock(step, now, meeting_start))
+        clock = clock_data(*self._clock(step, now, meeting_start))
         new = run.step_instance(instance_id)
         return [
             self._assign(run, new, now, actor_id, person.id, role, clock, stood_in=stood_in)
@@ -601,7 +507,7 @@ class WorkflowService:
             holder = paraf_holder(await uow.people.of_org(run.org_id), paraf_role)
             if holder is None:
                 raise Refused("role_without_holder", role=spec.role(paraf_role).name)
-            clock = _clock_data(*self._clock(step, now, None))
+            clock = clock_data(*self._clock(step, now, None))
             return [self._assign(run, instance, now, actor_id, holder.id, paraf_role, clock, True)]
         self._next_event(
             run,
@@ -663,26 +569,6 @@ class WorkflowService:
         await uow.commit()
         run.events.clear()
         return outcome
-
-
-def _clock_data(clock_from: datetime | None, due: datetime | None) -> dict[str, Any]:
-    """An assignment's clock as event data (ISO instants, None while it waits)."""
-    return {
-        "clock_from": clock_from.isoformat() if clock_from is not None else None,
-        "due_at": due.isoformat() if due is not None else None,
-    }
-
-
-def _assignees(step: Step, people: Sequence[Person]) -> list[tuple[Person, str]]:
-    """Who gets the step: every holder for `each`, else the first holder by role order."""
-    if step.mode is StepMode.EACH:
-        role = step.actors[0]
-        return [(p, role) for p in people if role in p.roles]
-    for role in step.actors:
-        for p in people:
-            if role in p.roles:
-                return [(p, role)]
-    return []
 
 
 # Re-exported: callers take the commands and the shared lookups from here as well.
