@@ -7,9 +7,7 @@ file), all through the emulator — so the bot is exercised exactly as in Telegr
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from functools import partial
 from io import BytesIO
 from typing import Any
@@ -18,134 +16,35 @@ from openpyxl import load_workbook
 
 from bot.emulator import Emulator
 from bot.emulator.world import MessageRecord
+from bot.simulation_script import (
+    APPROVE,
+    ARAHAN,
+    CODE_RE,
+    DONE,
+    EVIDENCE_ASKED,
+    FINISHED_MARK,
+    FORMATS_MADE,
+    LETTER_WRITTEN,
+    MEETING_START,
+    PARAF,
+    PARAF_NOTE,
+    REPORT_CHAT,
+    RETURN,
+    RSVP,
+    SCHEDULE,
+    START,
+    STEP_RE,
+    UPLOAD,
+    URGENT,
+    USE_LETTER,
+    Official,
+    Script,
+    Tally,
+    copy_key,
+    has_button,
+    sample_pdf,
+)
 from bot.transcript import Transcript
-
-STEP_RE = re.compile(r"(?:Langkah|Step) (\d+)/(\d+)")
-FINISHED_MARK = "🏁"
-
-
-def sample_pdf(title: str) -> bytes:
-    """A small but real PDF document."""
-    text = title.replace("(", "[").replace(")", "]")
-    stream = f"BT /F1 14 Tf 72 720 Td ({text}) Tj ET".encode("latin-1", "replace")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for i, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{i} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    for off in offsets:
-        out += f"{off:010d} 00000 n \n".encode()
-    out += (
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    )
-    return bytes(out)
-
-
-@dataclass
-class Official:
-    """A person at a phone."""
-
-    user_id: int
-    name: str
-
-
-@dataclass
-class Script:
-    """What the officials decide at the review: return once with this note, then approve."""
-
-    returns_at_review: int = 1
-    return_note: str = "Tabel capaian indikator belum lengkap; mohon dilengkapi."
-    # Where the return goes when the SOP offers a choice (the step number), and to whom when
-    # that step is done by each holder: "all", or one official's name.
-    return_to_step: int = 7
-    return_to: str = "all"
-    # A return to a step that collects realisations: the indicators to send back (only their
-    # Kasi redo it); none: "Semua indikator". `corrections`: what a Kasi then reports (by user
-    # id and code, as in `filled_formats`; his first values when not given).
-    return_indicators: tuple[str, ...] = ()
-    corrections: dict[int, dict[str, tuple[Any, ...]]] = field(default_factory=dict)
-    arahan: str = "Selesaikan sebelum akhir bulan; gunakan format tahun lalu."
-    title: str = "Pengukuran Kinerja Triwulan IV 2026"
-    # The period to tap (as on the button) when the SOP is run per period.
-    period: str = "Triwulan IV 2026"
-    # Notes given with a paraf, by user id (the others tap "Paraf" alone).
-    paraf_notes: dict[int, str] = field(default_factory=dict)
-    # Instructions the Camat ticks on the disposition (as on the buttons).
-    instructions: tuple[str, ...] = ()
-    # The SOP to pick (its title, as on the button) when /mulai offers several.
-    sop: str = "Pengukuran Kinerja"
-    # The meeting (steps 4-5): typed date and time, or None to pick them on the calendar.
-    meeting_when: str | None = None
-    meeting_place: str = "Aula Kantor Kecamatan"
-    # Answers to the invitation by user id: "yes", ("no", reason) or ("delegate", whom).
-    rsvps: dict[int, tuple[str, str]] = field(default_factory=dict)
-    # Realisations at a step that collects them (the Kasi), by user id: answered in the chat
-    # (per indicator code, the answers typed in turn: a refused one is followed by the next),
-    # or written in the format the bot sent (per code: realisasi, keterangan, bukti dukung).
-    chat_answers: dict[int, dict[str, list[str]]] = field(default_factory=dict)
-    filled_formats: dict[int, dict[str, tuple[Any, ...]]] = field(default_factory=dict)
-
-
-@dataclass
-class Tally:
-    """What happened in a played run."""
-
-    steps_done: list[int] = field(default_factory=list)
-    returns: int = 0
-    uploads: int = 0
-    documents_received: int = 0
-
-
-def _has_button(m: MessageRecord, *labels: str) -> str | None:
-    for label in labels:
-        for b in m.buttons:
-            if b.get("text") == label:
-                return label
-    return None
-
-
-def _copy_key(m: MessageRecord) -> tuple[object, ...]:
-    """What two copies of one sent message share: chat, text and the buttons' data (each
-    message the bot makes has buttons of its own, so two different tasks never share it)."""
-    return m.chat_id, m.text, tuple(b.get("callback_data") for b in m.buttons)
-
-
-DONE = ("✅ Selesai", "✅ Done")
-UPLOAD = ("📎 Unggah dokumen", "📎 Upload document")
-APPROVE = ("✅ Setujui", "✅ Approve")
-RETURN = ("↩️ Kembalikan", "↩️ Return")
-URGENT = ("Segera", "Urgent")
-PARAF = ("✍️ Paraf", "✍️ Initial")
-PARAF_NOTE = ("✍️ Paraf + catatan", "✍️ Initial + note")
-ARAHAN = ("✍️ Tulis arahan", "✍️ Write directions")
-START = ("▶️ Mulai", "▶️ Start")
-SCHEDULE = ("📅 Jadwalkan rapat", "📅 Schedule the meeting")
-MEETING_START = ("▶️ Mulai rapat", "▶️ Start the meeting")
-REPORT_CHAT = ("💬 Isi lewat chat", "💬 Answer in the chat")
-# A step whose formats the bot makes: the task says so, and Selesai takes them as they are.
-FORMATS_MADE = ("Bot membuat format pengumpulan data", "The bot makes the data-collection")
-# A step whose letter the bot writes: the task says so, and the letter comes with its button.
-LETTER_WRITTEN = ("Bot membuat surat pengantar", "The bot writes the cover letter")
-USE_LETTER = ("✅ Pakai surat ini", "✅ Use this letter")
-EVIDENCE_ASKED = ("📎 Bukti dukung ", "📎 Evidence for ")
-# The indicator's code: the last "(CODE," or "(CODE)" of a question (a name may hold an
-# abbreviation in brackets first), or the word after "Bukti dukung" of an evidence request.
-CODE_RE = re.compile(r"\(([A-Z][A-Z0-9.\-]*)[,)]")
-RSVP = {
-    "yes": ("✅ Hadir", "✅ Attending"),
-    "no": ("❌ Tidak hadir", "❌ Not attending"),
-    "delegate": ("👤 Diwakilkan", "👤 Sending someone"),
-}
 
 
 class Officials:
@@ -185,13 +84,13 @@ class Officials:
     def _handle(self, m: MessageRecord) -> None:
         """Remember a message as acted on (and so also any copy of it sent again)."""
         self.handled.add((m.chat_id, m.message_id))
-        self.answered.add(_copy_key(m))
+        self.answered.add(copy_key(m))
 
     def _seen(self, m: MessageRecord) -> bool:
         """Acted on already: this message, or the copy it repeats."""
         if (m.chat_id, m.message_id) in self.handled:
             return True
-        if _copy_key(m) in self.answered:
+        if copy_key(m) in self.answered:
             self.copies_left.add((m.chat_id, m.message_id))
             return True
         return False
@@ -216,7 +115,7 @@ class Officials:
         self.say(f"{self._name(starter)}: /mulai")
         self.emu.send_command(starter, "mulai")
         prompt = await self._next_from_bot(starter, "", mark)  # the SOPs, periods or title
-        if _has_button(prompt, script.sop):
+        if has_button(prompt, script.sop):
             mark = await self._tap(starter, prompt, (script.sop,), script.sop)
             prompt = await self._next_from_bot(starter, "", mark)  # the periods or the title
         if prompt.buttons:
@@ -232,12 +131,12 @@ class Officials:
         assert confirm is not None
         self.say(f"{self._name(starter)}: [Mulai]")
         self.emu.tap_button(
-            starter, starter, confirm.message_id, button_text=_has_button(confirm, *START)
+            starter, starter, confirm.message_id, button_text=has_button(confirm, *START)
         )
 
     def _find(self, user_id: int, labels: tuple[str, ...], since: int) -> MessageRecord | None:
         for m in self.emu.sent_messages(chat_id=user_id, since=since):
-            if _has_button(m, *labels) and not self._seen(m):
+            if has_button(m, *labels) and not self._seen(m):
                 return m
         return None
 
@@ -247,7 +146,7 @@ class Officials:
         for m in self.emu.sent_messages():
             if m.chat_id not in self.people or self._seen(m):
                 continue
-            if _has_button(m, *labels):
+            if has_button(m, *labels):
                 return m
         return None
 
@@ -277,18 +176,16 @@ class Officials:
         step_no = int(found.group(1)) if found else 0
         if self.before_task is not None:
             await self.before_task(user, step_no)
-        if _has_button(task, *SCHEDULE):
+        if has_button(task, *SCHEDULE):
             await self.schedule_meeting(user, task, script)
-        elif _has_button(task, *MEETING_START):
+        elif has_button(task, *MEETING_START):
             await self.hold_meeting(user, task)
-        elif _has_button(task, *PARAF):
+        elif has_button(task, *PARAF):
             await self.paraf(user, task, script)
-        elif _has_button(task, *URGENT):
+        elif has_button(task, *URGENT):
             mark = self.emu.mark()
             self.say(f"{who}: [Tulis arahan]")
-            self.emu.tap_button(
-                user, user, task.message_id, button_text=_has_button(task, *ARAHAN)
-            )
+            self.emu.tap_button(user, user, task.message_id, button_text=has_button(task, *ARAHAN))
             await self._next_from_bot(user, "", mark)
             mark = self.emu.mark()
             self.say(f"{who}: «{script.arahan}»")
@@ -309,14 +206,14 @@ class Officials:
             self._handle(again)
             self.say(f"{who}: [Segera]")
             self.emu.tap_button(
-                user, user, again.message_id, button_text=_has_button(again, *URGENT)
+                user, user, again.message_id, button_text=has_button(again, *URGENT)
             )
-        elif _has_button(task, *APPROVE):
+        elif has_button(task, *APPROVE):
             if self.tally.returns < script.returns_at_review:
                 mark = self.emu.mark()
                 self.say(f"{who}: [Kembalikan]")
                 self.emu.tap_button(
-                    user, user, task.message_id, button_text=_has_button(task, *RETURN)
+                    user, user, task.message_id, button_text=has_button(task, *RETURN)
                 )
                 await self.choose_return(user, script, mark)
                 self.say(f"{who}: «{script.return_note}»")
@@ -325,12 +222,12 @@ class Officials:
             else:
                 self.say(f"{who}: [Setujui]")
                 self.emu.tap_button(
-                    user, user, task.message_id, button_text=_has_button(task, *APPROVE)
+                    user, user, task.message_id, button_text=has_button(task, *APPROVE)
                 )
         elif any(mark in text for mark in LETTER_WRITTEN):
             await self.use_letter(user)
         else:
-            if _has_button(task, *REPORT_CHAT) and (
+            if has_button(task, *REPORT_CHAT) and (
                 user in script.chat_answers or user in script.filled_formats
             ):
                 await self.report(user, task, step_no, script)
@@ -342,7 +239,7 @@ class Officials:
                 await self.upload(user, task, step_no)
             mark = self.emu.mark()
             self.say(f"{who}: [Selesai] langkah {step_no}")
-            self.emu.tap_button(user, user, task.message_id, button_text=_has_button(task, *DONE))
+            self.emu.tap_button(user, user, task.message_id, button_text=has_button(task, *DONE))
             await self._next_from_bot(user, "", mark)
         self.tally.steps_done.append(step_no)
 
@@ -460,7 +357,7 @@ class Officials:
         wb.save(out)
         mark = self.emu.mark()
         self.say(f"{who}: [Unggah dokumen]")
-        self.emu.tap_button(user, user, task.message_id, button_text=_has_button(task, *UPLOAD))
+        self.emu.tap_button(user, user, task.message_id, button_text=has_button(task, *UPLOAD))
         await self._next_from_bot(user, "", mark)
         name = f"format-terisi-{who.split()[0].lower()}.xlsx"
         mark = self.emu.mark()
@@ -499,7 +396,7 @@ class Officials:
 
             def ticked(code: str = code) -> bool:
                 shown = self.emu.message(user, picker.message_id)
-                return shown is not None and _has_button(shown, f"☑ {code}") is not None
+                return shown is not None and has_button(shown, f"☑ {code}") is not None
 
             await self.emu.wait_for(lambda: ticked() or None, timeout=self.timeout)
         shown = self.emu.message(user, picker.message_id)
@@ -526,7 +423,7 @@ class Officials:
         who = self._name(user)
         mark = self.emu.mark()
         self.say(f"{who}: [Unggah dokumen]")
-        self.emu.tap_button(user, user, task.message_id, button_text=_has_button(task, *UPLOAD))
+        self.emu.tap_button(user, user, task.message_id, button_text=has_button(task, *UPLOAD))
         await self._next_from_bot(user, "", mark)
         mark = self.emu.mark()
         name = f"langkah-{step_no:02d}-{who.split()[0].lower().strip('.')}.pdf"
@@ -545,7 +442,7 @@ class Officials:
         """Tap a button by label; return the mark before the tap."""
         mark = self.emu.mark()
         self.say(f"{self._name(user)}: [{what}]")
-        self.emu.tap_button(user, user, m.message_id, button_text=_has_button(m, *labels))
+        self.emu.tap_button(user, user, m.message_id, button_text=has_button(m, *labels))
         return mark
 
     async def _with_button(
@@ -639,13 +536,11 @@ class Officials:
     async def hold_meeting(self, user: int, task: MessageRecord) -> None:
         """The organiser starts the meeting, keeps the attendance, uploads minutes and draft."""
         for m in self.emu.sent_messages(chat_id=user):
-            if _has_button(m, *MEETING_START):
+            if has_button(m, *MEETING_START):
                 self._handle(m)
         if self.before_meeting is not None:
             await self.before_meeting()
-        latest = [
-            m for m in self.emu.sent_messages(chat_id=user) if _has_button(m, *MEETING_START)
-        ]
+        latest = [m for m in self.emu.sent_messages(chat_id=user) if has_button(m, *MEETING_START)]
         for m in latest:
             self._handle(m)
         mark = await self._tap(user, latest[-1], MEETING_START, "Mulai rapat")
@@ -664,5 +559,21 @@ class Officials:
             self.tally.uploads += 1
         # An alarm delivered late still carries the button: the meeting is over.
         for m in self.emu.sent_messages(chat_id=user):
-            if _has_button(m, *MEETING_START):
+            if has_button(m, *MEETING_START):
                 self._handle(m)
+
+
+# Re-exported: the demo and the tests take the script and the labels from here too.
+__all__ = [
+    "DONE",
+    "PARAF",
+    "STEP_RE",
+    "UPLOAD",
+    "URGENT",
+    "Official",
+    "Officials",
+    "Script",
+    "Tally",
+    "has_button",
+    "sample_pdf",
+]

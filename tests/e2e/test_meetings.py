@@ -29,7 +29,7 @@ from bot.simulation import (
     SCHEDULE,
     Officials,
     Script,
-    _has_button,
+    has_button,
     sample_pdf,
 )
 from storage.org_import import import_organisation
@@ -96,7 +96,7 @@ async def to_step_4(office: Office) -> MessageRecord:
     while True:
         task = await emu.wait_for(officials._open_task, timeout=TIMEOUT)
         officials.handled.add((task.chat_id, task.message_id))
-        if _has_button(task, *SCHEDULE):
+        if has_button(task, *SCHEDULE):
             return task
         await officials._act(task, Script())
 
