@@ -27,11 +27,9 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from application.dossier.bundle import verify_bundle
-from application.dossier.making import make_archive
 from application.indicator_import import import_indicator_file
 from application.period_values import import_period_values
-from bot import demo_dashboard
+from bot import demo_dashboard, demo_outputs
 from bot.app import Runtime, build_runtime, start, stop
 from bot.delivery_audit import count_delivery, outbox_entries, unsent, unsent_due
 from bot.emulator import EmulatorServer
@@ -43,8 +41,7 @@ from messages.formatting import format_wib
 from storage.org_import import import_organisation
 from storage.uow import SqlUnitOfWork
 from workflow.office_calendar import OfficeCalendar
-from workflow.paraf import parafs_of
-from workflow.spec import LoadedDefinition, SopDefinition
+from workflow.spec import LoadedDefinition
 
 SAMPLE_ORG = "kecamatan-contoh.yaml"
 SAMPLE_INDICATORS = "indikator-contoh.yaml"  # the Kecamatan's IKU, imported for the demo's year
@@ -195,114 +192,6 @@ async def _meeting_time(
         if nearest is None:
             return
         await _advance(emu, clock, runtime, nearest, say, timeout)
-
-
-# What the meeting and the letter step leave with --out: the invitation and its calendar file,
-# the daftar hadir and the notulen skeleton, the surat pengantar.
-MEETING_FILES = (
-    "undangan-rapat.pdf",
-    "undangan-rapat.ics",
-    "daftar-hadir.pdf",
-    "notulen.docx",
-    "surat-pengantar.pdf",
-)
-
-
-async def _meeting_files(runtime: Runtime, out: Path | None) -> bool:
-    """True when a meeting was held and the run's letters and meeting papers were made; with
-    `out`, they are copied there (the newest of each)."""
-    async with runtime.ctx.uow_factory() as uow:
-        org = await uow.people.org_by_name("Kecamatan Contoh")
-        run_id = await uow.messaging.latest_run_id(org.id) if org else None
-        meetings = await uow.meetings.of_run(run_id) if run_id else []
-        if not meetings or meetings[-1].status.value != "held":
-            return False
-        assert run_id is not None
-        hashes = {name: await uow.meetings.latest_file(run_id, name) for name in MEETING_FILES}
-    if None in hashes.values():
-        return False
-    for name, sha256 in hashes.items():
-        assert sha256 is not None
-        if out is not None:
-            (out / name).write_bytes(await runtime.ctx.files.read(sha256))
-    return True
-
-
-# What the measurement leaves with --out: the compiled formulir and the capaian chart.
-MEASUREMENT_FILES = (
-    "formulir-pengukuran-kinerja-tw4-2026.xlsx",
-    "formulir-pengukuran-kinerja-tw4-2026.pdf",
-    "grafik-capaian-tw4-2026.png",
-)
-
-
-async def _measurement_files(runtime: Runtime, out: Path | None) -> bool:
-    """True when the run compiled its formulir and made the chart (the latest of each); with
-    `out`, they are copied there."""
-    async with runtime.ctx.uow_factory() as uow:
-        org = await uow.people.org_by_name("Kecamatan Contoh")
-        run_id = await uow.messaging.latest_run_id(org.id) if org else None
-        run = await uow.runs.get(run_id) if run_id else None
-        found: dict[str, str] = {}
-        # A document a part carries is as late as that part (the run's events give the order:
-        # a compile after a return comes after the first, whoever compiled it and whatever
-        # its version); one no part carries (the chart) by its version.
-        part_of = {
-            d: i for i, a in enumerate(run.assignments if run else []) for d in a.document_ids
-        }
-        for step_no in sorted({a.step_no for a in run.assignments}) if run else []:
-            docs = await uow.documents.of_step(run.id, step_no) if run else []
-            for doc in sorted(docs, key=lambda d: (part_of.get(d.id, -1), d.version)):
-                if doc.name in MEASUREMENT_FILES:
-                    found[doc.name] = doc.sha256  # the latest stays
-    if sorted(found) != sorted(MEASUREMENT_FILES):
-        return False
-    if out is not None:
-        for name, sha256 in found.items():
-            (out / name).write_bytes(await runtime.ctx.files.read(sha256))
-    return True
-
-
-async def _archive_files(runtime: Runtime, out: Path | None) -> bool:
-    """True when the run's dossier and bundle can be made and the bundle is whole (checked
-    with `verify_bundle`); with `out`, they are written there as `runs export` writes them
-    (`berkas-….pdf`, `arsip-….zip`), as the run stands at the end."""
-    ctx = runtime.ctx
-    async with ctx.uow_factory() as uow:
-        org = await uow.people.org_by_name("Kecamatan Contoh")
-        run_id = await uow.messaging.latest_run_id(org.id) if org else None
-        if run_id is None:
-            return False
-        made = await make_archive(
-            uow, ctx.files, run_id, ctx.clock(), ctx.calendar_minutes, ctx.timezone
-        )
-    if made is None or verify_bundle(made.bundle):
-        return False
-    if out is not None:
-        (out / made.pdf_name).write_bytes(made.pdf)
-        (out / made.zip_name).write_bytes(made.bundle)
-    return True
-
-
-DISPOSITION_SHEET = "lembar-disposisi.pdf"
-
-
-async def _disposition_sheet(runtime: Runtime, spec: SopDefinition, out: Path | None) -> bool:
-    """True when the run's disposition carries the lembar disposisi with every paraf of its
-    chain (the step's current document); with `out`, it is copied there."""
-    step = next(s for s in spec.steps if s.disposition)
-    async with runtime.ctx.uow_factory() as uow:
-        org = await uow.people.org_by_name("Kecamatan Contoh")
-        run_id = await uow.messaging.latest_run_id(org.id) if org else None
-        run = await uow.runs.get(run_id) if run_id else None
-        current = run.documents_of_step(step.no) if run else []
-        doc = await uow.documents.get(current[-1]) if current else None
-        given = len(parafs_of(run, spec, step.no)) if run else 0
-    if doc is None or doc.name != DISPOSITION_SHEET or given != len(step.paraf):
-        return False
-    if out is not None:
-        (out / DISPOSITION_SHEET).write_bytes(await runtime.ctx.files.read(doc.sha256))
-    return True
 
 
 def _inject_faults(emu: EmulatorServer) -> None:
@@ -529,16 +418,15 @@ async def play_demo(
             link = await demo_dashboard.ask_link(emu, say, timeout)
             await _emptied(runtime, timeout)  # the last notices go out before the count
             delivery = count_delivery(emu, await outbox_entries(runtime.ctx.uow_factory))
-            meeting_files = await _meeting_files(runtime, workdir if out is not None else None)
-            measured = await _measurement_files(runtime, workdir if out is not None else None)
-            archived = await _archive_files(runtime, workdir if out is not None else None)
+            keep = workdir if out is not None else None
+            meeting_files = await demo_outputs.meeting_files(runtime, keep)
+            measured = await demo_outputs.measurement_files(runtime, keep)
+            archived = await demo_outputs.archive_files(runtime, keep)
             # The archiving step (14) handed its actor the dossier and the bundle in Telegram.
             names = [m.file_name or "" for m in emu.sent_messages()]
             archived = archived and any(n.startswith("arsip-") for n in names)
             archived = archived and any(n.startswith("berkas-") for n in names)
-            sheet = await _disposition_sheet(
-                runtime, loaded.spec, workdir if out is not None else None
-            )
+            sheet = await demo_outputs.disposition_sheet(runtime, loaded.spec, keep)
             if not hold:
                 await dashboard.stop()
                 await stop(runtime)
