@@ -26,16 +26,14 @@ them), so they live here with the reader rather than in the message templates.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 from zipfile import BadZipFile
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font, PatternFill
+from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from application.import_cells import (
@@ -61,7 +59,6 @@ from workflow.indicators import (
     Sasaran,
 )
 from workflow.model import Person
-from workflow.ports import UnitOfWork
 from workflow.spec import SopDefinition
 
 MAX_CODE = 40
@@ -579,130 +576,3 @@ def parse_indicator_file(
     else:
         return [ImportProblem("the file", "", "give a .xlsx or .yaml file (see the template)")]
     return _build(parsed, org_id, year, responsibles)
-
-
-@dataclass(frozen=True)
-class IndicatorImportReport:
-    """What an import changed, by indicator code."""
-
-    created: list[str]
-    updated: list[str]
-    unchanged: list[str]
-    retired: list[str]
-    sasaran: int
-    programmes: int
-
-
-async def save_indicator_set(
-    uow_factory: Callable[[], UnitOfWork], indicator_set: IndicatorSet
-) -> IndicatorImportReport:
-    """Store the set (update by code, retire what it leaves out) in one transaction."""
-    async with uow_factory() as uow:
-        before = await uow.indicators.get_set(indicator_set.org_id, indicator_set.year)
-        old = {i.code: i for i in before.indicators} if before is not None else {}
-        await uow.indicators.save_set(indicator_set)
-        await uow.commit()
-    codes = [i.code for i in indicator_set.indicators]
-    return IndicatorImportReport(
-        created=[c for c in codes if c not in old],
-        updated=[i.code for i in indicator_set.indicators if i.code in old and old[i.code] != i],
-        unchanged=[i.code for i in indicator_set.indicators if old.get(i.code) == i],
-        retired=[c for c in old if c not in codes],
-        sasaran=len(indicator_set.sasaran),
-        programmes=len(indicator_set.programmes),
-    )
-
-
-async def import_indicator_file(
-    uow_factory: Callable[[], UnitOfWork],
-    sops: Sequence[SopDefinition],
-    org_id: str,
-    year: int,
-    file_name: str,
-    content: bytes,
-) -> IndicatorImportReport | list[ImportProblem]:
-    """Read a file against the organisation's roles and people and store it, or the problems
-    (then nothing is written)."""
-    async with uow_factory() as uow:
-        people = await uow.people.of_org(org_id)
-    parsed = parse_indicator_file(file_name, content, org_id, year, responsibles_of(sops, people))
-    if isinstance(parsed, list):
-        return parsed
-    return await save_indicator_set(uow_factory, parsed)
-
-
-# --- the template ----------------------------------------------------------------------------
-
-EXAMPLE_ROW: dict[str, Any] = {
-    "sasaran_code": "SS1",
-    "sasaran": "Meningkatnya kualitas pelayanan publik kecamatan",
-    "code": "IKU-01",
-    "name": "Indeks Kepuasan Masyarakat (IKM) atas pelayanan kecamatan",
-    "unit": "indeks",
-    "polarity": "naik",
-    "kind": "kuantitatif",
-    "cumulative": "tidak",
-    "tw1": 80,
-    "tw2": 81,
-    "tw3": 82,
-    "tw4": 83,
-    "tahunan": 83,
-    "responsible": "sekretaris_tim_sakip",
-    "evidence": "ya",
-}
-EXAMPLE_PROGRAMME: dict[str, Any] = {
-    "code": "P1",
-    "name": "Program Penyelenggaraan Pemerintahan dan Pelayanan Publik",
-    "budget": 150000000,
-    "sasaran": "SS1",
-}
-LISTS = {
-    "polarity": "naik,turun,tetap",
-    "kind": "kuantitatif,kualitatif",
-    "cumulative": "ya,tidak",
-    "evidence": "ya,tidak",
-}
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-
-
-def _header(ws: Worksheet, columns: Mapping[str, str], example: Mapping[str, Any]) -> None:
-    for col, (key, head) in enumerate(columns.items(), start=1):
-        cell = ws.cell(1, col, head)
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-        ws.cell(2, col, example.get(key))
-        width = max(len(head), len(cell_text(example.get(key)))) + 2
-        ws.column_dimensions[get_column_letter(col)].width = min(width, 60)
-    ws.freeze_panes = "A2"
-
-
-def template_workbook() -> bytes:
-    """The empty import template: headers, one example row, and lists on the choice columns."""
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "Indikator"
-    _header(ws, COLUMNS, EXAMPLE_ROW)
-    keys = list(COLUMNS)
-    for key, choices in LISTS.items():
-        letter = get_column_letter(keys.index(key) + 1)
-        rule = DataValidation(
-            type="list",
-            formula1=f'"{choices}"',
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle=COLUMNS[key],
-            error=choices.replace(",", " / "),
-        )
-        ws.add_data_validation(rule)
-        rule.add(f"{letter}2:{letter}500")
-    programmes = wb.create_sheet("Program")
-    _header(programmes, PROGRAMME_COLUMNS, EXAMPLE_PROGRAMME)
-    budget = DataValidation(
-        type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True
-    )
-    programmes.add_data_validation(budget)
-    budget.add("C2:C200")
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()

@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 from application.indicator_import import (
     QUALITATIVE_UNIT,
     TARGET_KEYS,
-    import_indicator_file,
-    template_workbook,
 )
+from application.indicator_saving import import_indicator_file
+from application.indicator_template import template_workbook
 from bot import cli_indicator_check, cli_period_values
 from bot.cli_db import find_org, open_db, with_org
 from bot.cli_errors import CliError, file_refused, read_input, run_async

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from application.indicator_import import import_indicator_file
+from application.indicator_saving import import_indicator_file
 from application.period_values import import_period_values
 from bot import demo_dashboard, demo_outputs
 from bot.app import Runtime, build_runtime, start, stop

@@ -15,8 +15,8 @@ from application.indicator_import import (
     ImportProblem,
     parse_indicator_file,
     responsibles_of,
-    template_workbook,
 )
+from application.indicator_template import template_workbook
 from workflow.indicators import IndicatorKind, IndicatorSet, Polarity
 from workflow.model import Person
 from workflow.spec import resolve_definition
