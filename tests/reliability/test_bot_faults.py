@@ -47,7 +47,7 @@ TIMEOUT = 25.0
 class BotProcess:
     """`python -m bot run` with the emulator's URLs; can be killed and started again."""
 
-    def __init__(self, emu: EmulatorServer, data_dir: Path, *args: str) -> None:
+    def __init__(self, emu: EmulatorServer, data_dir: Path, *args: str, name: str = "bot") -> None:
         self.emu = emu
         self.data_dir = data_dir
         self.args = args
@@ -68,6 +68,7 @@ class BotProcess:
         self.env.pop("DATABASE_URL", None)
         self.proc: asyncio.subprocess.Process | None = None
         self.starts = 0
+        self.name = name  # its log files: <name>-1.log, <name>-2.log, ... in the data directory
 
     async def cli(self, *args: str) -> str:
         proc = await asyncio.create_subprocess_exec(
@@ -79,7 +80,7 @@ class BotProcess:
 
     async def start(self) -> None:
         self.starts += 1
-        log = (self.data_dir / f"bot-{self.starts}.log").open("wb")
+        log = (self.data_dir / f"{self.name}-{self.starts}.log").open("wb")
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -108,7 +109,8 @@ class BotProcess:
                 self.proc.kill()
                 await self.proc.wait()
         for n in range(1, self.starts + 1):
-            text = (self.data_dir / f"bot-{n}.log").read_text(encoding="utf-8", errors="replace")
+            path = self.data_dir / f"{self.name}-{n}.log"
+            text = path.read_text(encoding="utf-8", errors="replace")
             print(f"--- bot log {n} ---\n{text[-3000:]}")
             assert self.emu.bot_token not in text
 

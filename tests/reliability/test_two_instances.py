@@ -152,14 +152,24 @@ async def test_two_instances_behind_a_balancer_run_one_sop_without_doubles(
     async with EmulatorServer(port=0, webhook_retry_delays=(0.05, 0.2)) as emu:
         try:
             webhook_url = f"http://127.0.0.1:{balancer.port}"
+            # As the README deploys several instances: one PostgreSQL and one shared document
+            # folder (a document one instance made is sent by whichever claims it first), each
+            # instance with its own KINERJA_INSTANCE_ID.
+            shared = tmp_path / "shared"
+            shared.mkdir()
             for n, port in enumerate(ports):
-                data_dir = tmp_path / f"instance-{n + 1}"
-                data_dir.mkdir()
                 bot = BotProcess(
-                    emu, data_dir, "--webhook-url", webhook_url, "--listen", f"127.0.0.1:{port}"
+                    emu,
+                    shared,
+                    "--webhook-url",
+                    webhook_url,
+                    "--listen",
+                    f"127.0.0.1:{port}",
+                    name=f"instance-{n + 1}",
                 )
                 bot.env["DATABASE_URL"] = database
                 bot.env["KINERJA_CONFIG"] = str(config)
+                bot.env["KINERJA_INSTANCE_ID"] = f"instance-{n + 1}"
                 bots.append(bot)
             org = tmp_path / "org.yaml"
             org.write_text(sample_org_text(), encoding="utf-8")
