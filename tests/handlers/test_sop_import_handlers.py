@@ -6,19 +6,14 @@ the operator must set."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
-from bot.app import build_runtime
 from bot.settings import Settings
-from storage.org_import import import_organisation
-from tests.handlers.conftest import Office, RecordingRequest
-from tests.integration.conftest import SAMPLE_ORG, ManualClock
+from tests.handlers.conftest import Office, wired_office
 from tests.unit import sop_documents
-from workflow.spec import resolve_definition
 
 CAMAT, SITI = 1001, 1002  # the administrator and a member of the sample office
 
@@ -34,20 +29,8 @@ async def office_with_sop_dir(tmp_path: Path) -> AsyncIterator[Office]:
         pace="fast",
         KINERJA_SOP_DIR=str(sop_dir),
     )
-    clock = ManualClock(datetime(2026, 11, 23, 2, 0, tzinfo=UTC))
-    request = RecordingRequest()
-    runtime = await build_runtime(settings, clock, request=request)
-    await runtime.app.initialize()
-    report = await import_organisation(
-        runtime.ctx.uow_factory, SAMPLE_ORG, resolve_definition("pengukuran-kinerja")
-    )
-    try:
-        yield Office(runtime, request, clock, report.org_id)
-    finally:
-        await runtime.app.shutdown()
-        result = runtime.dispose()
-        if hasattr(result, "__await__"):
-            await result
+    async with wired_office(settings) as office:
+        yield office
 
 
 async def test_an_administrator_installs_an_sop_document_by_chat(
