@@ -49,7 +49,7 @@ from storage.bot_uow import BotUnitOfWork
 from storage.files import FileStore
 from workflow.errors import Refused
 from workflow.indicators import BudgetRealisation
-from workflow.model import Assignment, Document, Organisation, Person, Run
+from workflow.model import COMPILED_KEY, Assignment, Document, Organisation, Person, Run
 from workflow.ports import UnitOfWork
 from workflow.spec import Measurement, SopDefinition
 
@@ -391,4 +391,5 @@ async def _compiled(
             uow, m.run, a.step_no, person, formulir_pdf(formulir), f"{base}.pdf", PDF_MIME
         ),
     ]
-    return Completion(tuple(d.id for d in made))
+    ids = tuple(d.id for d in made)
+    return Completion(ids, data={COMPILED_KEY: list(ids)})

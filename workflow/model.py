@@ -17,6 +17,10 @@ from typing import Any
 from workflow.indicators import DEFAULT_BANDS, Band
 from workflow.letters import OfficeIdentity
 
+# In a completed part's data: the documents the bot made from the whole step's work (the
+# compiled formulir); a later part's compile replaces them (`Run.documents_of_step`).
+COMPILED_KEY = "compiled"
+
 
 class RunStatus(StrEnum):
     """Lifecycle of a run."""
@@ -220,13 +224,17 @@ class Run:
     def documents_of_step(self, step_no: int) -> list[str]:
         """The step's current documents: those of everyone's latest finished part. A step with
         a paraf chain passes one document along (each paraf adds a version of it): there the
-        latest finished part that carries documents has the current ones."""
+        latest finished part that carries documents has the current ones. Documents made from
+        the whole step's work (named under `COMPILED_KEY` in a part's data) are current only
+        from the part that completed last: a later compile, by whoever, replaces an earlier
+        one (after a partial return another member may hand over last)."""
         parts = self.done_parts(step_no)
         if any(a.paraf for a in parts):
             parts = [a for a in parts if a.document_ids][-1:]
+        stale = _stale_compiles(parts)
         docs: list[str] = []
         for a in parts:
-            docs.extend(d for d in a.document_ids if d not in docs)
+            docs.extend(d for d in a.document_ids if d not in docs and d not in stale)
         return docs
 
     def earlier_documents(self, a: Assignment) -> list[str]:
@@ -423,3 +431,12 @@ class Document:
     run_id: str | None = None
     step_no: int | None = None
     version: int = 1
+
+
+def _stale_compiles(parts: list[Assignment]) -> set[str]:
+    """The compiled documents of all but the last-completed compiling part."""
+    compiles = [a for a in parts if a.data.get(COMPILED_KEY)]
+    if len(compiles) < 2:
+        return set()
+    latest = max(compiles, key=lambda a: a.completed_at or a.activated_at)
+    return {str(d) for a in compiles if a is not latest for d in a.data[COMPILED_KEY]}

@@ -143,3 +143,31 @@ async def test_the_reviewer_then_sees_what_changed_old_to_new(office: Office) ->
     assert "IKU-1</b>:" not in texts
     pdf = (await flow._docs_to(office, "Putri"))[-2]
     assert pdf.name.endswith(".pdf")
+
+
+async def test_the_new_compile_replaces_the_one_another_member_made(office: Office) -> None:
+    """Dewi compiled round 1 (she handed over last); after the return Rina hands over last and
+    compiles again: from then on only Rina's formulir travels (not both, under one name)."""
+    await _return_iku_2(office)
+    correction = (await flow._docs_to(office, "Rina"))[-1]
+    filled = fill(await flow._bytes(office, correction), {"IKU-2": ("97", None, "rekap.pdf")})
+    await flow._send_file(office, "Rina", "format-perbaikan-terisi.xlsx", filled)
+    seen = len(await flow._docs_to(office, "Putri"))
+    await flow._done(office, "Rina")  # step 3
+    await office.outbox()
+    await flow._done(office, "Rina")  # step 4: compiled again, by Rina
+    rina = office.people["Rina"].id
+    received = (await flow._docs_to(office, "Putri"))[seen:]
+    new = [d for d in received if d.name.startswith("formulir")]
+    assert sorted(d.name for d in new) == [
+        "formulir-pengukuran-kinerja-tw4-2026.pdf",
+        "formulir-pengukuran-kinerja-tw4-2026.xlsx",
+    ]
+    assert {d.uploaded_by for d in new} == {rina}
+    async with office.ctx.uow_factory() as uow:
+        (run,) = await uow.runs.list_active(office.people["Rina"].org_id)
+        current = [await uow.documents.get(d) for d in run.documents_of_step(4)]
+    assert sorted((d.name, d.uploaded_by) for d in current if d) == [
+        ("formulir-pengukuran-kinerja-tw4-2026.pdf", rina),
+        ("formulir-pengukuran-kinerja-tw4-2026.xlsx", rina),
+    ]
