@@ -132,7 +132,8 @@ async def write_letter(
         issued=issued,
         signature=sign,
     )
-    from application.naskah_dinas import PDF_MIME, naskah_pdf  # fpdf: when a letter is made
+    from application.mime import PDF_MIME
+    from application.naskah_dinas import naskah_pdf  # fpdf: when a letter is made
 
     data = naskah_pdf(rendered, org.identity.letterhead, org.name, f"Pengantar {entry.number}")
     stored = await files.put(data)

@@ -26,7 +26,7 @@ from application.disposition_sheet import (
 )
 from application.documents import register_document
 from application.letters import issue_letter
-from application.naskah_dinas import PDF_MIME
+from application.mime import PDF_MIME
 from application.paraf_notice import SIFAT_LABELS, disposer_part, paraf_ack
 from application.pending_kinds import AWAIT_PARAF_NOTE, HOLD_ARAHAN
 from application.runs import InputPrompt, prompt_message

@@ -15,13 +15,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from fpdf.fonts import FontFace
-
 from application.letters import Signature, signature
-from application.naskah_dinas import NaskahPdf
 from application.texts import role_names
 from messages.formatting import format_date
 from messages.render import label
@@ -30,6 +27,9 @@ from workflow.lookups import following_step
 from workflow.model import Organisation, Person, Run
 from workflow.paraf import Paraf, paraf_holder, parafs_of
 from workflow.spec import SopDefinition, Step
+
+if TYPE_CHECKING:
+    from application.naskah_dinas import NaskahPdf
 
 SHEET_NAME = "lembar-disposisi.pdf"
 SIFAT_KEYS = ("biasa", "segera", "sangat_segera", "rahasia")
@@ -45,7 +45,6 @@ INSTRUCTIONS = (
     "arsip",
 )
 TICKED, EMPTY = "☒", "☐"
-_BOLD = FontFace(emphasis="BOLD")
 
 
 @dataclass(frozen=True)
@@ -179,6 +178,11 @@ def _table(pdf: NaskahPdf, widths: tuple[float, ...]) -> dict[str, Any]:
 
 def sheet_pdf(sheet: Sheet, letterhead: Letterhead, office: str) -> bytes:
     """Draw the form on one A4 page (a long chain or long directions flow onto a second)."""
+    from fpdf.fonts import FontFace  # fpdf: loaded when a sheet is first made
+
+    from application.naskah_dinas import NaskahPdf
+
+    bold = FontFace(emphasis="BOLD")
     pdf = NaskahPdf(letterhead, office)
     pdf.set_title(pdf.safe(f"{label('doc_disp_title', 'id')} {sheet.number}"))
     pdf.add_page()
@@ -198,12 +202,12 @@ def sheet_pdf(sheet: Sheet, letterhead: Letterhead, office: str) -> bytes:
     pdf.ln(3)
     with pdf.table(first_row_as_headings=False, **_table(pdf, (half, half))) as t:
         head = t.row()
-        head.cell(pdf.safe(label("doc_disp_forwarded", "id")), style=_BOLD)
-        head.cell(pdf.safe(label("doc_disp_instructions", "id")), style=_BOLD)
+        head.cell(pdf.safe(label("doc_disp_forwarded", "id")), style=bold)
+        head.cell(pdf.safe(label("doc_disp_instructions", "id")), style=bold)
         row = t.row()
         row.cell(pdf.safe("\n".join(f"{TICKED} {name}" for name in sheet.forwarded) or "-"))
         row.cell(pdf.safe("\n".join(_ticks(INSTRUCTIONS, sheet.instructions, "instr_"))))
-        t.row().cell(pdf.safe(label("doc_disp_arahan", "id")), colspan=2, style=_BOLD)
+        t.row().cell(pdf.safe(label("doc_disp_arahan", "id")), colspan=2, style=bold)
         t.row().cell(pdf.safe(sheet.arahan or "-"), colspan=2, padding=(1, 1, 6, 1))
     pdf.ln(4)
     sign = sheet.signature

@@ -44,7 +44,6 @@ from workflow.indicators import (
     rounded,
 )
 
-PNG_MIME = "image/png"
 SHEET = "Formulir"
 
 

@@ -38,6 +38,7 @@ from application.measurement import measure, quarter_of
 from messages.render import label, render
 from workflow.indicators import (
     DEFAULT_BANDS,
+    QUALITATIVE_WORDS,
     Band,
     Indicator,
     IndicatorKind,
@@ -48,7 +49,6 @@ from workflow.indicators import (
     parse_number,
 )
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHEET = "Format"
 META_SHEET = "_kinerja"
 MARKER = "kinerja-bot collection format v1"
@@ -69,7 +69,6 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
 COL = {key: get_column_letter(i) for i, (key, _, _) in enumerate(COLUMNS, start=1)}
 LAST_COL = get_column_letter(len(COLUMNS))
 INPUT_KEYS = ("realisasi", "keterangan", "bukti")
-QUALITATIVE_WORDS = {"ada": Decimal(1), "tidak": Decimal(0), "tidak ada": Decimal(0)}
 _THIN = Side(style="thin")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _INPUT_FILL = PatternFill("solid", fgColor="FFF9E5")

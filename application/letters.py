@@ -23,7 +23,6 @@ from workflow.letters import Letter, LetterStatus, signing, top_role
 from workflow.model import Organisation, Person, Run
 from workflow.spec import SopDefinition
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 KIND_FORMULIR = "formulir"  # the compiled formulir pengukuran kinerja (signed, not numbered)
 CSV_MIME = "text/csv"
 

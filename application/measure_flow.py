@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from application.documents import register_document
-from application.letters import KIND_FORMULIR, XLSX_MIME, signature
+from application.letters import KIND_FORMULIR, signature
 from application.measuring import (
     FORMATS_KEY,
     REPLACED_KEY,
@@ -43,6 +43,7 @@ from application.measuring import (
     sections_of,
     year_to_date,
 )
+from application.mime import PDF_MIME, XLSX_MIME
 from application.texts import named, send_text, to_person
 from messages.render import render
 from storage.bot_uow import BotUnitOfWork
@@ -58,8 +59,6 @@ from workflow.spec import Measurement, SopDefinition
 if TYPE_CHECKING:
     from application.formulir import Signatory
     from application.indicator_forms import FilledFormat
-
-PDF_MIME = "application/pdf"
 
 
 def slug(value: str) -> str:

@@ -37,6 +37,7 @@ from application.measuring import (
     steps_measuring,
     year_to_date,
 )
+from application.mime import PNG_MIME, XLSX_MIME
 from messages.formatting import format_number
 from messages.render import render
 from storage.files import FileStore
@@ -133,7 +134,6 @@ async def send_returned(
     """A Kasi's part of a round opened by a partial return: which indicators came back, with
     what he reported, and a format of only those (one per section of his) to fill again."""
     from application.indicator_forms import (
-        XLSX_MIME,
         collection_format,
     )
 
@@ -190,7 +190,6 @@ async def send_summary(
     that was measured), what a partial return changed, and the capaian chart (a document of
     the review step)."""
     from application.formulir import (
-        PNG_MIME,
         build_summary,
         capaian_chart,
     )

@@ -41,7 +41,6 @@ from workflow.meetings import Invitee, Meeting, Rsvp
 from workflow.model import Organisation, Person
 from workflow.spec import SopDefinition
 
-DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ATTENDANCE_NAME = "daftar-hadir.pdf"
 MINUTES_NAME = "notulen.docx"
 # Column widths of the daftar hadir (mm, 165 between the margins: portrait keeps a dozen rows

@@ -33,7 +33,6 @@ from application.document_fonts import DocumentPdf
 from messages.render import label
 from workflow.letters import Letterhead
 
-PDF_MIME = "application/pdf"
 LINE = 6.0  # mm per line of body text
 STAMP = 24.0  # mm left for the signature and the stamp
 SIGN_BLOCK = ("@sign", "@stamp", "@signname")

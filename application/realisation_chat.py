@@ -18,7 +18,6 @@ from decimal import Decimal
 
 from application.context import PROMPT_TTL, AppContext
 from application.documents import register_document
-from application.indicator_forms import QUALITATIVE_WORDS
 from application.measuring import Measuring, asked_indicators, measuring
 from application.pending_kinds import AWAIT_EVIDENCE, AWAIT_REALISASI
 from application.texts import send_text
@@ -28,6 +27,7 @@ from messages.render import label, render
 from storage.bot_uow import BotUnitOfWork
 from workflow.errors import Refused
 from workflow.indicators import (
+    QUALITATIVE_WORDS,
     BudgetRealisation,
     Indicator,
     IndicatorKind,

@@ -39,7 +39,6 @@ from application.context import (
     is_temporary,
 )
 from application.dashboard.access import DashboardKeys, derive_key
-from bot.dashboard.web import dashboard_app
 from bot.dispatcher import Dispatcher
 from bot.logs import quiet_handled_faults
 from bot.pacing import FAST, PaceLimits, Pacer
@@ -318,6 +317,7 @@ async def start(
         runtime.tasks.append(asyncio.create_task(runtime.poller.run()))
     else:
         token = app.bot.token
+        from bot.dashboard.web import dashboard_app  # aiohttp: only with a listener
         from bot.webhook_server import WEBHOOK_PATH, WebhookServer, derive_secret
 
         secret = webhook.secret or derive_secret(token)

@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from application import archive_shelf
-from application.dossier.bundle import listed_files, verify_bundle
 from bot.cli_db import find_org, open_db
 from bot.cli_errors import CliError, read_input, run_async
 from bot.settings import Settings
@@ -73,6 +72,8 @@ def cmd_runs_export(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_archive_verify(args: argparse.Namespace, settings: Settings) -> int:
     """Check a bundle against its SHA256SUMS and the hashes recorded at upload."""
+    from application.dossier.bundle import listed_files, verify_bundle  # fpdf, openpyxl: here
+
     path = Path(args.zip)
     data = read_input(path)
     problems = verify_bundle(data)

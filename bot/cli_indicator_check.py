@@ -14,7 +14,6 @@ import json
 import sys
 from typing import Any
 
-from application.indicator_forms import check_report, read_filled_format
 from bot.cli_db import find_org, open_db
 from bot.cli_errors import CliError, read_input, run_async
 from bot.settings import Settings
@@ -53,6 +52,8 @@ def _num(value: float | int | None) -> str:
 
 def cmd_indikator_check(args: argparse.Namespace, settings: Settings) -> int:
     """Validate a filled format; print the report; exit 1 when it has errors."""
+    from application.indicator_forms import check_report, read_filled_format  # openpyxl
+
     period = _period(args.period)
     data = read_input(args.file)
 

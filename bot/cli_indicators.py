@@ -9,12 +9,6 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from application.indicator_import import (
-    QUALITATIVE_UNIT,
-    TARGET_KEYS,
-)
-from application.indicator_saving import import_indicator_file
-from application.indicator_template import template_workbook
 from bot import cli_indicator_check, cli_period_values
 from bot.cli_db import find_org, open_db, with_org
 from bot.cli_errors import CliError, file_refused, read_input, run_async
@@ -33,6 +27,8 @@ def year_arg(text: str) -> int:
 def cmd_indicator_import(args: argparse.Namespace, settings: Settings) -> int:
     """Import (or update by code) an organisation's indicators of a year; every problem is
     one line naming the row and the column, and then nothing is written."""
+    from application.indicator_saving import import_indicator_file  # openpyxl: when used
+
     content = read_input(args.file)
     sops = [loaded.spec for loaded in settings.sops().all()]
 
@@ -60,6 +56,8 @@ def cmd_indicator_import(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_indicator_template(args: argparse.Namespace, settings: Settings) -> int:
     """Write the empty import template (one example row, lists on the choice columns)."""
+    from application.indicator_template import template_workbook  # openpyxl: when used
+
     out = Path(args.out)
     if out.suffix.casefold() != ".xlsx":
         raise CliError(f"--out {out}: name an .xlsx file")
@@ -73,6 +71,8 @@ def cmd_indicator_template(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_indicator_list(args: argparse.Namespace, settings: Settings) -> int:
     """The imported sasaran, indicators (targets, responsible) and programmes of a year."""
+    from application.indicator_import import QUALITATIVE_UNIT, TARGET_KEYS  # openpyxl
+
     tz = settings.office().calendar.timezone
     year = args.year or datetime.now(ZoneInfo(tz)).year
 

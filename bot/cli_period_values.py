@@ -10,7 +10,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from application.period_values import import_period_values
 from bot.cli_db import with_org
 from bot.cli_errors import file_refused, read_input, run_async
 from bot.settings import Settings
@@ -20,6 +19,8 @@ from workflow.indicators import ROMAN
 
 def cmd_realisation_import(args: argparse.Namespace, settings: Settings) -> int:
     """Store the file's values, or print its problems and store nothing (exit 1)."""
+    from application.period_values import import_period_values  # openpyxl: when used
+
     content = read_input(args.file)
     measuring = [s.spec.name for s in settings.sops().all() if s.spec.measures == "period"]
 

@@ -30,6 +30,8 @@ from enum import StrEnum
 
 HUNDRED = Decimal(100)
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+# What an official may type or write for a qualitative indicator (ada / tidak ada).
+QUALITATIVE_WORDS = {"ada": Decimal(1), "tidak": Decimal(0), "tidak ada": Decimal(0)}
 
 
 class Polarity(StrEnum):

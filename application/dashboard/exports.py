@@ -17,9 +17,9 @@ from openpyxl.styles import Font
 from application.dashboard.overview import Overview
 from application.dashboard.run_page import RunPage
 from application.dossier.bundle import slug
+from application.mime import XLSX_MIME
 from messages.web import what, words
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Cell = str | int | float | datetime | None
 OVERVIEW_COLUMNS = (
     "office", "run", "period", "status", "step_now", "days_in_step", "late_steps",

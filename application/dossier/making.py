@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from application.documents import register_document
+from application.mime import PDF_MIME
 from application.texts import reply, to_person
 from storage.bot_uow import BotUnitOfWork
 from storage.files import FileStore
@@ -26,7 +27,6 @@ from workflow.services import Outcome
 if TYPE_CHECKING:  # the dossier's makers (fpdf, openpyxl, Pillow) load when an archive is made
     from application.dossier.record import Dossier, OfficeMinutes
 
-PDF_MIME = "application/pdf"
 TELEGRAM_UPLOAD_LIMIT = 50 * 1024 * 1024  # what a bot may send as a document
 
 

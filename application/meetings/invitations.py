@@ -23,7 +23,7 @@ from application.meetings.access import (
 )
 from application.meetings.outbox import Rows, button, meeting_title, send, send_files
 from application.meetings.scheduling import current_draft, office_tz, start_of
-from application.naskah_dinas import PDF_MIME, naskah_pdf
+from application.mime import PDF_MIME
 from application.texts import named, role_names, step_done, text
 from messages.render import label, render
 from storage.bot_uow import BotUnitOfWork
@@ -216,6 +216,8 @@ async def store_letter(
         issued=issued,
         signature=sign,
     )
+    from application.naskah_dinas import naskah_pdf  # fpdf: loaded when first used
+
     data = naskah_pdf(
         rendered, org.identity.letterhead, org.name, f"Undangan {meeting.letter_number}"
     )

@@ -7,16 +7,8 @@ step completes, the latest daftar hadir of this round goes with the minutes and 
 from __future__ import annotations
 
 from application.context import AppContext
-from application.meeting_documents import (
-    ATTENDANCE_NAME,
-    DOCX_MIME,
-    MINUTES_NAME,
-    attendance_pdf,
-    meeting_paper,
-    minutes_docx,
-)
 from application.meetings.invitations import store_document
-from application.naskah_dinas import PDF_MIME
+from application.mime import DOCX_MIME, PDF_MIME
 from storage.bot_uow import BotUnitOfWork
 from workflow.lookups import pinned_spec
 from workflow.meetings import Meeting
@@ -28,6 +20,14 @@ async def make_papers(
 ) -> list[Document]:
     """The daftar hadir (as recorded now) and the notulen skeleton, as documents of the
     meeting step (in this unit of work)."""
+    from application.meeting_documents import (  # python-docx and fpdf: loaded when first used
+        ATTENDANCE_NAME,
+        MINUTES_NAME,
+        attendance_pdf,
+        meeting_paper,
+        minutes_docx,
+    )
+
     run = await uow.runs.get(meeting.run_id)
     org = await uow.people.get_org(meeting.org_id)
     assert run is not None and org is not None
@@ -60,6 +60,8 @@ async def make_papers(
 
 async def attendance_of_round(uow: BotUnitOfWork, run: Run, a: Assignment) -> Document | None:
     """The latest daftar hadir the organiser got in this round of the meeting step."""
+    from application.meeting_documents import ATTENDANCE_NAME
+
     opened = run.step_instance(a.step_instance_id).activated_at
     made = [
         d
