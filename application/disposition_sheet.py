@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from application.letters import Signature, signature
-from application.texts import role_names
+from application.texts import acting_title, role_names
 from messages.formatting import format_date
 from messages.render import label
 from workflow.letters import KIND_DISPOSISI, Letterhead
@@ -122,6 +122,8 @@ def chain_of(
         done = next((p for p in reversed(given) if p.role == role), None)
         if done is not None:
             jabatan, name = _post(by_id.get(done.person_id), spec, role)
+            if done.acting_kind is not None:  # "Plh. Sekretaris Kecamatan": his post for it
+                jabatan = acting_title(spec, role, done.acting_kind, "id")
             entries.append(ChainEntry(jabatan, name, when_text(done.at, tz), done.note))
         else:
             jabatan, name = _post(paraf_holder(people, role), spec, role)

@@ -27,6 +27,7 @@ class Paraf:
     at: datetime
     note: str | None
     step_instance_id: str
+    acting_kind: str | None = None  # "plh" / "plt": given by the holder's acting official
 
 
 def next_paraf_role(run: Run, step: Step, instance_id: str) -> str | None:
@@ -54,6 +55,14 @@ def parafs_of(run: Run, spec: SopDefinition, step_no: int | None = None) -> list
             continue
         if a.paraf or spec.step(a.step_no).completion_is_paraf:
             found.append(
-                Paraf(a.step_no, a.role, a.person_id, a.completed_at, a.note, a.step_instance_id)
+                Paraf(
+                    a.step_no,
+                    a.role,
+                    a.person_id,
+                    a.completed_at,
+                    a.note,
+                    a.step_instance_id,
+                    a.acting_kind,
+                )
             )
     return sorted(found, key=lambda p: p.at)

@@ -504,11 +504,28 @@ class WorkflowService:
             next_paraf_role(run, step, instance.id) if outcome is StepOutcome.DONE else None
         )
         if paraf_role is not None:  # the work goes to the next paraf before the step ends
-            holder = paraf_holder(await uow.people.of_org(run.org_id), paraf_role)
+            people = await uow.people.of_org(run.org_id)
+            holder = paraf_holder(people, paraf_role)
             if holder is None:
                 raise Refused("role_without_holder", role=spec.role(paraf_role).name)
+            # The paraf of an absent holder is his Plh's / Plt's from the start.
+            acting = await uow.people.acting_at(run.org_id, now)
+            ((person, _role, stood_in),) = substitute([(holder, paraf_role)], people, acting, now)
             clock = clock_data(*self._clock(step, now, None))
-            return [self._assign(run, instance, now, actor_id, holder.id, paraf_role, clock, True)]
+            return [
+                self._assign(
+                    run,
+                    instance,
+                    now,
+                    actor_id,
+                    person.id,
+                    paraf_role,
+                    clock,
+                    True,
+                    None,
+                    stood_in,
+                )
+            ]
         self._next_event(
             run,
             EventKind.STEP_COMPLETED,

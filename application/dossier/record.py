@@ -272,15 +272,15 @@ def _chain(
     links: list[ChainLink] = []
     for a in run.assignments:
         step = spec.step(a.step_no)
-        if not step.disposition or a.status is not AssignmentStatus.DONE:
-            continue
+        if not step.disposition or a.paraf or a.status is not AssignmentStatus.DONE:
+            continue  # a paraf part of the disposition step is listed with the parafs
         person = people.get(a.person_id)
         links.append(
             ChainLink(
                 kind="disposition",
                 step_no=a.step_no,
                 who=person.name if person else "?",
-                role=roles.get(a.role, a.role),
+                role=_as(a.acting_kind, roles.get(a.role, a.role)),
                 at=a.completed_at or a.activated_at,
                 sifat=str(a.data["sifat"]) if a.data.get("sifat") else None,
                 note=str(a.data.get("arahan") or a.note or "") or None,
@@ -291,18 +291,24 @@ def _chain(
             continue
         person = people.get(e.actor_id or "")
         role = str(e.data.get("role") or "")
+        part = run.assignment(e.assignment_id) if e.assignment_id else None
         links.append(
             ChainLink(
                 kind="paraf",
                 step_no=e.step_no,
                 who=person.name if person else "?",
-                role=roles.get(role, role),
+                role=_as(part.acting_kind if part else None, roles.get(role, role)),
                 at=e.at,
                 note=e.note,
             )
         )
     links.sort(key=lambda link: link.at)
     return links
+
+
+def _as(acting_kind: str | None, role: str) -> str:
+    """The post as a chain names it: "Plh. Camat" when an acting official stood in."""
+    return f"{ActingKind(acting_kind).prefix} {role}" if acting_kind else role
 
 
 def _meetings(meetings: Sequence[Meeting], names: Mapping[str, str]) -> list[MeetingRecord]:

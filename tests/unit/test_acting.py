@@ -18,7 +18,7 @@ from tests.unit.fakes import (
 from workflow.acting import Acting, ActingKind, check_new
 from workflow.errors import Refused
 from workflow.model import AssignmentStatus, Person
-from workflow.services import CancelRun, Reassign, StartRun, WorkflowService
+from workflow.services import CancelRun, CompleteAssignment, Reassign, StartRun, WorkflowService
 
 
 @pytest.fixture
@@ -173,3 +173,21 @@ def test_standing_in_for_someone_without_the_role_is_refused(clock: FakeClock) -
     with pytest.raises(Refused) as exc:
         check_new(plh(clock), [], frozenset({"sekretaris"}))
     assert exc.value.code == "acting_holder_without_role"
+
+
+async def test_the_paraf_of_an_absent_holder_goes_to_his_plh_at_once(
+    svc: WorkflowService, store: FakeStore, clock: FakeClock
+) -> None:
+    """The Sekretaris is away; Budi (Sekretaris Tim SAKIP) is her Plh: after the Camat's
+    disposition the Sekretaris's paraf is Budi's part straight away, marked as acting."""
+    store.acting.append(
+        plh(clock, person="p-sts", role="sekretaris", holder_id="p-sek", id="act-sek")
+    )
+    out = await svc.start_run(
+        StartRun("org1", "pengukuran-kinerja", "Triwulan IV", "p-admin"), FakeUnitOfWork(store)
+    )
+    disposal = out.activated[0]
+    done = await svc.complete(CompleteAssignment(disposal.id, "p-camat"), FakeUnitOfWork(store))
+    (paraf,) = done.activated
+    assert paraf.paraf and paraf.role == "sekretaris"
+    assert (paraf.person_id, paraf.acting_for, paraf.acting_kind) == ("p-sts", "p-sek", "plh")

@@ -55,3 +55,46 @@ def test_the_plhs_part_is_named_with_her_acting_post() -> None:
     reader = PdfReader(io.BytesIO(dossier_pdf(d, lang="id")))
     text = " ".join(" ".join((p.extract_text() or "").split()) for p in reader.pages)
     assert "Siti Rahmawati (Plh. Camat)" in text
+
+
+def test_a_paraf_given_by_a_plh_is_listed_under_her_acting_post() -> None:
+    spec = resolve_definition("pengukuran-kinerja").spec
+    people = [*PEOPLE, Person("p-sts", "org", "Budi Santoso", frozenset({"sekretaris_tim_sakip"}))]
+    start = {"org_id": "org", "sop_name": spec.name, "sop_version": "v1", "title": "TW IV"}
+    disposal = {
+        "step_no": 1,
+        "step_instance_id": "s1",
+        "assignment_id": "a1",
+        "person_id": "p-camat",
+    }
+    paraf = {"step_no": 1, "step_instance_id": "s1", "assignment_id": "a2", "person_id": "p-sts"}
+    events = [
+        _event(1, EventKind.RUN_STARTED, 0, actor_id="p-camat", data=start),
+        _event(2, EventKind.STEP_ACTIVATED, 0, actor_id=None, step_no=1, step_instance_id="s1",
+               data={"round": 1}),
+        _event(3, EventKind.ASSIGNMENT_ACTIVATED, 0, actor_id=None, **disposal,
+               data={"role": "camat"}),
+        _event(4, EventKind.ASSIGNMENT_COMPLETED, 5, actor_id="p-camat", **disposal,
+               data={"sifat": "segera"}),
+        _event(5, EventKind.ASSIGNMENT_ACTIVATED, 5, actor_id="p-camat", **paraf,
+               data={"role": "sekretaris", "paraf": True, "acting_for": "p-sek",
+                     "acting_kind": "plh"}),
+        _event(6, EventKind.ASSIGNMENT_COMPLETED, 9, actor_id="p-sts", **paraf, data={}),
+        _event(7, EventKind.PARAF_GIVEN, 9, actor_id="p-sts", **paraf,
+               data={"role": "sekretaris"}),
+    ]  # fmt: skip
+    d = build_dossier(
+        org=Organisation("org", "Kecamatan Contoh"),
+        spec=spec,
+        run=Run.from_events(events),
+        events=events,
+        people=people,
+        documents=[],
+        now=T0 + timedelta(minutes=60),
+        office_minutes=lambda a, b: int((b - a).total_seconds() // 60),
+    )
+    sekretaris = next(r.name for r in spec.roles if r.id == "sekretaris")
+    assert [(link.kind, link.who, link.role) for link in d.chain] == [
+        ("disposition", "Drs. Ahmad Suryana", "Camat"),
+        ("paraf", "Budi Santoso", f"Plh. {sekretaris}"),
+    ]
