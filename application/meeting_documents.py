@@ -42,6 +42,7 @@ from workflow.model import Organisation, Person
 from workflow.spec import SopDefinition
 
 ATTENDANCE_NAME = "daftar-hadir.pdf"
+BLANK_ATTENDANCE_NAME = "daftar-hadir-blanko.pdf"  # to print and sign at the meeting
 MINUTES_NAME = "notulen.docx"
 # Column widths of the daftar hadir (mm, 165 between the margins: portrait keeps a dozen rows
 # and the leader's signature on one page) and the height of a row, enough to sign in.
@@ -128,8 +129,10 @@ def meeting_paper(
     meeting: Meeting,
     purpose: str,
     people: Sequence[Person],
+    blank: bool = False,
 ) -> MeetingPaper:
-    """The papers' content from the stored meeting and its recorded attendance."""
+    """The papers' content from the stored meeting and its recorded attendance (`blank`:
+    before the meeting, with the attendance column left empty to be filled on paper)."""
     by_id = {p.id: p for p in people}
     organiser = by_id[meeting.organiser_id]
     leader, role = meeting_leader(spec, org, meeting, people)
@@ -143,8 +146,8 @@ def meeting_paper(
                 name=p.name,
                 jabatan=_post(p, spec),
                 nip=p.nip or "-",
-                present=bool(inv.attended),
-                kehadiran=kehadiran(inv),
+                present=bool(inv.attended) and not blank,
+                kehadiran="" if blank else kehadiran(inv),
             )
         )
     organiser_role = next(r for r in spec.step(meeting.step_no).actors if r in organiser.roles)

@@ -15,11 +15,13 @@ from workflow.paraf import parafs_of
 from workflow.spec import SopDefinition
 
 # What the meeting and the letter step leave with --out: the invitation and its calendar file,
-# the daftar hadir and the notulen skeleton, the surat pengantar.
+# the daftar hadir (blank, for printing, and as recorded) and the notulen skeleton, the surat
+# pengantar.
 MEETING_FILES = (
     "undangan-rapat.pdf",
     "undangan-rapat.ics",
     "daftar-hadir.pdf",
+    "daftar-hadir-blanko.pdf",
     "notulen.docx",
     "surat-pengantar.pdf",
 )

@@ -406,6 +406,20 @@ async def invite(
         )
         await uow.meetings.set_invite_outbox(meeting.id, p.id, outbox_id)
         await send_files(uow, meeting, documents, now, person_id=p.id)
+    # The organiser also gets the daftar hadir to print for the meeting (names, empty columns).
+    from application.meetings.papers import blank_attendance  # papers imports this module
+
+    blank = await blank_attendance(uow, ctx, run, meeting, organiser)
+    caption = f"{label('doc_att_blank_caption', organiser.language)} {meeting_title(meeting)}"
+    await uow.messaging.enqueue(
+        Outgoing(
+            "document",
+            {"document_id": blank.id, "caption": caption},
+            person_id=organiser.id,
+            org_id=org.id,
+        ),
+        now,
+    )
     # Who has no Telegram account bound cannot get the private invitation yet: say so now.
     unjoined = await uow.meetings.unjoined([i.person_id for i in meeting.invitees])
     if unjoined:

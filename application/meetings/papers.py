@@ -69,3 +69,25 @@ async def attendance_of_round(uow: BotUnitOfWork, run: Run, a: Assignment) -> Do
         if d.name == ATTENDANCE_NAME and d.uploaded_by == a.person_id and d.uploaded_at >= opened
     ]
     return made[-1] if made else None
+
+
+async def blank_attendance(
+    uow: BotUnitOfWork, ctx: AppContext, run: Run, meeting: Meeting, organiser: Person
+) -> Document:
+    """The daftar hadir to print before the meeting: every invitee with post and NIP, the
+    attendance and signature columns empty (a run document, of no step)."""
+    from application.meeting_documents import (  # fpdf: loaded when first used
+        BLANK_ATTENDANCE_NAME,
+        attendance_pdf,
+        meeting_paper,
+    )
+
+    org = await uow.people.get_org(meeting.org_id)
+    assert org is not None
+    spec = await pinned_spec(uow, run)
+    people = await uow.people.all_of_org(meeting.org_id)
+    paper = meeting_paper(spec, org, meeting, run.title, people, blank=True)
+    data = attendance_pdf(paper)
+    return await store_document(
+        uow, ctx, run, None, organiser, data, BLANK_ATTENDANCE_NAME, PDF_MIME
+    )

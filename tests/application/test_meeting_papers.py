@@ -137,3 +137,27 @@ async def test_the_daftar_hadir_is_a_document_of_the_completed_meeting_step(
     assert made["notulen.docx"][0].id not in step_documents  # the blank form stays out
     [part] = run.done_parts(meeting.step_no)
     assert part.data["attendance_document_id"] == latest.id
+
+
+async def test_the_organiser_gets_a_blank_daftar_hadir_to_print_with_the_invitations(
+    office: Office, sop: LoadedDefinition
+) -> None:
+    await furnish(office, sop)
+    meeting = await schedule(office)
+    budi = office.people["Budi"]
+    rows = [r for r in await outbox(office) if r.kind == "document" and r.person_id == budi.id]
+    async with office.ctx.uow_factory() as uow:
+        sent = [(await uow.documents.get(str(r.payload["document_id"])), r) for r in rows]
+    blank = [(d, r) for d, r in sent if d is not None and d.name == "daftar-hadir-blanko.pdf"]
+    assert len(blank) == 1  # to the organiser only, once
+    document, row = blank[0]
+    assert "Daftar hadir untuk dicetak" in row.payload["caption"]
+    others = [r for r in await outbox(office) if r.kind == "document" and r.person_id != budi.id]
+    assert all(r.payload["document_id"] != document.id for r in others)
+    [text] = pages(await office.ctx.files.read(document.sha256))
+    assert "DAFTAR HADIR RAPAT" in text and "Hari, tanggal : Selasa, 24 November 2026" in text
+    # Every invitee with post and NIP; nothing recorded in the attendance column yet.
+    assert re.search(r"Drs\. Ahmad Camat Contoh 197001011990031001", text)
+    assert "Ṣāliḥ Éva" in text
+    assert "Hadir" not in text.replace("DAFTAR HADIR", "") and "Tidak hadir" not in text
+    assert meeting.letter_number  # sent with the numbered invitation

@@ -73,6 +73,10 @@ async def test_fast_clock_demo_shows_reminders_and_the_escalation(tmp_path: Path
     assert "Disposisi (langkah 1)" in text and "Kehadiran rapat" in text
     assert "Capaian kinerja" in text and "84,5" in text
     # ... and the meeting's papers and the surat pengantar of step 12, read back.
+    blank = " ".join(
+        PdfReader(tmp_path / "daftar-hadir-blanko.pdf").pages[0].extract_text().split()
+    )
+    assert "DAFTAR HADIR RAPAT" in blank and "Hadir " not in blank.replace("HADIR RAPAT", "")
     attendance = " ".join(PdfReader(tmp_path / "daftar-hadir.pdf").pages[0].extract_text().split())
     assert "DAFTAR HADIR RAPAT" in attendance and "Tanda Tangan" in attendance
     assert (
