@@ -102,6 +102,24 @@ def format_wib(dt: datetime | None, tz: str = _DEFAULT_TZ) -> str:
     return f"{local:%Y-%m-%d %H:%M} {label}"
 
 
+_SHORT_MONTHS = {
+    "id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+
+
+def format_stamp(dt: datetime | None, lang: str = "id", tz: str = _DEFAULT_TZ) -> str:
+    """An instant in office time for tables people read: ``"30 Nov 2026 10.00 WIB"`` (English
+    ``"30 Nov 2026 10:00 WIB"``); ``"—"`` for no instant."""
+    if dt is None:
+        return "—"
+    _check_language(lang)
+    local, label = _to_local(dt, tz)
+    month = _SHORT_MONTHS[lang][local.month - 1]
+    clock = f"{local:%H.%M}" if lang == "id" else f"{local:%H:%M}"
+    return f"{local.day} {month} {local.year} {clock} {label}"
+
+
 def format_date(d: date, lang: str = "id") -> str:
     """A day as a letter's date line writes it: ``"1 Desember 2026"`` / ``"1 December 2026"``."""
     _check_language(lang)

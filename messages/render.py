@@ -23,6 +23,7 @@ from messages.formatting import (
     format_datetime_range,
     format_duration,
     format_number,
+    format_stamp,
     format_wib,
     zone_label,
 )
@@ -66,6 +67,7 @@ def environment() -> Environment:
     )
     env.filters["wib"] = _short
     env.filters["when"] = _when
+    env.filters["stamp"] = _stamp
     env.filters["span"] = _span
     env.filters["duration"] = _duration
     env.filters["day"] = _day
@@ -79,6 +81,11 @@ def environment() -> Environment:
 def _short(value: datetime) -> str:
     """An instant in office time, short: "2026-11-30 10:00 WIB"."""
     return format_wib(value, _office_tz)
+
+
+def _stamp(value: datetime | None, lang: str = DEFAULT_LANGUAGE) -> str:
+    """An instant in office time for tables: "30 Nov 2026 10.00 WIB"."""
+    return format_stamp(value, _lang(lang), _office_tz)
 
 
 def _when(value: datetime, lang: str = DEFAULT_LANGUAGE) -> str:

@@ -102,3 +102,13 @@ def test_both_languages_have_the_same_words_and_the_stylesheet_has_a_focus_ring(
     assert set(words("id")) == set(words("en"))
     assert words("id")["decision_returned"] == "mengembalikan"
     assert b":focus-visible" in stylesheet()
+
+
+@pytest.mark.parametrize(
+    ("lang", "shown"), [("id", "1 Des 2026 10.00 WIB"), ("en", "1 Dec 2026 10:00 WIB")]
+)
+def test_times_are_written_as_officials_read_them(lang: str, shown: str) -> None:
+    overview = page("overview", lang, view=VIEW, viewer_name="Hendra", period_param="x")
+    run = page("run", lang, run=RUN, viewer_name="Hendra")
+    assert shown in overview and shown in run
+    assert "2026-12-01" not in overview + run
