@@ -201,9 +201,12 @@ async def phase(
         )
         world = emu.world
         cpu0 = sum(cpu_seconds(p.pid) for p in procs)
-        calls0, t0 = len(world.calls), time.perf_counter()
+        calls0, t0, own0 = len(world.calls), time.perf_counter(), time.process_time()
         figures = await Tapper(emu, prefix, chains, None).play(len(world.bot_messages))
         figures.seconds = time.perf_counter() - t0
+        own = time.process_time() - own0
+        own_ms = 1000 * own / max(1, figures.count)
+        print(f"  this process (emulator, proxy, officials): {own_ms:.1f} ms CPU per transition")
         figures.cpu = sum(cpu_seconds(p.pid) for p in procs) - cpu0
         figures.calls = len(world.calls) - calls0
         return figures, list(fanout.handled), fanout.refused
