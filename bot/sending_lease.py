@@ -111,9 +111,11 @@ class SendingLeader:
             if not self._unrenewed:
                 log.warning("sending lease not renewed (%s); trying again", exc)
             self._unrenewed = True
-            if self.leading and self.held_until is not None and now >= self.held_until:
-                # Another instance may hold it by now: two senders would double the rate.
-                log.warning("sending lease lapsed while the database was away; sending stops")
+            next_try = now + timedelta(seconds=self.every)
+            if self.leading and self.held_until is not None and next_try >= self.held_until:
+                # The lease would lapse before the next try, and another instance may take it
+                # then: two senders would double the rate. Stop in time.
+                log.warning("sending lease not renewed in time; this instance stops sending")
                 await self.stop_sending()
             return self.every
         self._unrenewed = False

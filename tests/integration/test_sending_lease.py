@@ -160,25 +160,29 @@ class AwayDatabase:
         return None
 
 
-async def test_a_leader_cut_off_from_the_database_stops_when_its_lease_ends(
+async def test_a_leader_cut_off_from_the_database_stops_before_its_lease_ends(
     db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
     clock = ManualClock()
     lead, sender = leader(db, clock, "host-a:1@t1")
     try:
         await lead.step()
+        until = lead.held_until
+        assert until == clock.now + TTL
         lead.uow_factory = cast(BotUowFactory, AwayDatabase)
         with caplog.at_level(logging.WARNING):
             clock.now += timedelta(seconds=lead.every)
             await lead.step()
             await settled()
-            assert sender.running  # within its lease it goes on
-            clock.now += TTL
-            await lead.step()
+            assert sender.running  # the lease holds past the next try: it goes on
+            clock.now += timedelta(seconds=lead.every)
+            await lead.step()  # the next try would come when the lease has ended
             await settled()
+            assert until is not None and clock.now < until  # stopped while still held
         assert not sender.running
         lines = [r.getMessage() for r in caplog.records]
-        assert len([m for m in lines if "not renewed" in m]) == 1, lines
+        assert len([m for m in lines if "trying again" in m]) == 1, lines
+        assert len([m for m in lines if "stops sending" in m]) == 1, lines
         assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     finally:
         await lead.stop_sending()
