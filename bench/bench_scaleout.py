@@ -200,14 +200,21 @@ async def phase(
             TIMEOUT,
         )
         world = emu.world
-        cpu0 = sum(cpu_seconds(p.pid) for p in procs)
+        starts = [cpu_seconds(p.pid) for p in procs]
         calls0, t0, own0 = len(world.calls), time.perf_counter(), time.process_time()
         figures = await Tapper(emu, prefix, chains, None).play(len(world.bot_messages))
         figures.seconds = time.perf_counter() - t0
         own = time.process_time() - own0
         own_ms = 1000 * own / max(1, figures.count)
         print(f"  this process (emulator, proxy, officials): {own_ms:.1f} ms CPU per transition")
-        figures.cpu = sum(cpu_seconds(p.pid) for p in procs) - cpu0
+        used = [cpu_seconds(p.pid) - start for p, start in zip(procs, starts, strict=True)]
+        figures.cpu = sum(used)
+        shares = []
+        for n, u in enumerate(used):
+            log = (work / f"{prefix}-{n}.log").read_text(encoding="utf-8")
+            role = "stands by" if "this instance stands by" in log else "sends"
+            shares.append(f"{prefix}-{n} ({role}) {1000 * u / max(1, figures.count):.1f} ms")
+        print(f"  CPU per transition by instance: {', '.join(shares)}")
         figures.calls = len(world.calls) - calls0
         return figures, list(fanout.handled), fanout.refused
     finally:
