@@ -13,7 +13,10 @@ says), which would hold two instances to the pace of one. So both phases go thro
 a small proxy in this process: it answers the emulator at once and hands each update on to
 the instances in turn, one update at a time per chat (a chat's updates stay in order), many
 chats at once — as Telegram does with up to 40 connections. Only one instance sends (the
-sending lease); both receive. The emulator enforces no flood limits (KINERJA_PACE=fast).
+sending lease); both receive, or with `--split` only the one standing by receives (one
+receives, one sends: the sender does about half of a transition's work, so sharing the
+updates equally leaves it the busier one). The emulator enforces no flood limits
+(KINERJA_PACE=fast). Each instance's CPU per transition is printed, the sender's marked.
 
 The bench process itself (emulator, proxy, the tapping officials) needs CPU too: on a machine
 with few cores the figures say as much about the cores as about the bot. Print the load.
@@ -26,7 +29,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import itertools
 import json
 import os
 import socket
@@ -63,8 +65,8 @@ class Fanout:
 
     def __init__(self, backends: list[str]) -> None:
         self.backends = backends
-        self._next = itertools.cycle(range(len(backends)))
-        self.handled = [0] * len(backends)
+        self._turn = 0
+        self.handled = dict.fromkeys(backends, 0)  # updates each backend answered 200
         self.refused = 0
         self._chats: dict[object, asyncio.Queue[Posted]] = {}
         self._workers: list[asyncio.Task[None]] = []
@@ -116,14 +118,15 @@ class Fanout:
         while True:
             body, headers = await queue.get()
             while True:
-                n = next(self._next)
+                backend = self.backends[self._turn % len(self.backends)]
+                self._turn += 1
                 try:
                     async with self._session.post(
-                        self.backends[n] + path, data=body, headers=headers
+                        backend + path, data=body, headers=headers
                     ) as response:
                         await response.read()
                         if response.status == 200:
-                            self.handled[n] += 1
+                            self.handled[backend] += 1
                             break
                 except (aiohttp.ClientError, TimeoutError):
                     pass
@@ -150,6 +153,11 @@ def _task_of(text: str | None, prefix: str) -> bool:
     return found is not None and found.group(1).startswith(prefix + "-")
 
 
+def _standing_by(log: Path) -> bool:
+    """The instance logging to `log` said it does not send."""
+    return "this instance stands by" in log.read_text(encoding="utf-8", errors="replace")
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -170,10 +178,17 @@ async def fresh_database(server_url: str) -> str:
 
 
 async def phase(
-    emu: EmulatorServer, env: dict[str, str], work: Path, prefix: str, count: int, chains: int
+    emu: EmulatorServer,
+    env: dict[str, str],
+    work: Path,
+    prefix: str,
+    count: int,
+    chains: int,
+    split: bool = False,
 ) -> tuple[Figures, list[int], int]:
     """`count` instances behind the fanout play the runs titled PREFIX-NN; the figures, the
-    updates each instance handled and the refused (re-sent) updates."""
+    updates each instance handled and the refused (re-sent) updates. `split`: the updates go
+    only to the instances standing by, not to the one that sends."""
     ports = [_free_port() for _ in range(count)]
     fanout = Fanout([f"http://127.0.0.1:{p}" for p in ports])
     await fanout.start()
@@ -199,6 +214,11 @@ async def phase(
             lambda: sum(1 for m in emu.world.bot_messages if _task_of(m.text, prefix)) >= chains,
             TIMEOUT,
         )
+        if split:
+            logs = [work / f"{prefix}-{n}.log" for n in range(count)]
+            await emu.wait_for(lambda: any(_standing_by(log) for log in logs), TIMEOUT)
+            pairs = zip(fanout.backends, logs, strict=True)
+            fanout.backends = [backend for backend, log in pairs if _standing_by(log)]
         world = emu.world
         starts = [cpu_seconds(p.pid) for p in procs]
         calls0, t0, own0 = len(world.calls), time.perf_counter(), time.process_time()
@@ -216,7 +236,7 @@ async def phase(
             shares.append(f"{prefix}-{n} ({role}) {1000 * u / max(1, figures.count):.1f} ms")
         print(f"  CPU per transition by instance: {', '.join(shares)}")
         figures.calls = len(world.calls) - calls0
-        return figures, list(fanout.handled), fanout.refused
+        return figures, list(fanout.handled.values()), fanout.refused
     finally:
         for proc in procs:
             await halt(proc)
@@ -273,6 +293,11 @@ def parse() -> argparse.Namespace:
     p.add_argument("--chains", type=int, default=40, help="runs going at once")
     p.add_argument("--officials", type=int, default=100)
     p.add_argument("--steps", type=int, default=14)
+    p.add_argument(
+        "--split",
+        action="store_true",
+        help="two instances: updates only to the one standing by (one receives, one sends)",
+    )
     return p.parse_args()
 
 
