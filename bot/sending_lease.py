@@ -15,7 +15,9 @@ dispatcher. On PostgreSQL an instance that is not the leader also sends `NOTIFY`
 `OUTBOX_CHANNEL`; every instance `LISTEN`s on a dedicated connection (`OutboxWaker`) and kicks
 its dispatcher when told, so the leader sends a message another instance enqueued at once.
 When that connection drops, the dispatcher's own idle look at the outbox (every second) is the
-fallback until it is back. On SQLite there is one instance and nothing to notify.
+fallback until it is back. A sender that stops cleanly gives the lease up and says so on the
+same channel (payload `LEASE_FREE`), so an instance standing by takes over at once rather than
+at its next look. On SQLite there is one instance and nothing to notify.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ log = logging.getLogger(__name__)
 
 SEND_LEASE_NAME = "sending"
 OUTBOX_CHANNEL = "kinerja_outbox"
+LEASE_FREE = "sending-lease-free"  # the payload of the notice a resigning sender sends
 MAX_RECONNECT_PAUSE = 30.0
 
 
@@ -62,10 +65,13 @@ class SendingLeader:
         self.instance = holder.split("@", 1)[0]
         self.ttl = ttl
         self.waker = waker  # PostgreSQL: NOTIFY / LISTEN between instances; else None
+        if waker is not None:
+            waker.on_free = self.lease_freed
         self.leading = False
         self.standing_by = False
         self.held_until: datetime | None = None  # our lease ends then unless renewed
         self._task: asyncio.Task[None] | None = None
+        self._look = asyncio.Event()  # look at the lease now (the sender gave it up)
         self._unrenewed = False  # the last look at the lease failed (database away)
 
     @property
@@ -86,7 +92,10 @@ class SendingLeader:
         waking = asyncio.create_task(self.waker.run()) if self.waker is not None else None
         try:
             while True:
-                await asyncio.sleep(await self.step())
+                wait = await self.step()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._look.wait(), timeout=wait)
+                self._look.clear()
         finally:
             await self.stop_sending()
             await self.resign()
@@ -156,15 +165,25 @@ class SendingLeader:
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
+    def lease_freed(self) -> None:
+        """The sender gave the lease up: look at it now, not after the pause."""
+        if not self.leading:
+            self._look.set()
+
     async def resign(self) -> None:
-        """Give the lease up (a clean stop), so a standing-by instance takes over at once."""
+        """Give the lease up (a clean stop), and tell the instances standing by (PostgreSQL),
+        so one of them takes over at once."""
         if self.held_until is None:
             return
         self.held_until = None
-        with contextlib.suppress(*TEMPORARY_ERRORS):
+        try:
             async with self.uow_factory() as uow:
                 await uow.receiving.drop_lease(SEND_LEASE_NAME, self.holder)
                 await uow.commit()
+        except TEMPORARY_ERRORS:
+            return  # the lease lapses instead
+        if self.waker is not None:
+            await self.waker.announce_free()
 
 
 class OutboxWaker:
@@ -178,6 +197,7 @@ class OutboxWaker:
     ) -> None:
         self.connect = connect
         self.on_notice = on_notice  # wakes the dispatcher
+        self.on_free: Callable[[], None] = lambda: None  # the sending lease was given up
         self.pause = pause
         self.conn: asyncpg.Connection | None = None
         self.listening = asyncio.Event()  # set while LISTEN is in force (tests wait on it)
@@ -254,8 +274,18 @@ class OutboxWaker:
             if self._sender is not None:
                 self._sender.cancel()
 
-    def _heard(self, *_args: Any) -> None:
-        self.on_notice()
+    async def announce_free(self) -> None:
+        """Tell the other instances the sending lease was given up."""
+        conn = self.conn
+        if conn is not None and not conn.is_closed():
+            with contextlib.suppress(*_connection_errors()):
+                await conn.execute(f"NOTIFY {OUTBOX_CHANNEL}, '{LEASE_FREE}'")
+
+    def _heard(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        if payload == LEASE_FREE:
+            self.on_free()
+        else:
+            self.on_notice()
 
 
 def _connection_errors() -> tuple[type[BaseException], ...]:

@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from bot.dispatcher import Dispatcher
-from bot.sending_lease import OutboxWaker, SendingLeader
+from bot.sending_lease import SEND_LEASE_NAME, OutboxWaker, SendingLeader
 from storage.bot_uow import BotUnitOfWork, BotUowFactory
 from tests.integration.conftest import Database, ManualClock
 
@@ -253,3 +253,64 @@ async def test_a_kick_on_the_standby_wakes_the_leader_through_postgresql(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+async def test_a_clean_stop_wakes_the_standby_at_once_through_postgresql(db: Database) -> None:
+    if db.backend != "postgresql":
+        pytest.skip("NOTIFY / LISTEN is PostgreSQL's; on SQLite one instance sends")
+    clock = ManualClock()
+    slow = timedelta(hours=1)  # the standby's own next look would come after the deadline
+    stopping, _ = leader(db, clock, "host-a:1@t1")
+    standby, standby_sender = leader(db, clock, "host-b:2@t1")
+    for lead in (stopping, standby):
+        lead.ttl = slow
+        lead.waker = OutboxWaker.for_engine(db.engine, lead.dispatcher.kick)
+        assert lead.waker is not None
+        lead.waker.on_free = lead.lease_freed
+    await stopping.step()
+    assert stopping.leading
+    waking = asyncio.create_task(stopping.waker.run())  # type: ignore[union-attr]
+    standing = asyncio.create_task(standby.run())
+    try:
+        async with asyncio.timeout(WAIT):
+            while not standby.standing_by:  # its first look: the lease is held
+                await asyncio.sleep(0.01)
+            await stopping.waker.listening.wait()  # type: ignore[union-attr]
+            await standby.waker.listening.wait()  # type: ignore[union-attr]
+        await stopping.stop_sending()
+        await stopping.resign()  # the clock has not moved: only the notice can wake it
+        async with asyncio.timeout(WAIT):
+            while not standby.leading:
+                await asyncio.sleep(0.01)
+        await settled()
+        assert standby_sender.running
+    finally:
+        for task in (standing, waking):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+async def test_a_lease_taken_between_our_look_and_our_insert_is_reported_not_an_error(
+    db: Database,
+) -> None:
+    clock = ManualClock()
+    async with BotUnitOfWork(db.sessions) as first:
+        taken = await first.receiving.take_lease(SEND_LEASE_NAME, "a:1@t1", clock(), TTL, "a:1")
+        await first.commit()
+    assert taken is None
+    async with BotUnitOfWork(db.sessions) as second:
+        real_get = second.session.get
+        looks = 0
+
+        async def late_look(*args: Any, **kwargs: Any) -> Any:
+            nonlocal looks
+            looks += 1
+            if looks == 1:
+                return None  # the other instance had not committed its row when we looked
+            return await real_get(*args, **kwargs)
+
+        second.session.get = late_look  # type: ignore[method-assign]
+        other = await second.receiving.take_lease(SEND_LEASE_NAME, "b:2@t1", clock(), TTL, "b:2")
+        await second.commit()  # the transaction is still usable
+    assert other == "a:1@t1"
