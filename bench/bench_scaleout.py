@@ -216,7 +216,9 @@ async def phase(
         )
         if split:
             logs = [work / f"{prefix}-{n}.log" for n in range(count)]
-            await emu.wait_for(lambda: any(_standing_by(log) for log in logs), TIMEOUT)
+            async with asyncio.timeout(TIMEOUT):  # the log, not the emulator, tells
+                while not any(_standing_by(log) for log in logs):
+                    await asyncio.sleep(0.1)
             pairs = zip(fanout.backends, logs, strict=True)
             fanout.backends = [backend for backend, log in pairs if _standing_by(log)]
         world = emu.world
@@ -268,7 +270,10 @@ async def main(args: argparse.Namespace) -> None:
                 emu.world.users[uid].started = True  # the chat is open; no /start update
             results = []
             for prefix, count in (("A", 1), ("B", 2)):
-                figures, handled, refused = await phase(emu, env, work, prefix, count, args.chains)
+                split = args.split and count > 1
+                figures, handled, refused = await phase(
+                    emu, env, work, prefix, count, args.chains, split
+                )
                 load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
                 print(
                     f"{count} instance{'s' if count > 1 else ''}: "
