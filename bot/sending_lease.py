@@ -162,8 +162,11 @@ class SendingLeader:
         if task is None:
             return
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        # Wait for it without taking its end as ours: a cancel of this task still comes
+        # through, and an error of the dispatcher's is said, not raised here.
+        await asyncio.wait([task])
+        if not task.cancelled() and task.exception() is not None:
+            log.error("outbox dispatcher failed", exc_info=task.exception())
 
     def lease_freed(self) -> None:
         """The sender gave the lease up: look at it now, not after the pause."""

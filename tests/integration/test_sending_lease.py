@@ -314,3 +314,25 @@ async def test_a_lease_taken_between_our_look_and_our_insert_is_reported_not_an_
         other = await second.receiving.take_lease(SEND_LEASE_NAME, "b:2@t1", clock(), TTL, "b:2")
         await second.commit()  # the transaction is still usable
     assert other == "a:1@t1"
+
+
+async def test_a_stopped_sender_stops_its_dispatcher_and_gives_the_lease_up(
+    db: Database,
+) -> None:
+    clock = ManualClock()
+    first, first_sender = leader(db, clock, "host-a:1@t1")
+    second, _ = leader(db, clock, "host-b:2@t1")
+    running = asyncio.create_task(first.run())
+    try:
+        async with asyncio.timeout(WAIT):
+            while not first_sender.running:
+                await asyncio.sleep(0.01)
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+    assert running.cancelled()  # the stop was not swallowed on the way
+    assert not first_sender.running
+    await second.step()  # the clock has not moved: the lease was given up
+    assert second.leading
+    await second.stop_sending()
