@@ -44,6 +44,7 @@ from bot.logs import quiet_handled_faults
 from bot.pacing import FAST, PaceLimits, Pacer
 from bot.reaching import until_telegram_answers
 from bot.receiving import Poller, UpdateProcessor
+from bot.sending_lease import OutboxWaker, SendingLeader
 from bot.settings import Settings
 from handlers import (
     acting,
@@ -186,6 +187,7 @@ class Runtime:
     dispatcher: Dispatcher
     reminders: ReminderSweep
     dispose: Callable[[], object]
+    leader: SendingLeader | None = None  # runs the dispatcher while holding the sending lease
     meetings: MeetingSweep | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     processor: UpdateProcessor | None = None
@@ -265,22 +267,26 @@ async def build_runtime(
         holder=holder,
         max_backoff=settings.outbox_max_backoff_seconds,
     )
+    # One sender among the instances on this database; `leader.kick` also wakes the leader
+    # when another instance leads (PostgreSQL NOTIFY).
+    waker = OutboxWaker.for_engine(engine, dispatcher.kick)
+    leader = SendingLeader(dispatcher, uow_factory, clock, holder, lease, waker)
     token = settings.bot_token.get_secret_value()
     ctx = AppContext(
         uow_factory=uow_factory,
         calendar=calendar,
         clock=clock,
         files=files,
-        kick=dispatcher.kick,
+        kick=leader.kick,
         sops=sops,
         publishers=[TimerPlanner(calendar, clock)],
         dashboard=dashboard_keys(settings, token),
     )
     app.bot_data["kinerja"] = ctx
     register_handlers(app)
-    reminders = ReminderSweep(uow_factory, calendar, clock, dispatcher.kick)
-    runtime = Runtime(settings, app, ctx, dispatcher, reminders, engine.dispose)
-    runtime.meetings = MeetingSweep(ctx, uow_factory, clock, dispatcher.kick)
+    reminders = ReminderSweep(uow_factory, calendar, clock, leader.kick)
+    runtime = Runtime(settings, app, ctx, dispatcher, reminders, engine.dispose, leader=leader)
+    runtime.meetings = MeetingSweep(ctx, uow_factory, clock, leader.kick)
     runtime.processor = UpdateProcessor(app, uow_factory, clock, answer_tap=taps.answer_tap)
     runtime.holder = holder
     return runtime
@@ -339,7 +345,8 @@ async def start(
             where,
             redact,
         )
-    runtime.tasks.append(asyncio.create_task(runtime.dispatcher.run_forever()))
+    sending = runtime.leader.run() if runtime.leader else runtime.dispatcher.run_forever()
+    runtime.tasks.append(asyncio.create_task(sending))
     assert app.job_queue is not None
     ReminderJobs(runtime.reminders, app.job_queue).install()
     ActingJobs(runtime.ctx, app.job_queue).install()

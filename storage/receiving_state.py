@@ -1,5 +1,5 @@
 """Repository of the receiver's own state: updates let go unfinished (failed_updates) and
-leases for work only one process may do (polling Telegram).
+leases for work only one process may do (polling Telegram, sending the outbox).
 
 Written through the unit of work's session like the rest; a let-go update is marked processed
 in the same transaction, so a redelivery of it is skipped.
@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.dialect import insert_for
 from storage.messaging_tables import FailedUpdateRow, LeaseRow, ProcessedUpdateRow
+
+LEASES: Table = LeaseRow.__table__  # type: ignore[assignment]
 
 
 class ReceivingRepository:
@@ -65,12 +67,18 @@ class ReceivingRepository:
         run of our own instance (`holder` is "<instance>@<start>"); else who holds it."""
         row = await self.session.get(LeaseRow, name, with_for_update=True)
         if row is None:
-            self.session.add(LeaseRow(name=name, holder=holder, until=now + ttl))
-            try:
-                await self.session.flush()
-            except IntegrityError:
+            # Two instances starting together both find no row: one INSERT wins, and the
+            # other's does nothing (a failed INSERT would spoil the whole transaction).
+            taken = await self.session.execute(
+                insert_for(self.session, LEASES)
+                .values(name=name, holder=holder, until=now + ttl)
+                .on_conflict_do_nothing(index_elements=["name"])
+            )
+            if taken.rowcount == 1:  # type: ignore[attr-defined]
+                return None
+            row = await self.session.get(LeaseRow, name, with_for_update=True)
+            if row is None:  # given up again meanwhile
                 return "another instance"
-            return None
         own_earlier = row.holder.split("@", 1)[0] == instance
         if row.holder != holder and row.until > now and not own_earlier:
             return row.holder
