@@ -5,14 +5,18 @@ tests share: play a run up to a step, tap a button, wait for a text."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from pydantic import SecretStr
 
 from bot.app import Runtime, build_runtime, start, stop
+from bot.delivery_audit import unsent_due
 from bot.demo import SimClock
 from bot.emulator import EmulatorServer
 from bot.emulator.world import MessageRecord
@@ -95,6 +99,17 @@ class Office:
         mark = self.emu.mark()
         self.emu.send_text(user, body)
         return await self.emu.wait_for_message(user, contains, since=mark, timeout=TIMEOUT)
+
+    async def jump_to(self, when: datetime) -> None:
+        """Move the simulated clock, once nothing is due or in flight in the outbox: a send in
+        flight across a jump would look unrenewed for days and be cut off (and sent again),
+        as the demo's time jumps avoid too."""
+        deadline = time.monotonic() + TIMEOUT
+        while await unsent_due(self.runtime.ctx.uow_factory, self.clock()):
+            if time.monotonic() > deadline:
+                raise TimeoutError("the outbox did not drain before the clock moved")
+            await asyncio.sleep(0.05)
+        self.clock.jump_to(when)
 
     async def answer(self, user: int, contains: str, since: int) -> MessageRecord:
         """The bot's next message to `user` containing `contains` after `since`."""

@@ -77,7 +77,7 @@ async def test_the_plh_reviews_while_the_camat_is_away_and_the_camat_after(
 
         # Thursday 3 December: the period is over. The handover sweep finds nothing open for
         # the Plh; the review's next round goes to the Camat.
-        office.clock.jump_to(datetime(2026, 12, 3, 8, 0, tzinfo=WIB).astimezone(UTC))
+        await office.jump_to(datetime(2026, 12, 3, 8, 0, tzinfo=WIB).astimezone(UTC))
         await acting.handover(office.runtime.ctx)
         again = await office.play_until(6, SCRIPT)
         assert again.chat_id == AHMAD, again.text

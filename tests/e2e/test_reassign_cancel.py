@@ -59,7 +59,7 @@ async def test_an_administrator_reassigns_a_kasis_part_and_cancels_a_run(tmp_pat
 
         # A second run, cancelled by Wati with a reason; Rina had its open step 1.
         second = Script(title=SECOND, sop="Pengelolaan Surat Masuk")
-        office.clock.jump_to(office.clock.now + timedelta(minutes=30))  # a later letter
+        await office.jump_to(office.clock.now + timedelta(minutes=30))  # a later letter
         mark = emu.mark()
         await office.officials.start_run(RINA, second)
         await office.answer(RINA, SECOND, mark)
