@@ -1,16 +1,20 @@
 """Pacing outgoing messages inside Telegram's flood limits, so 429s stay the exception.
 
 Telegram allows about 30 messages a second overall, about one a second to one private chat
-(short bursts are tolerated) and 20 a minute to one group. The dispatcher books each message a
-slot with `Pacer.book` and sends it then; it never sends faster, whatever the backlog.
+(short bursts are tolerated) and 20 a minute to one group, counted when a request arrives. The
+dispatcher books each message a slot with `Pacer.book` and sends it then; it never sends
+faster, whatever the backlog.
 
-Overall, slots are spaced evenly (1/28 s apart): a sliding window of 28 a second would let 28
-go at once at the turn of a second, and Telegram counts when a request arrives, not when it
-left, so a bunched second followed by a prompt one can hold more than 30 by the time they
-arrive; evenly spaced slots leave room for about two slots' worth (70 ms) of such jitter.
-Per private chat a token bucket, per group a sliding window of 19 a minute. The limits are
-set a little under Telegram's for the same reason. One `Pacer` paces one process: several
-dispatchers on one database each keep their own pace (see README, "Running in production").
+Overall, slots are spaced evenly (1/28 s apart): a sliding window of 28 a second lets 28 go at
+once at the turn of a second, and requests that bunch on their way then arrive as more than 30
+in one of Telegram's seconds. A message whose slot has come passes `admit`, which counts what
+actually went: a process that was not scheduled for a while wakes with several slots passed
+and catches up, but never more than 29 go in any second. A 429 that still comes means Telegram
+counted more than we sent (requests delayed, then arriving together): a few slots of the next
+second are left unused, so the messages right behind it are not refused as well. Per private
+chat a token bucket, per group a sliding window of 19 a minute. The limits are set a little
+under Telegram's for the same reasons. One `Pacer` paces one process: several dispatchers on
+one database each keep their own pace (see README, "Running in production").
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ class PaceLimits:
     group_per_minute: int = 19
 
 
+EASE_SLOTS = 3  # slots left unused after a 429
+
 FAST = PaceLimits(
     overall_per_second=10_000, private_interval=0.001, private_burst=1000, group_per_minute=10**6
 )  # for a local emulator without limits only
@@ -51,6 +57,7 @@ class Pacer:
         self._groups: dict[str, deque[float]] = {}
         self._private: dict[str, tuple[float, float]] = {}  # key -> (tokens, at)
         self._held: dict[str, float] = {}  # key -> monotonic time a 429 told us to wait for
+        self._went: deque[float] = deque()  # when the last second's messages actually went
 
     def wait(self, key: str, group: bool) -> float:
         """Seconds until a message to `key` may go (0.0: now)."""
@@ -89,9 +96,28 @@ class Pacer:
             self._private[key] = (self._tokens(key, slot) - 1.0, slot)
         return slot
 
+    def admit(self) -> float:
+        """A booked message is due: 0.0 when it may go now (it is counted), else seconds to
+        wait first. A process that was not scheduled for a while (a loaded machine, a long
+        collection) wakes with several slots passed and catches up, but never more than one
+        message over the overall limit goes in any second of actual sends."""
+        now = self.clock()
+        _expire(self._went, now - 1.0)
+        limit = self.limits.overall_per_second + 1
+        if len(self._went) >= limit:
+            return self._went[-limit] + 1.0 - now
+        self._went.append(now)
+        return 0.0
+
     def hold(self, key: str, seconds: float) -> None:
-        """Telegram answered 429 for `key`: send nothing there for `seconds`."""
-        self._held[key] = max(self._held.get(key, 0.0), self.clock() + seconds)
+        """Telegram answered 429 for `key`: send nothing there for `seconds`, and leave a few
+        slots of the next second unused. Telegram counted more in its last second than we
+        sent in ours (requests bunched on their way), so the messages right behind would be
+        refused too: the slots are counted as sent now, and the schedule moves on by them."""
+        now = self.clock()
+        self._held[key] = max(self._held.get(key, 0.0), now + seconds)
+        self._went.extend([now] * EASE_SLOTS)
+        self._next = max(self._next, now) + EASE_SLOTS * self.spacing
 
     def _tokens(self, key: str, now: float) -> float:
         burst = float(self.limits.private_burst)
