@@ -175,12 +175,16 @@ class Dispatcher:
         failures = 0
         renew_every = self.lease.total_seconds() / 3
         reclaimed = False
+        round_: asyncio.Future[float | None] | None = None
         try:
             while True:
                 if not reclaimed:
                     reclaimed = await self.reclaim_own_dead_claims()
                 try:
-                    wait = await self.drain_once()
+                    # A stop lets the round's transaction end instead of cutting it (and the
+                    # rollback after it) in half.
+                    round_ = asyncio.ensure_future(self.drain_once())
+                    wait = await asyncio.shield(round_)
                     failures = 0
                     self.healthy, self.last_error = True, None
                 except Exception as exc:  # the database may be away for a while; keep going
@@ -201,6 +205,8 @@ class Dispatcher:
                 self._wake.clear()
         finally:
             grace = min(STOP_GRACE, renew_every)
+            if round_ is not None and not round_.done():
+                await asyncio.wait([round_], timeout=grace)
             tasks = [flight.task for flight in self._in_flight.values()]
             if tasks:
                 await asyncio.wait(tasks, timeout=grace)
