@@ -195,10 +195,10 @@ async def phase(
 
 def report(d: Drain) -> None:
     """Print one phase."""
-    goal = 1.1 * d.messages / CEILING
+    goal = f"; goal <= {1.1 * d.messages / CEILING:.1f} s" if not d.group_seconds else ""
     print(
         f"{d.name}: {d.messages} messages in {d.seconds:.1f} s first to last "
-        f"({d.per_second:.1f} msg/s; goal <= {goal:.1f} s for a pure burst), "
+        f"({d.per_second:.1f} msg/s{goal}), "
         f"{d.refused} x 429, bot CPU {d.cpu:.1f} s ({1000 * d.cpu / d.messages:.1f} ms/msg); "
         f"bot log: {d.warnings} WARNING lines, {d.tracebacks} tracebacks"
     )
