@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import Integer, Table, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert_for
@@ -29,7 +29,7 @@ from storage.messaging_tables import (
     PendingInputRow,
     ProcessedUpdateRow,
 )
-from storage.tables import DocumentRow, OrganisationRow, RunRow
+from storage.tables import PEOPLE, DocumentRow, OrganisationRow, RunRow
 
 # Wrong invite codes: this many within the window block the account until the window's end
 # (codes are 192-bit random, so this only makes guessing noisier and slower still).
@@ -68,7 +68,8 @@ class Outgoing:
 
 @dataclass(frozen=True)
 class QueuedMessage:
-    """An outbox row claimed for sending."""
+    """An outbox row to send, with its recipient's Telegram account when it goes to a person
+    (`telegram_id` None: not joined yet; `person_active` None: no such person)."""
 
     id: int
     kind: str
@@ -76,6 +77,62 @@ class QueuedMessage:
     person_id: str | None
     chat_id: int | None
     attempts: int
+    telegram_id: int | None = None
+    person_active: bool | None = None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A message Telegram accepted, to be recorded as sent (`payload`, when given, is stored
+    without its invite codes)."""
+
+    id: int
+    sent_at: datetime
+    telegram_id: int | None
+    payload: dict[str, Any] | None = None
+
+
+_C = OUTBOX.c
+_CLAIM_FREE = (_C.claimed_until.is_(None)) | (_C.claimed_until < bindparam("now"))
+# The dispatcher's statements, built once (building them costs more than running them).
+# The oldest pending message of each recipient, due and unclaimed, with the person's account.
+_DUE_HEADS = (
+    select(
+        _C.id,
+        _C.kind,
+        _C.payload,
+        _C.person_id,
+        _C.chat_id,
+        _C.attempts,
+        PEOPLE.c.telegram_id,
+        PEOPLE.c.active,
+    )
+    .select_from(OUTBOX.outerjoin(PEOPLE, PEOPLE.c.id == _C.person_id))
+    .where(
+        _C.id.in_(
+            select(func.min(_C.id))
+            .where(_C.status == "pending")
+            .group_by(_C.person_id, _C.chat_id)
+        ),
+        _C.next_attempt_at <= bindparam("now"),
+        _CLAIM_FREE,
+    )
+    .order_by(_C.id)
+    .limit(bindparam("limit", type_=Integer))
+)
+_CLAIM = (
+    update(OUTBOX)
+    .where(_C.id.in_(bindparam("ids", expanding=True)), _C.status == "pending", _CLAIM_FREE)
+    .values(claimed_until=bindparam("until"), claimed_by=bindparam("holder"))
+    .returning(_C.id)
+)
+_MARK_SENT = (
+    update(OUTBOX)
+    .where(_C.id == bindparam("b_id"))
+    .values(
+        status="sent", sent_at=bindparam("b_at"), telegram_message_id=bindparam("b_tg"), error=None
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -145,40 +202,32 @@ class MessagingRepository:
             await self.session.execute(OUTBOX.insert(), row)
 
     async def due_heads(self, now: datetime, limit: int) -> list[QueuedMessage]:
-        """The oldest pending message of each recipient, when it is due and not claimed.
+        """The oldest pending message of each recipient, when it is due and not claimed, with
+        the Telegram account of the person it goes to (one query).
 
         Only a recipient's oldest message is ever offered, so each chat gets its messages in
         order even when one of them has to wait for a retry.
         """
-        c = OUTBOX.c
-        heads = (
-            select(func.min(c.id)).where(c.status == "pending").group_by(c.person_id, c.chat_id)
-        )
-        rows = await self.session.execute(
-            select(c.id, c.kind, c.payload, c.person_id, c.chat_id, c.attempts)
-            .where(c.id.in_(heads), c.next_attempt_at <= now)
-            .where((c.claimed_until.is_(None)) | (c.claimed_until < now))
-            .order_by(c.id)
-            .limit(limit)
-        )
-        return [
-            QueuedMessage(r.id, r.kind, r.payload, r.person_id, r.chat_id, r.attempts)
-            for r in rows
-        ]
+        rows = await self.session.execute(_DUE_HEADS, {"now": now, "limit": limit})
+        return [QueuedMessage(*row) for row in rows]
 
     async def claim(
         self, message_id: int, now: datetime, lease: timedelta, holder: str | None = None
     ) -> bool:
         """Claim one pending message for `lease` (for `holder`, "<instance>@<start>"); False
         when another sender has it."""
-        c = OUTBOX.c
-        result = await self.session.execute(
-            update(OUTBOX)
-            .where(c.id == message_id, c.status == "pending")
-            .where((c.claimed_until.is_(None)) | (c.claimed_until < now))
-            .values(claimed_until=now + lease, claimed_by=holder)
-        )
-        return getattr(result, "rowcount", 0) == 1
+        return message_id in await self.claim_many([message_id], now, lease, holder)
+
+    async def claim_many(
+        self, message_ids: list[int], now: datetime, lease: timedelta, holder: str | None = None
+    ) -> set[int]:
+        """Claim pending messages for `lease` in one conditional UPDATE; the ids claimed
+        (those another sender has, or that were settled meanwhile, are left out)."""
+        if not message_ids:
+            return set()
+        params = {"ids": message_ids, "now": now, "until": now + lease, "holder": holder}
+        result = await self.session.execute(_CLAIM, params)
+        return set(result.scalars())
 
     async def release_dead_claims(self, instance: str, holder: str) -> int:
         """Free the claims an earlier run of this instance left when it died (it holds none
@@ -211,41 +260,6 @@ class MessagingRepository:
         )
         return row.scalar_one_or_none()
 
-    async def claim_due(
-        self, now: datetime, limit: int, lease: timedelta, waiting_people: set[str] | None = None
-    ) -> list[QueuedMessage]:
-        """Claim up to `limit` due messages, oldest first, for `lease` (several senders safe).
-
-        A row is claimed by one conditional UPDATE, so two dispatchers never both get it.
-        """
-        rows = (
-            await self.session.execute(
-                select(OutboxRow)
-                .where(OutboxRow.status == "pending", OutboxRow.next_attempt_at <= now)
-                .where((OutboxRow.claimed_until.is_(None)) | (OutboxRow.claimed_until < now))
-                .order_by(OutboxRow.id)
-                .limit(limit)
-            )
-        ).scalars()
-        claimed: list[QueuedMessage] = []
-        for row in list(rows):
-            if waiting_people and row.person_id in waiting_people:
-                continue
-            result = await self.session.execute(
-                update(OutboxRow)
-                .where(OutboxRow.id == row.id, OutboxRow.status == "pending")
-                .where((OutboxRow.claimed_until.is_(None)) | (OutboxRow.claimed_until < now))
-                .values(claimed_until=now + lease)
-                .execution_options(synchronize_session=False)
-            )
-            if getattr(result, "rowcount", 0) == 1:
-                claimed.append(
-                    QueuedMessage(
-                        row.id, row.kind, row.payload, row.person_id, row.chat_id, row.attempts
-                    )
-                )
-        return claimed
-
     async def mark_sent(
         self,
         message_id: int,
@@ -266,11 +280,27 @@ class MessagingRepository:
             update(OUTBOX).where(OUTBOX.c.id == message_id).values(**values)
         )
 
+    async def mark_sent_many(self, deliveries: list[Delivery]) -> None:
+        """Record delivered messages: one statement for all (those carrying an invite code
+        are written one by one, without it)."""
+        plain = []
+        for d in deliveries:
+            if d.payload is not None and redacted(d.payload) is not None:
+                await self.mark_sent(d.id, d.sent_at, d.telegram_id, d.payload)
+            else:
+                plain.append({"b_id": d.id, "b_at": d.sent_at, "b_tg": d.telegram_id})
+        if plain:
+            await self.session.execute(_MARK_SENT, plain)
+
     async def mark_retry(self, message_id: int, at: datetime, error: str) -> None:
         """Try again at `at` after a temporary failure."""
+        await self.mark_retry_many([message_id], at, error)
+
+    async def mark_retry_many(self, message_ids: list[int], at: datetime, error: str) -> None:
+        """Try these messages again at `at` (one statement)."""
         await self.session.execute(
             update(OUTBOX)
-            .where(OUTBOX.c.id == message_id)
+            .where(OUTBOX.c.id.in_(message_ids))
             .values(
                 attempts=OUTBOX.c.attempts + 1,
                 next_attempt_at=at,
