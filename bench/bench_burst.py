@@ -30,11 +30,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
 from bench.bench_throughput import cpu_seconds, halt, machine, spawn
-from bench.throughput_setup import populate
+from bench.throughput_setup import fresh_postgres, populate
 from bot.emulator import EmulatorServer
 from bot.emulator.limits import RateLimiter
 from storage.bot_uow import BotUnitOfWork
@@ -45,17 +44,6 @@ from storage.tables import PersonRow
 TIMEOUT = 300.0
 CEILING = 30.0  # Telegram's messages per second overall
 BENCH_DB = "kinerja_bench_burst"  # its own: other benches may be running on the same server
-
-
-async def fresh_postgres(server_url: str) -> str:
-    """A new, empty database of this bench's own on that server (never the tests' one)."""
-    url = make_url(server_url)
-    admin = make_engine(url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"))
-        await conn.execute(text(f"CREATE DATABASE {BENCH_DB}"))
-    await admin.dispose()
-    return url.set(database=BENCH_DB).render_as_string(hide_password=False)
 
 
 class CountingLimits(RateLimiter):
@@ -147,7 +135,7 @@ async def phase(
     """Populate, fill the outbox, start the bot against the limited emulator, wait for all."""
     work.mkdir(parents=True, exist_ok=True)
     url = (
-        await fresh_postgres(args.database)
+        await fresh_postgres(args.database, BENCH_DB)
         if args.database
         else f"sqlite+aiosqlite:///{work / 'kinerja.sqlite3'}"
     )

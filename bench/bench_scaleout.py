@@ -39,8 +39,6 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from bench.bench_throughput import (
     TASK_RE,
@@ -51,7 +49,7 @@ from bench.bench_throughput import (
     machine,
     spawn,
 )
-from bench.throughput_setup import populate
+from bench.throughput_setup import fresh_postgres, populate
 from bot.emulator import EmulatorServer
 
 BENCH_DB = "kinerja_bench_scaleout"
@@ -164,19 +162,6 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def fresh_database(server_url: str) -> str:
-    """A new, empty database of this bench's own on that server."""
-    from storage.database import make_engine
-
-    url = make_url(server_url)
-    admin = make_engine(url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"))
-        await conn.execute(text(f"CREATE DATABASE {BENCH_DB}"))
-    await admin.dispose()
-    return url.set(database=BENCH_DB).render_as_string(hide_password=False)
-
-
 async def phase(
     emu: EmulatorServer,
     env: dict[str, str],
@@ -251,7 +236,7 @@ async def main(args: argparse.Namespace) -> None:
     print(f"machine: {machine()}; load average before: {load}")
     with tempfile.TemporaryDirectory(prefix="bench-scaleout-") as tmp:
         work = Path(tmp)
-        url = await fresh_database(args.database)
+        url = await fresh_postgres(args.database, BENCH_DB)
         offices = max(1, args.officials // 5)
         runs = {"A": args.chains, "B": args.chains}
         population = await populate(url, work / "sop", offices, runs, args.steps)

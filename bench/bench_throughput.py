@@ -182,8 +182,8 @@ class Tapper:
                 title = self._title(m, TASK_RE)
                 now = time.perf_counter()
                 if title is not None and any(b.get("text") in DONE for b in m.buttons):
-                    if title in self.tapped_at:
-                        self.figures.latencies.append(now - self.tapped_at[title])
+                    if title in self.tapped_at:  # the tap -> the next task's arrival
+                        self.figures.latencies.append(m.arrived - self.tapped_at[title])
                     if self.gap:
                         await asyncio.sleep(max(0.0, next_tap - now))
                         next_tap = max(next_tap + self.gap, time.perf_counter() - self.gap)

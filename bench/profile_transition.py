@@ -132,7 +132,7 @@ async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="profile-speed-") as tmp:
         work = Path(tmp)
         url = (
-            await fresh_postgres(args.database)
+            await fresh_postgres(args.database, "kinerja_bench_profile")
             if args.database
             else f"sqlite+aiosqlite:///{work / 'kinerja.sqlite3'}"
         )

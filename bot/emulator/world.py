@@ -162,6 +162,8 @@ class MessageRecord:
     attachment: StoredFile | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
     deleted: bool = False
+    # When the emulator took the message (time.perf_counter; benches time arrivals with it).
+    arrived: float = field(default_factory=time.perf_counter)
 
     @property
     def text(self) -> str | None:
