@@ -15,8 +15,9 @@ from pathlib import Path
 from storage.migrate import upgrade_database
 
 # Libraries only some commands need: documents, the web dashboard; the holiday tables (the
-# holidays package loads every country's at once) until a calendar first needs a holiday.
-LAZY = ("aiohttp", "fpdf", "docx", "openpyxl", "holidays")
+# holidays package loads every country's at once) until a calendar first needs a holiday;
+# Alembic while the database is at head.
+LAZY = ("aiohttp", "fpdf", "docx", "openpyxl", "holidays", "alembic")
 
 PROBE = f"""
 import sys
@@ -56,7 +57,7 @@ async def _launch(tmp_path: Path) -> str:
     return err.decode().strip()
 
 
-async def test_run_loads_no_document_web_or_holiday_library_before_telegram(
+async def test_run_loads_no_document_web_holiday_or_migration_library_before_telegram(
     tmp_path: Path,
 ) -> None:
     assert await _launch(tmp_path) == "kinerja-bot: loaded before Telegram: none"
