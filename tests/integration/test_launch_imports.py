@@ -14,10 +14,10 @@ from pathlib import Path
 
 from storage.migrate import upgrade_database
 
-# Libraries only some commands need: documents, the web dashboard; the holiday tables (the
-# holidays package loads every country's at once) until a calendar first needs a holiday;
-# Alembic while the database is at head.
-LAZY = ("aiohttp", "fpdf", "docx", "openpyxl", "holidays", "alembic")
+# Libraries only some commands need: documents (meetings' .ics too), the web dashboard; the
+# holiday tables (the holidays package loads every country's at once) until a calendar first
+# needs a holiday; Alembic while the database is at head.
+LAZY = ("aiohttp", "fpdf", "docx", "openpyxl", "icalendar", "holidays", "alembic")
 
 PROBE = f"""
 import sys
