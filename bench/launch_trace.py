@@ -3,9 +3,10 @@
 `bench.bench_footprint` runs the bot through this module once after the timed launches to
 show where the launch time goes: interpreter ready, the bot's modules imported, the database
 migrated (or found at head), Telegram reached (initialize, getMe, the command menu), the
-dispatcher started. Each stage is a line `LAUNCH <unix time> <stage>`; the bench puts them on
-one time line with what the emulator saw (getMe, the first message sent). The bot itself is
-not changed: the stages are marked by wrapping the functions `bot.app` calls.
+dispatcher started; and the first import of each library loaded when first needed. Each
+stage is a line `LAUNCH <unix time> <stage>`; the bench puts them on one time line with what
+the emulator saw (getMe, the first message sent). The bot itself is not changed: the stages
+are marked by wrapping the functions `bot.app` calls.
 
     python -m bench.launch_trace run      # as `python -m bot run`
 """
@@ -41,6 +42,23 @@ def marked(name: str, fn: Callable[..., Awaitable[T]]) -> Callable[..., Awaitabl
     return wrapper
 
 
+# Libraries loaded on first need: the trace says when (if at all) the launch first needs one.
+LAZY = ("holidays", "alembic", "aiohttp", "fpdf", "docx", "openpyxl", "icalendar")
+
+
+class FirstImport:
+    """A finder that finds nothing: it marks the first import of each library of LAZY."""
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        """Mark `name` when it is one of LAZY, imported for the first time."""
+        if name in LAZY and name not in self.seen:
+            self.seen.add(name)
+            mark(f"first import of {name}")
+
+
 def install() -> None:
     """Wrap the launch stages of `bot.app` (imported here: that is the import stage)."""
     import bot.cli  # the command line, as `python -m bot` imports it
@@ -49,6 +67,7 @@ def install() -> None:
     import bot.app
 
     mark("bot.app imported")
+    sys.meta_path.insert(0, FirstImport())
     bot.app.build_runtime = marked("build_runtime", bot.app.build_runtime)  # type: ignore[assignment]
     bot.app.upgrade_engine = marked("migration check", bot.app.upgrade_engine)  # type: ignore[assignment]
     bot.app.start = marked("start", bot.app.start)  # type: ignore[assignment]
