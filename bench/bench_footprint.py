@@ -13,10 +13,10 @@ Two parts, each printing its figures with the date, the machine and the load ave
 * **memory** — the whole bot in one process with the local answering transport of
   `bench.profile_transition` (no network): a short SOP (`--steps`), waves of `--wave` runs
   started at once and tapped through to the end until `--runs` runs have completed; VmRSS
-  (after a `gc.collect()`) at 1,000, 2,000, 5,000 and 10,000 completed runs and the growth
-  from the first of those to the last. `--tracemalloc` also traces Python allocations from
-  the first checkpoint on and prints the lines whose memory grew most (it slows the bot
-  down about twice; the RSS it prints then includes the tracer's own tables).
+  (after a `gc.collect()`) at 1,000, 2,000, 5,000 and 10,000 completed runs (`--marks`) and
+  the growth from the first of those to the last. `--tracemalloc` also traces Python
+  allocations from the first checkpoint on and prints the lines whose memory grew most (it
+  slows the bot down about twice; the RSS it prints then includes the tracer's own tables).
 
     .venv/bin/python -m bench.bench_footprint                     # both parts, 10,000 runs
     .venv/bin/python -m bench.bench_footprint --part memory --runs 1000
@@ -208,9 +208,10 @@ def vm_rss_mib() -> float:
     return 0.0
 
 
-def checkpoints(runs: int) -> list[int]:
-    """Where the memory is measured: 1,000, 2,000, 5,000, 10,000 and `runs` (up to `runs`)."""
-    return sorted({c for c in (1000, 2000, 5000, 10_000) if c <= runs} | {runs})
+def checkpoints(runs: int, marks: str) -> list[int]:
+    """Where the memory is measured: each of `marks` (comma-separated) up to `runs`, and
+    `runs`."""
+    return sorted({int(m) for m in marks.split(",") if 0 < int(m) <= runs} | {runs})
 
 
 async def start_wave(runtime: Runtime, orgs: list[str], first: int, count: int) -> None:
@@ -326,7 +327,7 @@ async def memory_part(args: argparse.Namespace) -> None:
             f"SOP, waves of {args.wave} runs; database "
             f"{'PostgreSQL' if args.database else 'SQLite'}; RSS idle {vm_rss_mib():.1f} MiB"
         )
-        marks = checkpoints(args.runs)
+        marks = checkpoints(args.runs, args.marks)
         memory = Memory(args)
         completed = update_id = 0
         t0 = time.perf_counter()
@@ -356,6 +357,9 @@ def parse() -> argparse.Namespace:
     p.add_argument("--repeat", type=int, default=5, help="launches of each kind")
     p.add_argument("--runs", type=int, default=10_000, help="runs to complete (memory)")
     p.add_argument("--wave", type=int, default=200, help="runs going at once (memory)")
+    p.add_argument(
+        "--marks", default="1000,2000,5000,10000", help="completed runs where RSS is measured"
+    )
     p.add_argument("--offices", type=int, default=20, help="offices of five officials")
     p.add_argument("--tracemalloc", action="store_true", help="trace what grows (slower)")
     p.add_argument("--frames", type=int, default=1, help="tracemalloc frames kept")
