@@ -104,10 +104,11 @@ class CallClock:
 
 
 async def kinerja_launch(
-    work: Path, args: argparse.Namespace, module: list[str]
+    work: Path, args: argparse.Namespace, module: list[str], linger: float = 0.0
 ) -> tuple[float, CallClock, float, Path]:
     """One launch of the bot on a fresh populated database: spawn → first message (seconds),
-    the emulator's clock, the spawn's wall time, the bot's log."""
+    the emulator's clock, the spawn's wall time, the bot's log. The bot is stopped right after
+    its first message, or `linger` seconds later (to see what it loads next)."""
     work.mkdir()
     url = (
         await fresh_postgres(args.database)
@@ -126,6 +127,7 @@ async def kinerja_launch(
         try:
             await emu.wait_for(clock.first_message, timeout=LAUNCH_TIMEOUT)
             seconds = time.perf_counter() - t0
+            await asyncio.sleep(linger)
         finally:
             await halt(proc)
     clock.seen = {k: v - t0 for k, v in clock.seen.items()}
@@ -189,9 +191,9 @@ async def launch_part(args: argparse.Namespace) -> None:
         print(f"python -c 'import bot.cli, bot.app':         {spread(imports)}")
         print(f"python -c pass:                              {spread(bare)}")
         seconds, clock, wall, log = await kinerja_launch(
-            work / "traced", args, ["-m", "bench.launch_trace"]
+            work / "traced", args, ["-m", "bench.launch_trace"], linger=3.0
         )
-        print(f"one traced launch ({seconds:.2f} s), seconds since the spawn:")
+        print(f"one traced launch ({seconds:.2f} s; kept 3 s more), seconds since the spawn:")
         for at, what in stages(log, wall, clock):
             print(f"  {at:6.3f}  {what}")
     print(f"load after: {' / '.join(f'{x:.2f}' for x in os.getloadavg())}")
