@@ -227,16 +227,27 @@ async def start_wave(runtime: Runtime, orgs: list[str], first: int, count: int) 
         await ctx.execute(partial(svc.start_run, cmd))
 
 
-async def play_wave(runtime: Runtime, request: AnsweringRequest, update_id: int) -> int:
-    """Send what waits, then tap every task to the end of its run; the last update id."""
+REDELIVERIES = 3
+
+
+async def play_wave(
+    runtime: Runtime, request: AnsweringRequest, update_id: int, kept: list[int]
+) -> int:
+    """Send what waits, then tap every task to the end of its run; the last update id. An
+    update the bot kept for later (not processed) is delivered again, as Telegram would; its
+    id goes to `kept`."""
     processor = runtime.processor
     assert processor is not None
     await drain(runtime)
     while request.tasks:
         chat, data = request.tasks.pop(0)
         update_id += 1
-        if not await processor.process(tap(runtime, update_id, chat, data)):
-            raise RuntimeError(f"the tap of update {update_id} was not processed")
+        for _ in range(REDELIVERIES + 1):
+            if await processor.process(tap(runtime, update_id, chat, data)):
+                break
+            kept.append(update_id)
+        else:
+            raise RuntimeError(f"update {update_id} kept {REDELIVERIES + 1} times")
         await drain(runtime)
     return update_id
 
@@ -332,13 +343,14 @@ async def memory_part(args: argparse.Namespace) -> None:
         marks = checkpoints(args.runs, args.marks)
         memory = Memory(args)
         completed = update_id = 0
+        kept: list[int] = []  # updates the bot kept for later, delivered again
         t0 = time.perf_counter()
         try:
             while completed < args.runs:
                 upcoming = next(m for m in marks if m > completed)
                 count = min(args.wave, upcoming - completed)
                 await start_wave(runtime, orgs, completed, count)
-                update_id = await play_wave(runtime, request, update_id)
+                update_id = await play_wave(runtime, request, update_id, kept)
                 completed += count
                 if completed in marks:
                     in_db = await completed_runs(runtime)
@@ -348,6 +360,7 @@ async def memory_part(args: argparse.Namespace) -> None:
         finally:
             await stop(runtime)
     memory.report(time.perf_counter() - t0)
+    print(f"updates kept by the bot for later and delivered again: {len(kept)} {kept[:10]}")
 
 
 def parse() -> argparse.Namespace:
