@@ -51,6 +51,8 @@ if TYPE_CHECKING:
     from bot.app import Runtime
 
 LAUNCH_TIMEOUT = 60.0
+# A PostgreSQL database of its own: bench_throughput's is dropped WITH (FORCE) at its start.
+FOOTPRINT_DB = "kinerja_bench_footprint"
 
 
 def header(part: str) -> None:
@@ -111,7 +113,7 @@ async def kinerja_launch(
     its first message, or `linger` seconds later (to see what it loads next)."""
     work.mkdir()
     url = (
-        await fresh_postgres(args.database)
+        await fresh_postgres(args.database, FOOTPRINT_DB)
         if args.database
         else f"sqlite+aiosqlite:///{work / 'kinerja.sqlite3'}"
     )
@@ -318,7 +320,7 @@ async def memory_part(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-footprint-") as tmp:
         work = Path(tmp)
         url = (
-            await fresh_postgres(args.database)
+            await fresh_postgres(args.database, FOOTPRINT_DB)
             if args.database
             else f"sqlite+aiosqlite:///{work / 'kinerja.sqlite3'}"
         )

@@ -81,15 +81,16 @@ class Population:
     titles: list[str]
 
 
-async def fresh_postgres(server_url: str) -> str:
-    """A new, empty database of its own on that server (never the tests' one)."""
+async def fresh_postgres(server_url: str, name: str = BENCH_DB) -> str:
+    """A new, empty database `name` on that server (never the tests' one; a bench that may
+    run beside another gives a name of its own: the old one is dropped WITH (FORCE))."""
     url = make_url(server_url)
     admin = make_engine(url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
     async with admin.connect() as conn:
-        await conn.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"))
-        await conn.execute(text(f"CREATE DATABASE {BENCH_DB}"))
+        await conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        await conn.execute(text(f"CREATE DATABASE {name}"))
     await admin.dispose()
-    return url.set(database=BENCH_DB).render_as_string(hide_password=False)
+    return url.set(database=name).render_as_string(hide_password=False)
 
 
 async def populate(
