@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vCalAddress, vText
-
 from messages.render import office_tz
 from workflow.meetings import Meeting, MeetingStatus, Rsvp
 from workflow.model import Person
@@ -53,6 +51,8 @@ def meeting_ics(
     tz: str | None = None,
 ) -> bytes:
     """The calendar file of a meeting: an invitation, an update or (cancelled) a cancellation."""
+    from icalendar import Calendar, Event, vCalAddress, vText  # only when a meeting is made
+
     cancelled = meeting.status is MeetingStatus.CANCELLED
     zone = ZoneInfo(tz or office_tz())
     cal = Calendar()

@@ -135,11 +135,13 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
     async def main() -> int:
         from bot.app import stop
-        from bot.dashboard.server import DashboardServer
 
         runtime = await _started(settings, webhook)
-        server = DashboardServer(runtime.ctx) if dashboard is not None else None
-        if server is not None and dashboard is not None:
+        server = None
+        if dashboard is not None:
+            from bot.dashboard.server import DashboardServer  # aiohttp: only with --dashboard
+
+            server = DashboardServer(runtime.ctx)
             try:
                 await server.start(*dashboard)
             except OSError as exc:

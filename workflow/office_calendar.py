@@ -2,8 +2,9 @@
 
 SOP step budgets are counted in *office minutes*: only time inside the configured weekly office
 hours counts, and Indonesian public holidays and cuti bersama (joint leave) are closed. Holidays
-come from the ``holidays`` package (categories ``public`` and ``government``); local changes are
-made with ``extra_closed_days`` and ``extra_open_days``.
+come from the ``holidays`` package (categories ``public`` and ``government``), loaded when a
+calendar first needs a holiday; local changes are made with ``extra_closed_days`` and
+``extra_open_days``.
 
 Pure domain code: no I/O, no clock. Every instant taken or returned is an aware ``datetime``;
 returned instants are in UTC. Time is measured as real elapsed time, so the arithmetic stays
@@ -29,14 +30,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
     "DEFAULT_CALENDAR_CONFIG",
+    "DEFAULT_HOLIDAY_SOURCE",
     "WEEKDAYS",
     "CalendarConfig",
     "OfficeCalendar",
+    "check_holiday_source",
 ]
 
 #: Weekday names accepted as keys of ``CalendarConfig.hours``; index = ``date.weekday()``.
@@ -104,6 +106,36 @@ def _require_date(value: date, name: str) -> None:
         raise TypeError(f"{name} must be a date, not a datetime ({value!r})")
 
 
+#: The shipped holiday source: country, categories, language. The ``holidays`` package loads
+#: the tables of all its countries when the first one is imported (a fifth of a second on a
+#: busy server), so a calendar with this source does so when it first needs a holiday, not
+#: when it is configured; a unit test checks that the package supports it.
+DEFAULT_HOLIDAY_SOURCE: tuple[str, tuple[str, ...], str] = ("ID", ("public", "government"), "id")
+
+
+def check_holiday_source(country: str, categories: tuple[str, ...], language: str) -> None:
+    """Refuse a holiday source the ``holidays`` package does not support (ValueError)."""
+    import holidays  # the tables of every country: only when a source must be checked
+
+    try:
+        source = holidays.country_holidays(country, years=[], categories=categories)
+    except NotImplementedError as exc:
+        raise ValueError(
+            f"holiday_country {country!r} is not supported by the "
+            "holidays package (use an ISO code such as 'ID')"
+        ) from exc
+    except ValueError as exc:
+        raise ValueError(
+            f"holiday_categories {categories!r} are not supported for {country!r}: {exc}"
+        ) from exc
+    languages = source.supported_languages
+    if language not in languages:
+        raise ValueError(
+            f"holiday_language {language!r} is not supported for "
+            f"{country!r} (choose one of {', '.join(languages)})"
+        )
+
+
 class CalendarConfig(BaseModel):
     """Weekly office hours, holiday source and local exceptions of one office."""
 
@@ -111,10 +143,10 @@ class CalendarConfig(BaseModel):
 
     timezone: str = "Asia/Jakarta"
     hours: dict[str, list[str]] = Field(default_factory=_default_hours)
-    holiday_country: str = "ID"
-    holiday_categories: tuple[str, ...] = ("public", "government")
+    holiday_country: str = DEFAULT_HOLIDAY_SOURCE[0]
+    holiday_categories: tuple[str, ...] = DEFAULT_HOLIDAY_SOURCE[1]
     # Pinned so that holiday names do not depend on the process locale.
-    holiday_language: str = "id"
+    holiday_language: str = DEFAULT_HOLIDAY_SOURCE[2]
     extra_closed_days: list[date] = Field(default_factory=list)
     extra_open_days: list[date] = Field(default_factory=list)
 
@@ -166,26 +198,9 @@ class CalendarConfig(BaseModel):
             raise ValueError(
                 "holiday_categories must not be empty (use for example ('public', 'government'))"
             )
-        try:
-            source = holidays.country_holidays(
-                self.holiday_country, years=[], categories=self.holiday_categories
-            )
-        except NotImplementedError as exc:
-            raise ValueError(
-                f"holiday_country {self.holiday_country!r} is not supported by the "
-                "holidays package (use an ISO code such as 'ID')"
-            ) from exc
-        except ValueError as exc:
-            raise ValueError(
-                f"holiday_categories {self.holiday_categories!r} are not supported for "
-                f"{self.holiday_country!r}: {exc}"
-            ) from exc
-        languages = source.supported_languages
-        if self.holiday_language not in languages:
-            raise ValueError(
-                f"holiday_language {self.holiday_language!r} is not supported for "
-                f"{self.holiday_country!r} (choose one of {', '.join(languages)})"
-            )
+        source = (self.holiday_country, self.holiday_categories, self.holiday_language)
+        if source != DEFAULT_HOLIDAY_SOURCE:  # the default is checked by a test instead
+            check_holiday_source(*source)
         both = sorted(set(self.extra_open_days) & set(self.extra_closed_days))
         if both:
             listed = ", ".join(day.isoformat() for day in both)
@@ -303,6 +318,8 @@ class OfficeCalendar:
         """Holidays of one year, loaded from the holidays package on first use."""
         cached = self._holiday_years.get(year)
         if cached is None:
+            import holidays  # loaded when the first holiday is needed, not at start
+
             cached = dict(
                 holidays.country_holidays(
                     self.config.holiday_country,

@@ -16,9 +16,11 @@ from sqlalchemy.engine import Connection
 from storage.database import make_engine
 from storage.migrate import (
     alembic_config,
+    at_head,
     current_revision,
     head_revision,
     schema_metadata,
+    script_head,
     upgrade_database,
 )
 from tests.integration.conftest import Database
@@ -72,6 +74,33 @@ async def test_upgrading_a_current_database_changes_nothing(db: Database) -> Non
     assert await current_revision(db.engine) == head_revision()
     async with db.engine.connect() as conn:
         assert await conn.run_sync(_schema_diff) == []
+
+
+def test_the_newest_revision_read_from_the_files_is_alembics_head() -> None:
+    # A start finds the database at head by this reading, without loading Alembic.
+    assert script_head() == head_revision()
+
+
+async def test_a_database_one_revision_behind_is_not_taken_for_one_at_head(db: Database) -> None:
+    assert await at_head(db.engine)
+
+    def one_back(connection: Connection) -> None:
+        command.downgrade(alembic_config(connection), "-1")
+
+    async with db.engine.begin() as conn:
+        await conn.run_sync(one_back)
+    assert not await at_head(db.engine)
+    await upgrade_database(db.url)
+    assert await current_revision(db.engine) == head_revision()
+    assert await at_head(db.engine)
+
+
+async def test_an_empty_database_is_not_at_head(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        assert not await at_head(engine)
+    finally:
+        await engine.dispose()
 
 
 async def test_downgrade_to_base_removes_every_table(db: Database) -> None:

@@ -17,8 +17,10 @@ from pydantic import ValidationError
 
 from workflow.office_calendar import (
     DEFAULT_CALENDAR_CONFIG,
+    DEFAULT_HOLIDAY_SOURCE,
     CalendarConfig,
     OfficeCalendar,
+    check_holiday_source,
 )
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -108,6 +110,17 @@ def test_invalid_config_is_refused_with_a_message_naming_the_problem(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         CalendarConfig.model_validate(config)
+
+
+def test_the_default_holiday_source_is_one_the_holidays_package_supports() -> None:
+    # A calendar with the default source skips this check (it would load the holiday tables
+    # of every country at start); here it is made once, as for any other source.
+    check_holiday_source(*DEFAULT_HOLIDAY_SOURCE)
+    assert (
+        DEFAULT_CALENDAR_CONFIG.holiday_country,
+        DEFAULT_CALENDAR_CONFIG.holiday_categories,
+        DEFAULT_CALENDAR_CONFIG.holiday_language,
+    ) == DEFAULT_HOLIDAY_SOURCE
 
 
 def test_config_is_frozen() -> None:
