@@ -20,8 +20,9 @@ one before it (`storage.database`: the busy timeout, the transaction begun at th
 An update is let go unfinished — kept in failed_updates with its JSON and the error, logged
 in one WARNING line, marked processed — when it cannot be parsed, when the database refused
 its data (a permanent error: the person got an apology), or when it was deferred
-`MAX_ATTEMPTS` times while the database answered (something other than an outage). So one
-bad update never stops the others, also not after a restart.
+`MAX_ATTEMPTS` times while the database answered (something other than an outage; a race lost
+to other updates on its run, again and again, does not count). So one bad update never stops
+the others, also not after a restart.
 
 `Poller` is our long-polling loop, used instead of python-telegram-bot's `Updater`, which
 confirms an update to Telegram (the next getUpdates offset) as soon as it is *fetched*. Here the
@@ -174,6 +175,9 @@ class UpdateProcessor:
             current_update.reset(token)
         if scope.failure is not None and not scope.recorded:
             return await self.let_go(update.update_id, "data", scope.failure, update)
+        if scope.retry and scope.raced:  # others moved its run on meanwhile: not stuck
+            log.warning("update %s lost races on its run; kept for later", update.update_id)
+            return False
         if scope.retry:
             attempts = self.attempts[update.update_id] = self.attempts.get(update.update_id, 0) + 1
             if attempts >= MAX_ATTEMPTS:

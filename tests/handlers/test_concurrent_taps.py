@@ -22,10 +22,12 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from telegram import Update
 
-from application.context import current_update
+from application.context import current_update, defer_update
 from bot.inbound import parse_update
+from bot.receiving import MAX_ATTEMPTS
 from bot.settings import Settings
 from messages.render import render
 from storage.errors import ConcurrentUpdate
@@ -179,3 +181,52 @@ async def test_four_heads_tapping_done_at_once_each_take_effect(
     assert not [t for t in said if any(r in t for r in refusals)]  # nobody told of an error
     assert "database is locked" not in caplog.text
     assert "Traceback" not in caplog.text
+
+
+class Deadlock(Exception):
+    """What asyncpg raises when PostgreSQL broke a deadlock by aborting this transaction."""
+
+    sqlstate = "40P01"
+
+
+async def test_a_transaction_postgresql_aborted_for_a_deadlock_is_run_again(
+    office: Office,
+) -> None:
+    tries = []
+
+    async def command(uow: Any) -> str:
+        tries.append(1)
+        if len(tries) == 1:
+            raise DBAPIError("UPDATE runs ...", {}, Deadlock("deadlock detected"))
+        return "done"
+
+    assert await office.runtime.ctx.execute(command) == "done"
+    assert len(tries) == 2
+
+
+async def test_races_lost_again_and_again_never_let_the_update_go(office: Office) -> None:
+    assert office.runtime.processor is not None
+    app = office.runtime.app
+    update = parse_update(tap(400, HEADS[0], await office.button(HEADS[0], "Selesai")), app.bot)
+    assert isinstance(update, Update)
+    original = app.process_update
+
+    async def losing(upd: object) -> None:  # as a command that lost every retry of its race
+        scope = current_update.get()
+        assert scope is not None and defer_update()
+        scope.raced = True
+
+    app.process_update = losing  # type: ignore[method-assign]
+    try:
+        results = [await office.process(update) for _ in range(MAX_ATTEMPTS + 2)]
+    finally:
+        app.process_update = original  # type: ignore[method-assign]
+
+    assert results == [False] * (MAX_ATTEMPTS + 2)  # kept each time, never let go
+    async with office.runtime.ctx.uow_factory() as uow:
+        assert not (await uow.session.scalars(select(FailedUpdateRow))).all()
+    assert await office.process(update)  # the race is won at last: the tap takes effect
+    async with office.runtime.ctx.uow_factory() as uow:
+        [run_id] = (await uow.session.scalars(select(RunRow.id))).all()
+        run = await uow.runs.get(run_id)
+    assert run is not None and len(run.done_parts(1)) == 1
