@@ -30,14 +30,14 @@ offset moves past an update only once it and every update before it are finished
 or a database outage never loses one: Telegram hands it out again and processed_updates makes
 the second time harmless. It fetches raw JSON and parses each update alone (`bot.inbound`),
 after cleaning its text, and queues it to a task of its chat. While the offset waits on an
-update in hand, getUpdates answers at once with updates handed out already (skipped), so it
-is asked again when one is finished, else after `RECHECK` (longer while nothing moves). The
-offset is Telegram's only acknowledgement, so at most one answer of getUpdates (100 updates)
-past an update in hand is seen until it is finished. Only the process holding the "polling"
-lease in the database polls; another instance on the same database stands by (said once, at
-WARNING) and takes over when the lease lapses — at once when it is a restart of the holder
-itself. Telegram's 409 Conflict (another getUpdates on this token elsewhere, or a webhook set)
-is one WARNING line, then a pause.
+update in hand, getUpdates answers at once with updates handed out already (skipped, not
+parsed again), so it is asked again when the offset moved, else after `RECHECK` (longer while
+nothing moves). The offset is Telegram's only acknowledgement, so at most one answer of
+getUpdates (100 updates) past an update in hand is seen until it is finished. Only the
+process holding the "polling" lease in the database polls; another instance on the same
+database stands by (said once, at WARNING) and takes over when the lease lapses — at once
+when it is a restart of the holder itself. Telegram's 409 Conflict (another getUpdates on
+this token elsewhere, or a webhook set) is one WARNING line, then a pause.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -57,7 +57,7 @@ from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application
 
 from application.context import TEMPORARY_ERRORS, UpdateScope, current_update
-from bot.inbound import Unparsed, parse_updates
+from bot.inbound import Unparsed, parse_update, update_id_of
 from bot.reaching import until_telegram_answers
 from storage.bot_uow import BotUowFactory
 
@@ -309,11 +309,11 @@ class Poller:
                 log.warning("getUpdates answered again; polling goes on")
                 self.conflicted = False
             fetch_failures = 0  # Telegram answered: back off afresh next time
-            fresh = await self.hand_out(parse_updates(raw, self.app.bot))
+            fresh = await self.hand_out(raw)
             if self.open and not fresh:
                 # Telegram answers at once while the offset waits on an update in hand: ask
-                # again when one is finished or dropped (the offset may move), else a little
-                # later, and less often while nothing moves (the database away).
+                # again when the offset moved or an update was dropped, else a little later,
+                # and less often while nothing moves (the database away).
                 wait = min(RECHECK * 2**idle, MAX_RECHECK)
                 try:
                     await asyncio.wait_for(self.moved.wait(), wait)
@@ -328,19 +328,22 @@ class Poller:
                 with contextlib.suppress(*TEMPORARY_ERRORS):
                     await self.processor.prune()
 
-    async def hand_out(self, items: Sequence[Update | Unparsed]) -> int:
-        """Queue each update not in hand or finished yet to its chat's task, in order; the
-        number queued. (A bad update without an id is only logged.)"""
+    async def hand_out(self, raw: object) -> int:
+        """Parse each update of a getUpdates answer not in hand or finished yet and queue it
+        to its chat's task, in order; the number queued. (One without an id is only logged.)"""
         fresh = 0
-        for item in items:
-            update_id = item.update_id
+        for data in raw if isinstance(raw, list) else []:
+            update_id = update_id_of(data)
+            if update_id is not None and (
+                update_id in self.queued
+                or update_id in self.done
+                or (self.offset is not None and update_id < self.offset)
+            ):
+                continue  # handed out already: Telegram sends it until the offset passes it
+            item = parse_update(data, self.app.bot)
             if update_id is None:
                 assert isinstance(item, Unparsed)
                 await self.processor.quarantine(item)
-                continue
-            if update_id in self.queued or update_id in self.done:
-                continue  # handed out already: Telegram sends it until the offset passes it
-            if self.offset is not None and update_id < self.offset:
                 continue
             key: int | str = UNPARSED if isinstance(item, Unparsed) else chat_key(item)
             line = self.lines.get(key)
@@ -382,9 +385,9 @@ class Poller:
                             self.queued.discard(later.update_id)
                     line.waiting.clear()
                 self._advance()
-                self.moved.set()
                 if not finished:
                     await asyncio.sleep(min(self.pause * 2**failures, MAX_PAUSE))
+                    self.moved.set()  # what was dropped may come again
         finally:
             line.task = None
             if self.lines.get(key) is line and not line.waiting:
@@ -394,8 +397,11 @@ class Poller:
         """Move the offset to the first update not finished (past all when each is)."""
         if self.newest is None:
             return
-        self.offset = min(self.open) if self.open else self.newest + 1
-        self.done = {u for u in self.done if u >= self.offset}
+        offset = min(self.open) if self.open else self.newest + 1
+        if offset != self.offset:
+            self.offset = offset
+            self.done = {u for u in self.done if u >= offset}
+            self.moved.set()
 
     async def _fetch(self) -> object:
         """One getUpdates call, answered as raw JSON (parsed one by one by the caller)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -29,14 +30,23 @@ from tests.handlers.test_handlers_offline import CAMAT, SEKRETARIS, start_run
 WAIT = 10.0  # a deadline for what takes milliseconds: reached only when the test fails
 
 
-def text_update(update_id: int, chat: int) -> Update:
-    """A typed message in a private chat."""
+def typed(update_id: int, chat: int) -> dict[str, Any]:
+    """A typed message in a private chat, as Telegram sends it."""
     user = {"id": chat, "is_bot": False, "first_name": f"U{chat}"}
     message = {"message_id": update_id, "date": 0, "chat": {"id": chat, "type": "private"}}
-    data = {"update_id": update_id, "message": {**message, "from": user, "text": "halo"}}
-    update = Update.de_json(data, None)
+    return {"update_id": update_id, "message": {**message, "from": user, "text": "halo"}}
+
+
+def text_update(update_id: int, chat: int) -> Update:
+    """A typed message in a private chat, parsed."""
+    update = Update.de_json(typed(update_id, chat), None)
     assert update is not None
     return update
+
+
+def recorder_poller(proc: UpdateProcessor) -> Poller:
+    """A poller handing out to `proc` (for `hand_out`: no Bot API behind it)."""
+    return Poller(app=SimpleNamespace(bot=None), processor=proc, pause=0.001)  # type: ignore[arg-type]
 
 
 def tap_update(update_id: int, user: int, chat: int | None) -> Update:
@@ -139,15 +149,15 @@ async def test_a_chats_later_update_waits_for_an_unfinished_one_to_come_again() 
 
 async def test_the_poller_hands_out_chats_at_once_and_the_offset_waits_for_the_held_one() -> None:
     proc = Recorder()
-    poller = Poller(app=None, processor=proc, pause=0.001)  # type: ignore[arg-type]
+    poller = recorder_poller(proc)
     proc.hold[1] = asyncio.Event()
-    await poller.hand_out([text_update(1, 10), text_update(2, 20), text_update(3, 10)])
+    await poller.hand_out([typed(1, 10), typed(2, 20), typed(3, 10)])
     await until(lambda: proc.ended == [2])
     assert poller.offset == 1  # update 1 is in hand: Telegram must keep it
 
     # The next getUpdates answers from the offset: 1-3 again (skipped), and new updates,
     # which are handled while update 1 is still held — except chat 10's, which waits.
-    again = [text_update(n, c) for n, c in ((1, 10), (2, 20), (3, 10), (4, 30), (5, 10))]
+    again = [typed(n, c) for n, c in ((1, 10), (2, 20), (3, 10), (4, 30), (5, 10))]
     assert await poller.hand_out(again) == 2
     await until(lambda: proc.ended == [2, 4])
     await turns()
@@ -163,9 +173,9 @@ async def test_the_poller_hands_out_chats_at_once_and_the_offset_waits_for_the_h
 
 async def test_an_unfinished_update_keeps_the_offset_and_its_chats_later_updates() -> None:
     proc = Recorder()
-    poller = Poller(app=None, processor=proc, pause=0.001)  # type: ignore[arg-type]
+    poller = recorder_poller(proc)
     proc.unfinished = {6}  # the database went away during update 6
-    batch = [text_update(5, 10), text_update(6, 20), text_update(7, 20), text_update(8, 30)]
+    batch = [typed(5, 10), typed(6, 20), typed(7, 20), typed(8, 30)]
     await poller.hand_out(batch)
     await until(lambda: not poller.lines)
     assert 7 not in proc.started  # chat 20's later update waits for the redelivery
