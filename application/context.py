@@ -41,6 +41,9 @@ TEMPORARY_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError, Concurrent
 # SQLSTATE classes that say "this statement can never succeed": 22 data exception (invalid byte
 # sequence, value too long, bad number), 42 syntax error or access rule violation.
 PERMANENT_SQLSTATE_CLASSES = ("22", "42")
+# PostgreSQL aborted the transaction because another one touched the same rows at the same
+# time (40001 serialization failure, 40P01 deadlock detected): running it again is the cure.
+RACE_SQLSTATES = ("40001", "40P01")
 
 
 def sqlstate(exc: BaseException) -> str | None:
@@ -65,6 +68,13 @@ def is_temporary(exc: BaseException) -> bool:
     return not isinstance(exc, StatementError)
 
 
+def lost_race(exc: BaseException) -> bool:
+    """Whether `exc` says a concurrent transaction won (the command may simply run again)."""
+    return isinstance(exc, ConcurrentUpdate) or (
+        isinstance(exc, DBAPIError) and sqlstate(exc) in RACE_SQLSTATES
+    )
+
+
 PROMPT_TTL = timedelta(hours=24)
 INVITE_TTL = timedelta(days=7)
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # Telegram lets bots download at most 20 MB
@@ -80,12 +90,14 @@ class UpdateScope:
 
     `recorded`: its state change (with its processed_updates row) was committed. `retry`: a
     temporary failure (the database away) left it unfinished, so the receiver keeps it and
-    handles it again later instead of acknowledging it.
+    handles it again later instead of acknowledging it. `raced`: that failure was races lost
+    to other updates on the same run, again and again (they moved on: not a stuck update).
     """
 
     update_id: int
     recorded: bool = False
     retry: bool = False
+    raced: bool = False
     app: AppContext | None = None  # replies then go through the outbox (retried until sent)
     failure: str | None = None  # a permanent failure: the receiver records it and lets go
     # Edits to commit with the command's state change (the tapped message's buttons removed),
@@ -212,7 +224,10 @@ class AppContext:
         return WorkflowService(self.calendar, clock=self.clock, publish=publish)
 
     async def execute(self, fn: Callable[[BotUnitOfWork], Awaitable[T]], retries: int = 3) -> T:
-        """Run `fn` in a fresh unit of work, again after a lost optimistic-lock race.
+        """Run `fn` in a fresh unit of work, again after a race lost to a concurrent
+        transaction (the optimistic lock, or PostgreSQL's serialization failure or deadlock):
+        the command is checked again on the new state. When it lost `retries` more times, the
+        error goes up (the receiver keeps the update, marked `raced`).
 
         Inside a receiver's `UpdateScope` the update id is written to processed_updates in the
         same transaction, so the state change and "this update is done" commit together; a
@@ -232,8 +247,12 @@ class AppContext:
                     await enqueue_edit(uow, edit, self.clock())  # committed with the change
                 try:
                     result = await fn(uow)
-                except ConcurrentUpdate:
+                except (ConcurrentUpdate, DBAPIError) as exc:
+                    if not lost_race(exc):
+                        raise
                     if attempt >= retries:
+                        if scope is not None:
+                            scope.raced = True
                         raise
                     attempt += 1
                     continue

@@ -9,6 +9,11 @@ gets 400; an update that cannot be parsed is set aside in failed_updates and ans
 `GET /healthz` reports the database and the outbox dispatcher: 200 when both
 are well, 503 otherwise (for a load balancer or a monitor).
 
+Requests are answered at once for different chats, one after another for one chat, in the
+order they came (`UpdateProcessor`): a slow one (a tap's answer Telegram is slow to take, a
+download tried again) holds only its own chat. After a chat's update was answered 503, that
+chat's later updates are answered 503 too until it comes again, so its order holds.
+
 Several instances may serve one webhook behind a load balancer: processed_updates makes a
 repeated update harmless wherever it lands, and outbox rows are claimed atomically.
 """

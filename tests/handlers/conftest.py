@@ -269,15 +269,19 @@ async def office_on(tmp_path: Path, database_url: str) -> AsyncIterator[Office]:
 
 
 @contextlib.asynccontextmanager
-async def wired_office(settings: Settings) -> AsyncIterator[Office]:
-    """The sample Kecamatan with the bot wired (not started) by `settings`."""
+async def wired_office(settings: Settings, org: str | None = None) -> AsyncIterator[Office]:
+    """The sample Kecamatan (or the organisation file `org`, on the SOPs of `settings`) with
+    the bot wired (not started) by `settings`."""
     clock = ManualClock(datetime(2026, 11, 23, 2, 0, tzinfo=UTC))  # Monday 09:00 WIB
     request = RecordingRequest()
     runtime = await build_runtime(settings, clock, request=request)
     await runtime.app.initialize()
-    report = await import_organisation(
-        runtime.ctx.uow_factory, SAMPLE_ORG, resolve_definition("pengukuran-kinerja")
-    )
+    if org is None:
+        report = await import_organisation(
+            runtime.ctx.uow_factory, SAMPLE_ORG, resolve_definition("pengukuran-kinerja")
+        )
+    else:
+        report = await import_organisation(runtime.ctx.uow_factory, org, settings.sops().all())
     try:
         yield Office(runtime, request, clock, report.org_id)
     finally:
