@@ -46,6 +46,7 @@ from bot.reaching import until_telegram_answers
 from bot.receiving import Poller, UpdateProcessor
 from bot.sending_lease import OutboxWaker, SendingLeader
 from bot.settings import Settings
+from bot.stopping import cancel_and_wait
 from handlers import (
     acting,
     admin,
@@ -357,11 +358,10 @@ async def start(
 
 async def stop(runtime: Runtime) -> None:
     """Stop polling and the dispatcher; close the database."""
-    for task in runtime.tasks:
-        task.cancel()
-    for task in runtime.tasks:
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    await cancel_and_wait(runtime.tasks)
+    for task in runtime.tasks:  # an error a task ended with is raised, as before
+        if not task.cancelled() and (error := task.exception()) is not None:
+            raise error
     app = runtime.app
     if runtime.webhook is not None:
         await runtime.webhook.stop()  # the webhook stays set: other instances may serve it

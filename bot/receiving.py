@@ -59,6 +59,7 @@ from telegram.ext import Application
 from application.context import TEMPORARY_ERRORS, UpdateScope, current_update
 from bot.inbound import Unparsed, parse_update, update_id_of
 from bot.reaching import until_telegram_answers
+from bot.stopping import cancel_and_wait
 from storage.bot_uow import BotUowFactory
 
 log = logging.getLogger(__name__)
@@ -264,9 +265,7 @@ class Poller:
             await self._run()
         finally:  # a stop: what is in hand is not finished, and comes again after a restart
             tasks = [line.task for line in self.lines.values() if line.task is not None]
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await cancel_and_wait(tasks)
 
     async def _run(self) -> None:
         """`run`, its chats' tasks left to it."""

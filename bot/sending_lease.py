@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from application.context import TEMPORARY_ERRORS
 from bot.dispatcher import Dispatcher
+from bot.stopping import cancel_and_wait
 from storage.bot_uow import BotUowFactory
 
 if TYPE_CHECKING:  # asyncpg is loaded only for PostgreSQL
@@ -161,10 +162,9 @@ class SendingLeader:
         task, self._task, self.leading = self._task, None, False
         if task is None:
             return
-        task.cancel()
         # Wait for it without taking its end as ours: a cancel of this task still comes
         # through, and an error of the dispatcher's is said, not raised here.
-        await asyncio.wait([task])
+        await cancel_and_wait([task])
         if not task.cancelled() and task.exception() is not None:
             log.error("outbox dispatcher failed", exc_info=task.exception())
 

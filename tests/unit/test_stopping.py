@@ -1,0 +1,39 @@
+"""Stopping a background task for sure: a task that loses a cancellation (as Python 3.11's
+`asyncio.wait_for` loses one arriving as its awaitable completes) is cancelled again."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.stopping import cancel_and_wait
+
+
+async def _stubborn(lost: list[int]) -> None:
+    """A loop that goes on after its first cancellation, as the dispatcher's did."""
+    while True:
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            lost.append(1)
+            if len(lost) == 1:
+                continue
+            raise
+
+
+async def test_a_task_that_lost_one_cancellation_still_ends() -> None:
+    lost: list[int] = []
+    task = asyncio.create_task(_stubborn(lost))
+    await asyncio.sleep(0)
+    task.cancel()  # one cancel, as a plain stop did: the loop goes on
+    _done, pending = await asyncio.wait([task], timeout=0.2)
+    assert pending == {task}
+    await asyncio.wait_for(cancel_and_wait([task]), timeout=5)
+    assert task.cancelled() and len(lost) == 2
+
+
+async def test_finished_and_well_behaved_tasks_end_at_once() -> None:
+    done = asyncio.create_task(asyncio.sleep(0))
+    await done
+    sleeping = asyncio.create_task(asyncio.sleep(10))
+    await asyncio.wait_for(cancel_and_wait([done, sleeping]), timeout=5)
+    assert sleeping.cancelled() and not done.cancelled()
