@@ -50,6 +50,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 
 from application.context import is_temporary
 from bot.pacing import Pacer
+from bot.stopping import wait_event
 from storage.bot_uow import BotUowFactory
 from storage.files import FileStore
 from storage.length_limits import MAX_CAPTION, MAX_TEXT, fit_caption, split_text
@@ -199,9 +200,8 @@ class Dispatcher:
                 # Wake in time to renew the claims of the sends in flight.
                 timeout = min(idle, renew_every) if self._in_flight else idle
                 timeout = timeout if wait is None else min(timeout, wait)
-                if timeout > 0:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+                if timeout > 0:  # (not wait_for: on 3.11 it can lose a stop's cancel)
+                    await wait_event(self._wake, timeout)
                 self._wake.clear()
         finally:
             grace = min(STOP_GRACE, renew_every)

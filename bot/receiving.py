@@ -59,7 +59,7 @@ from telegram.ext import Application
 from application.context import TEMPORARY_ERRORS, UpdateScope, current_update
 from bot.inbound import Unparsed, parse_update, update_id_of
 from bot.reaching import until_telegram_answers
-from bot.stopping import cancel_and_wait
+from bot.stopping import cancel_and_wait, wait_event
 from storage.bot_uow import BotUowFactory
 
 log = logging.getLogger(__name__)
@@ -314,11 +314,7 @@ class Poller:
                 # again when the offset moved or an update was dropped, else a little later,
                 # and less often while nothing moves (the database away).
                 wait = min(RECHECK * 2**idle, MAX_RECHECK)
-                try:
-                    await asyncio.wait_for(self.moved.wait(), wait)
-                    idle = 0
-                except TimeoutError:
-                    idle += 1
+                idle = 0 if await wait_event(self.moved, wait) else idle + 1
             else:
                 idle = 0
             rounds += 1

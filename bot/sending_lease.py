@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from application.context import TEMPORARY_ERRORS
 from bot.dispatcher import Dispatcher
-from bot.stopping import cancel_and_wait
+from bot.stopping import cancel_and_wait, wait_event
 from storage.bot_uow import BotUowFactory
 
 if TYPE_CHECKING:  # asyncpg is loaded only for PostgreSQL
@@ -94,8 +94,7 @@ class SendingLeader:
         try:
             while True:
                 wait = await self.step()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._look.wait(), timeout=wait)
+                await wait_event(self._look, wait)
                 self._look.clear()
         finally:
             await self.stop_sending()

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.stopping import cancel_and_wait
+import pytest
+
+from bot import stopping
+from bot.stopping import cancel_and_wait, wait_event
 
 
 async def _stubborn(lost: list[int]) -> None:
@@ -20,7 +23,10 @@ async def _stubborn(lost: list[int]) -> None:
             raise
 
 
-async def test_a_task_that_lost_one_cancellation_still_ends() -> None:
+async def test_a_task_that_lost_one_cancellation_still_ends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(stopping, "AGAIN_AFTER", 0.2)
     lost: list[int] = []
     task = asyncio.create_task(_stubborn(lost))
     await asyncio.sleep(0)
@@ -37,3 +43,23 @@ async def test_finished_and_well_behaved_tasks_end_at_once() -> None:
     sleeping = asyncio.create_task(asyncio.sleep(10))
     await asyncio.wait_for(cancel_and_wait([done, sleeping]), timeout=5)
     assert sleeping.cancelled() and not done.cancelled()
+
+
+async def test_a_cancel_as_the_event_is_set_is_not_lost() -> None:
+    """The race that `asyncio.wait_for` loses on 3.11: the event is set and the waiting task
+    cancelled in the same moment. `wait_event` lets the cancellation through."""
+    for _ in range(50):
+        event = asyncio.Event()
+        waiter = asyncio.create_task(wait_event(event, 10))
+        await asyncio.sleep(0)
+        event.set()
+        waiter.cancel()
+        await asyncio.wait([waiter], timeout=5)
+        assert waiter.cancelled()
+
+
+async def test_wait_event_says_whether_the_event_came() -> None:
+    event = asyncio.Event()
+    assert await wait_event(event, 0.01) is False
+    event.set()
+    assert await wait_event(event, 0.01) is True
