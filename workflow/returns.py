@@ -5,11 +5,13 @@ bring before it completes (a new version of what the step produced)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from workflow.commands import Decide
 from workflow.errors import Refused
-from workflow.model import Assignment, Person, Run
+from workflow.lookups import following_step
+from workflow.model import Assignment, Person, Run, StepInstance
 from workflow.ports import UnitOfWork
 from workflow.spec import SopDefinition, Step, StepMode
 
@@ -70,3 +72,37 @@ async def check_revision(
         if doc is not None and doc.sha256 not in old:
             return
     raise Refused("new_version_unchanged", step_no=step.no)
+
+
+@dataclass(frozen=True)
+class NextRound:
+    """Where a run goes after a step's round ended: the step (None: the run is complete),
+    the step it was returned from, the only people who get it, the returned items."""
+
+    step_no: int | None
+    returned_from: int | None = None
+    only: list[str] = field(default_factory=list)
+    items: list[str] = field(default_factory=list)
+
+
+def next_round(
+    spec: SopDefinition, step: Step, instance: StepInstance, returned: dict[str, Any] | None
+) -> NextRound:
+    """A return opens the chosen step afresh (for the people chosen, or all, with the items
+    returned); else the next step follows, for the same people only when the round was
+    redone by some holders and the next step is an `each` step of the same role (the others
+    are not asked to hand over again what did not change)."""
+    if returned is not None:
+        only = [str(returned["return_person_id"])] if returned.get("return_person_id") else []
+        only += [str(p) for p in returned.get("return_people", ())]
+        items = [str(i) for i in returned.get("return_items", ())]
+        return NextRound(int(returned["return_to"]), step.no, only, items)
+    following = following_step(spec, step)
+    if following is None:
+        return NextRound(None)
+    same_people = (
+        instance.only_people
+        and following.mode is StepMode.EACH
+        and following.actors == step.actors
+    )
+    return NextRound(following.no, None, list(instance.only_people) if same_people else [])

@@ -53,7 +53,7 @@ from workflow.office_access import may_cancel, oversees
 from workflow.outcome import Outcome, Publisher, combine
 from workflow.paraf import next_paraf_role, paraf_holder
 from workflow.ports import Calendar, UnitOfWork
-from workflow.returns import check_revision, return_target
+from workflow.returns import check_revision, next_round, return_target
 from workflow.spec import SopDefinition, Step, StepMode
 
 
@@ -536,27 +536,10 @@ class WorkflowService:
             note=note,
             data={"outcome": outcome.value, **(returned or {})},
         )
-        only: list[str] = []
-        items: list[str] = []
-        returned_from = None
-        if outcome is StepOutcome.RETURNED:
-            assert returned is not None
-            next_no: int | None = int(returned["return_to"])
-            returned_from = step.no
-            if returned.get("return_person_id"):
-                only = [str(returned["return_person_id"])]
-            only += [str(p) for p in returned.get("return_people", ())]
-            items = [str(i) for i in returned.get("return_items", ())]
-        else:
-            following = following_step(spec, step)
-            next_no = following.no if following is not None else None
-            if (
-                instance.only_people
-                and following is not None
-                and following.mode is StepMode.EACH
-                and following.actors == step.actors
-            ):
-                only = list(instance.only_people)
+        nxt = next_round(
+            spec, step, instance, returned if outcome is StepOutcome.RETURNED else None
+        )
+        next_no, returned_from, only, items = nxt.step_no, nxt.returned_from, nxt.only, nxt.items
         if next_no is None:
             self._next_event(run, EventKind.RUN_COMPLETED, actor_id, now)
             return []

@@ -15,7 +15,7 @@ async def _stubborn(lost: list[int]) -> None:
     """A loop that goes on after its first cancellation, as the dispatcher's did."""
     while True:
         try:
-            await asyncio.sleep(10)
+            await asyncio.Event().wait()  # never set
         except asyncio.CancelledError:
             lost.append(1)
             if len(lost) == 1:
@@ -40,7 +40,7 @@ async def test_a_task_that_lost_one_cancellation_still_ends(
 async def test_finished_and_well_behaved_tasks_end_at_once() -> None:
     done = asyncio.create_task(asyncio.sleep(0))
     await done
-    sleeping = asyncio.create_task(asyncio.sleep(10))
+    sleeping = asyncio.create_task(asyncio.Event().wait())  # never set
     await asyncio.wait_for(cancel_and_wait([done, sleeping]), timeout=5)
     assert sleeping.cancelled() and not done.cancelled()
 
