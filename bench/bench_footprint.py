@@ -43,7 +43,7 @@ from sqlalchemy import func, select
 
 from bench.bench_throughput import halt, machine, spawn
 from bench.launch_trace import MARK
-from bench.profile_transition import AnsweringRequest, drain, tap
+from bench.profile_transition import AnsweringRequest, drain, offline_bot, tap
 from bench.throughput_setup import SOP_NAME, fresh_postgres, populate
 from bot.emulator import EmulatorServer
 
@@ -311,10 +311,7 @@ class Memory:
 
 async def memory_part(args: argparse.Namespace) -> None:
     """The bot in this process; waves of runs to completion; RSS at the checkpoints."""
-    from pydantic import SecretStr
-
-    from bot.app import build_runtime, stop
-    from bot.settings import Settings
+    from bot.app import stop
 
     header("memory")
     with tempfile.TemporaryDirectory(prefix="bench-footprint-") as tmp:
@@ -325,16 +322,7 @@ async def memory_part(args: argparse.Namespace) -> None:
             else f"sqlite+aiosqlite:///{work / 'kinerja.sqlite3'}"
         )
         population = await populate(url, work / "sop", args.offices, {}, args.steps)
-        settings = Settings(
-            BOT_TOKEN=SecretStr("123:ABC"),
-            KINERJA_DATA_DIR=work,
-            DATABASE_URL=population.database_url,
-            KINERJA_SOP_DIR=str(work / "sop"),
-            KINERJA_PACE="fast",
-        )
-        request = AnsweringRequest()
-        runtime = await build_runtime(settings, request=request)
-        await runtime.app.initialize()  # no poller, no timer jobs: only what the runs cause
+        runtime, request = await offline_bot(work, population.database_url)
         async with runtime.ctx.uow_factory() as uow:
             orgs = [org.id for org in await uow.people.list_orgs()]
         print(

@@ -127,6 +127,22 @@ async def drain(runtime: Runtime) -> None:
         await runtime.dispatcher.settle()
 
 
+async def offline_bot(work: Path, database_url: str) -> tuple[Runtime, AnsweringRequest]:
+    """The bot built as in production on `database_url` (SOPs in `work`/sop), its Bot API
+    answered locally, initialised: no poller, no timer jobs, only what the taps cause."""
+    settings = Settings(
+        BOT_TOKEN=SecretStr("123:ABC"),
+        KINERJA_DATA_DIR=work,
+        DATABASE_URL=database_url,
+        KINERJA_SOP_DIR=str(work / "sop"),
+        KINERJA_PACE="fast",
+    )
+    request = AnsweringRequest()
+    runtime = await build_runtime(settings, request=request)
+    await runtime.app.initialize()
+    return runtime, request
+
+
 async def main(args: argparse.Namespace) -> None:
     """Populate, start the bot offline, play the runs (the first round unmeasured)."""
     with tempfile.TemporaryDirectory(prefix="profile-speed-") as tmp:
@@ -137,16 +153,7 @@ async def main(args: argparse.Namespace) -> None:
             else f"sqlite+aiosqlite:///{work / 'kinerja.sqlite3'}"
         )
         population = await populate(url, work / "sop", 8, {"A": args.runs}, args.steps)
-        settings = Settings(
-            BOT_TOKEN=SecretStr("123:ABC"),
-            KINERJA_DATA_DIR=work,
-            DATABASE_URL=population.database_url,
-            KINERJA_SOP_DIR=str(work / "sop"),
-            KINERJA_PACE="fast",
-        )
-        request = AnsweringRequest()
-        runtime = await build_runtime(settings, request=request)
-        await runtime.app.initialize()  # no poller, no timer jobs: only what a tap causes
+        runtime, request = await offline_bot(work, population.database_url)
         assert runtime.processor is not None
         statements: Counter[str] = Counter()
 
