@@ -349,7 +349,11 @@ async def play_demo(
             )
             for o in OFFICIALS[:4]:
                 say(f"{o.name}: /start")
+                mark = emu.mark()
                 emu.start_bot(o.user_id)
+                # Each reads the bot's answer before going on (a reply by chat and a notice by
+                # person may otherwise pass each other while one waits for a retry).
+                await emu.wait_for_message(o.user_id, since=mark, timeout=timeout)
 
             # Rina joins with a one-time invite link the administrator asks for.
             camat, rina = OFFICIALS[0], OFFICIALS[4]
