@@ -212,11 +212,11 @@ async def _never_connects() -> Any:
     raise OSError("no database here")
 
 
+# NOTIFY / LISTEN is PostgreSQL's; on SQLite one instance sends, so these run on PostgreSQL only.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_a_kick_on_the_standby_wakes_the_leader_through_postgresql(
     db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
-    if db.backend != "postgresql":
-        pytest.skip("NOTIFY / LISTEN is PostgreSQL's; on SQLite one instance sends")
     heard = asyncio.Event()
     listening = OutboxWaker.for_engine(db.engine, heard.set)
     telling = OutboxWaker.for_engine(db.engine, lambda: None)
@@ -255,9 +255,8 @@ async def test_a_kick_on_the_standby_wakes_the_leader_through_postgresql(
                 await task
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_a_clean_stop_wakes_the_standby_at_once_through_postgresql(db: Database) -> None:
-    if db.backend != "postgresql":
-        pytest.skip("NOTIFY / LISTEN is PostgreSQL's; on SQLite one instance sends")
     clock = ManualClock()
     slow = timedelta(hours=1)  # the standby's own next look would come after the deadline
     stopping, _ = leader(db, clock, "host-a:1@t1")
