@@ -26,10 +26,11 @@ from storage.bot_uow import BotUnitOfWork, BotUowFactory
 from storage.database import make_engine, make_session_factory
 from storage.messaging import Outgoing
 from storage.messaging_tables import OutboxRow
-from tests.reliability.test_bot_faults import TIMEOUT, BotProcess, _free_port, join_rina
+from tests.reliability.test_bot_faults import TIMEOUT, BotProcess, _free_port
 from tests.reliability.test_two_instances import (
     RoundRobin,
     database,
+    office_on_two,
     wait_until_outbox_empty,
 )
 
@@ -99,19 +100,7 @@ async def test_one_of_two_instances_sends_and_the_other_takes_over_when_it_is_ki
             *[("--webhook-url", url, "--listen", f"127.0.0.1:{p}") for p in ports],
         )
         try:
-            org = tmp_path / "org.yaml"
-            org.write_text(sample_org_text(), encoding="utf-8")
-            await bots[0].cli("org", "import", str(org))
-            for bot in bots:  # the first one started takes the sending lease
-                await bot.start()
-            await emu.wait_for(lambda: len(emu.calls("setWebhook")) >= 2, TIMEOUT)
-            for o in OFFICIALS:
-                emu.add_user(o.user_id, first_name=o.name)
-            for o in OFFICIALS[:4]:
-                emu.start_bot(o.user_id)
-            for o in OFFICIALS[:4]:
-                await emu.wait_for_message(o.user_id, timeout=TIMEOUT)
-            await join_rina(emu)
+            await office_on_two(emu, bots, tmp_path)
             for o in OFFICIALS:  # answers enqueued by both instances
                 mark = emu.mark()
                 emu.send_command(o.user_id, "bantuan")

@@ -138,6 +138,25 @@ async def wait_until_outbox_empty(uow_factory: BotUowFactory, timeout: float) ->
             await asyncio.sleep(0.1)
 
 
+async def office_on_two(emu: EmulatorServer, bots: list[BotProcess], tmp_path: Path) -> None:
+    """The sample office imported and the bots started one after the other (the first
+    migrates the database and takes the sending lease), both webhooks set, every official
+    joined (four by /start, Rina by her invite link)."""
+    org = tmp_path / "org.yaml"
+    org.write_text(sample_org_text(), encoding="utf-8")
+    await bots[0].cli("org", "import", str(org))
+    for bot in bots:
+        await bot.start()
+    await emu.wait_for(lambda: len(emu.calls("setWebhook")) >= 2, TIMEOUT)
+    for o in OFFICIALS:
+        emu.add_user(o.user_id, first_name=o.name)
+    for o in OFFICIALS[:4]:
+        emu.start_bot(o.user_id)
+    for o in OFFICIALS[:4]:
+        await emu.wait_for_message(o.user_id, timeout=TIMEOUT)
+    await join_rina(emu)
+
+
 async def test_two_instances_behind_a_balancer_run_one_sop_without_doubles(
     database: str, tmp_path: Path
 ) -> None:
@@ -171,19 +190,7 @@ async def test_two_instances_behind_a_balancer_run_one_sop_without_doubles(
                 bot.env["KINERJA_CONFIG"] = str(config)
                 bot.env["KINERJA_INSTANCE_ID"] = f"instance-{n + 1}"
                 bots.append(bot)
-            org = tmp_path / "org.yaml"
-            org.write_text(sample_org_text(), encoding="utf-8")
-            await bots[0].cli("org", "import", str(org))
-            for bot in bots:  # one after the other: the first migrates the database
-                await bot.start()
-            await emu.wait_for(lambda: len(emu.calls("setWebhook")) >= 2, TIMEOUT)
-            for o in OFFICIALS:
-                emu.add_user(o.user_id, first_name=o.name)
-            for o in OFFICIALS[:4]:
-                emu.start_bot(o.user_id)
-            for o in OFFICIALS[:4]:
-                await emu.wait_for_message(o.user_id, timeout=TIMEOUT)
-            await join_rina(emu)
+            await office_on_two(emu, bots, tmp_path)
 
             # An idle run: its first task waits with the Camat; its timers are made due now,
             # so both sweeps race for them while the other run is played.
