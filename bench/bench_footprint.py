@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from bench.bench_throughput import halt, machine, spawn
+from bench.bench_throughput import bot_env, halt, machine, spawn
 from bench.launch_trace import MARK
 from bench.profile_transition import AnsweringRequest, drain, offline_bot, tap
 from bench.throughput_setup import SOP_NAME, fresh_postgres, populate
@@ -70,20 +70,6 @@ def spread(seconds: list[float]) -> str:
 
 
 # --- launch ---------------------------------------------------------------------------------
-
-
-def bot_env(emu: EmulatorServer, work: Path, database_url: str) -> dict[str, str]:
-    """The environment `python -m bot run` gets against `emu`."""
-    return {
-        **os.environ,
-        "BOT_TOKEN": emu.bot_token,
-        "TELEGRAM_API_URL": emu.base_url,
-        "TELEGRAM_FILE_URL": emu.base_file_url,
-        "KINERJA_DATA_DIR": str(work),
-        "KINERJA_SOP_DIR": str(work / "sop"),
-        "KINERJA_PACE": "fast",
-        "DATABASE_URL": database_url,
-    }
 
 
 class CallClock:

@@ -69,6 +69,20 @@ def rss_mib(pid: int) -> float:
     return 0.0
 
 
+def bot_env(emu: EmulatorServer, work: Path, database_url: str) -> dict[str, str]:
+    """The environment `python -m bot run` gets against `emu`."""
+    return {
+        **os.environ,
+        "BOT_TOKEN": emu.bot_token,
+        "TELEGRAM_API_URL": emu.base_url,
+        "TELEGRAM_FILE_URL": emu.base_file_url,
+        "KINERJA_DATA_DIR": str(work),
+        "KINERJA_SOP_DIR": str(work / "sop"),
+        "KINERJA_PACE": "fast",
+        "DATABASE_URL": database_url,
+    }
+
+
 async def spawn(args: list[str], env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
     """Start a Python module as a process, its stderr to `log`."""
     with log.open("wb") as err:
@@ -222,16 +236,7 @@ async def kinerja_phase(args: argparse.Namespace, work: Path) -> KinerjaFigures:
         url, work / "sop", offices, {"A": args.chains, "B": args.chains}, args.steps
     )
     async with EmulatorServer(port=0) as emu:
-        env = {
-            **os.environ,
-            "BOT_TOKEN": emu.bot_token,
-            "TELEGRAM_API_URL": emu.base_url,
-            "TELEGRAM_FILE_URL": emu.base_file_url,
-            "KINERJA_DATA_DIR": str(work),
-            "KINERJA_SOP_DIR": str(work / "sop"),
-            "KINERJA_PACE": "fast",
-            "DATABASE_URL": population.database_url,
-        }
+        env = bot_env(emu, work, population.database_url)
         for uid in population.officials:
             emu.add_user(uid, first_name=f"P{uid}")
             emu.start_bot(uid)
