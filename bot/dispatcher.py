@@ -113,9 +113,12 @@ class _Flight:
 
 
 def _recipient(message: QueuedMessage) -> tuple[str, bool]:
-    """The pacing key of a message and whether it goes to a group."""
+    """The pacing key of a message (its chat, however it is addressed: a person's private
+    chat is one chat with one pace) and whether it goes to a group."""
     if message.chat_id is not None:
         return f"c{message.chat_id}", message.chat_id < 0
+    if message.telegram_id is not None:
+        return f"c{message.telegram_id}", False
     return f"p{message.person_id}", False
 
 

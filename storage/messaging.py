@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Table, bindparam, delete, func, select, update
+from sqlalchemy import Integer, Table, bindparam, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert_for
@@ -96,6 +96,12 @@ _C = OUTBOX.c
 _CLAIM_FREE = (_C.claimed_until.is_(None)) | (_C.claimed_until < bindparam("now"))
 # The dispatcher's statements, built once (building them costs more than running them).
 # The oldest pending message of each recipient, due and unclaimed, with the person's account.
+# One queue per private chat, however its rows are addressed: a row to a person (a task) and
+# a row to that person's chat id (a reply to a command) wait for each other. Rows to a person
+# not on Telegram yet queue per person.
+_Q = OUTBOX.alias("queued")
+_TO = PEOPLE.alias("queued_to")
+_QUEUE_CHAT = func.coalesce(_Q.c.chat_id, _TO.c.telegram_id)
 _DUE_HEADS = (
     select(
         _C.id,
@@ -110,9 +116,11 @@ _DUE_HEADS = (
     .select_from(OUTBOX.outerjoin(PEOPLE, PEOPLE.c.id == _C.person_id))
     .where(
         _C.id.in_(
-            select(func.min(_C.id))
-            .where(_C.status == "pending")
-            .group_by(_C.person_id, _C.chat_id)
+            select(func.min(_Q.c.id))
+            .select_from(_Q.outerjoin(_TO, _TO.c.id == _Q.c.person_id))
+            .where(_Q.c.status == "pending")
+            .group_by(_QUEUE_CHAT, case((_QUEUE_CHAT.is_(None), _Q.c.person_id)))
+            .correlate(None)
         ),
         _C.next_attempt_at <= bindparam("now"),
         _CLAIM_FREE,

@@ -467,3 +467,38 @@ async def test_a_restarted_instance_sends_its_own_dead_claims_at_once_not_others
     await restarted.drain_once()
     await restarted.settle()
     assert [m.text for m in rig.emu.sent_messages(other)] == ["milik yang lain"]
+
+
+async def test_a_person_and_their_chat_are_one_queue_in_order_and_pace(rig: Rig) -> None:
+    """A row to a person (a task) and a later row to their chat id (a reply to a command) go
+    to the same private chat: while the first waits for a retry the second waits too, and
+    the two count against one per-chat pace."""
+    factory = partial(BotUnitOfWork, rig.uow)
+    report = await import_organisation(
+        factory,  # type: ignore[arg-type]
+        SAMPLE_ORG,
+        resolve_definition("pengukuran-kinerja"),
+    )
+    chat = _user(rig, 509)
+    async with factory() as uow:  # type: ignore[call-arg]
+        person = await uow.session.get(PersonRow, await uow.session.scalar(select(PersonRow.id)))
+        assert person is not None
+        person.telegram_id = chat
+        person_id = person.id
+        await uow.commit()
+    org = report.org_id
+    rig.emu.inject_fault("500", "sendMessage")
+    await rig.enqueue(
+        Outgoing("text", {"text": "tugas"}, person_id, None, org),
+        Outgoing("text", {"text": "jawaban"}, None, chat, org),
+        Outgoing("text", {"text": "lagi"}, person_id, None, org),
+    )
+    await rig.round()  # "tugas" fails; "jawaban" must not overtake it
+    assert rig.emu.sent_messages(chat) == []
+    rig.clock.advance(1.1)
+    for _ in range(3):  # within one second the chat's burst of two, then its pace
+        await rig.round()
+    assert [m.text for m in rig.emu.sent_messages(chat)] == ["tugas", "jawaban"]
+    rig.clock.advance(1.1)
+    await rig.round()
+    assert [m.text for m in rig.emu.sent_messages(chat)] == ["tugas", "jawaban", "lagi"]
