@@ -56,11 +56,9 @@ async def offices_of(ctx: AppContext, telegram_id: int) -> list[Organisation]:
     return [o for o in found if o is not None]
 
 
-async def same_account(ctx: AppContext, person_id: str, telegram_id: int) -> Person | None:
+def same_account(person: Person | None, telegram_id: int) -> Person | None:
     """The person a button was made for, when it is this same account in another of its
     offices (a task button carries its office); None otherwise."""
-    async with ctx.uow_factory() as uow:
-        person = await uow.people.get(person_id)
     if person is None or not person.active or person.telegram_id != telegram_id:
         return None
     return person

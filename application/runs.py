@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from application import membership
 from application.context import MAX_UPLOAD_BYTES, PROMPT_TTL, AppContext
 from application.cover_letter import unless_uploaded
 from application.measure_flow import before_complete
@@ -53,8 +54,21 @@ MAX_TITLE = 200
 
 async def button(ctx: AppContext, data: str) -> ButtonToken | None:
     """The meaning of a button's callback data (None when unknown or expired)."""
+    return (await tapped_button(ctx, data, None))[0]
+
+
+async def tapped_button(
+    ctx: AppContext, data: str, telegram_id: int | None
+) -> tuple[ButtonToken | None, Person | None]:
+    """The meaning of a tapped button's callback data (None when unknown or expired) and,
+    when the account that tapped it is the one it was made for, that person — in whichever
+    of the account's offices the button belongs to (one read of the database)."""
     async with ctx.uow_factory() as uow:
-        return await uow.messaging.token(data)
+        token = await uow.messaging.token(data)
+        if token is None or telegram_id is None:
+            return token, None
+        owner = membership.same_account(await uow.people.get(token.person_id), telegram_id)
+    return token, owner
 
 
 async def pending_input(ctx: AppContext, person_id: str) -> PendingInput | None:

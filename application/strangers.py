@@ -36,6 +36,8 @@ class StrangerReplies:
             return False
         if len(self._people) > 10_000:  # forget the old ones now and then
             self._people = {k: t for k, t in self._people.items() if now - t < self.per_person}
+        if len(self._groups) > 10_000:
+            self._groups = {k: t for k, t in self._groups.items() if now - t < self.per_group}
         self._people[(chat_id, user_id)] = now
         self._groups[chat_id] = now
         return True

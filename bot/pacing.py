@@ -44,6 +44,9 @@ FAST = PaceLimits(
 )  # for a local emulator without limits only
 
 
+SWEEP_EVERY = 1024  # bookings between two sweeps of the per-chat state
+
+
 class Pacer:
     """Evenly spaced slots overall, a token bucket per private chat, a window per group."""
 
@@ -59,6 +62,12 @@ class Pacer:
         self._private: dict[str, tuple[float, float]] = {}  # key -> (tokens, at)
         self._held: dict[str, float] = {}  # key -> monotonic time a 429 told us to wait for
         self._went: deque[float] = deque()  # when the last second's messages actually went
+        self._booked = 0  # bookings since the per-chat state was last swept
+
+    def __len__(self) -> int:
+        """How many chats the pacer keeps state for (a full bucket, an empty window or a
+        past hold is forgotten: it would change no wait)."""
+        return len(self._private.keys() | self._groups.keys() | self._held.keys())
 
     def wait(self, key: str, group: bool) -> float:
         """Seconds until a message to `key` may go (0.0: now)."""
@@ -95,7 +104,24 @@ class Pacer:
             self._groups.setdefault(key, deque()).append(slot)
         else:
             self._private[key] = (self._tokens(key, slot) - 1.0, slot)
+        self._booked += 1
+        if self._booked >= SWEEP_EVERY:
+            self.forget_idle()
         return slot
+
+    def forget_idle(self) -> None:
+        """Drop the state of chats that no longer limit anything: a bucket full again, a
+        group's window with nothing in its last minute, a 429's hold that has passed. A
+        process that messages many chats over months keeps only the recent ones."""
+        self._booked = 0
+        now = self.clock()
+        burst = float(self.limits.private_burst)
+        self._private = {k: v for k, v in self._private.items() if self._tokens(k, now) < burst}
+        for key, sent in list(self._groups.items()):
+            _expire(sent, now - 60.0)
+            if not sent:
+                del self._groups[key]
+        self._held = {k: until for k, until in self._held.items() if until > now}
 
     def admit(self) -> float:
         """A booked message is due: 0.0 when it may go now (it is counted), else seconds to

@@ -18,7 +18,6 @@ from telegram.ext import ContextTypes
 from application import (
     cover_letter,
     disposition,
-    membership,
     office,
     partial_return,
     realisation_chat,
@@ -82,13 +81,10 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query is None:
         return
     ctx = bot_context(context)
-    tok = await runs.button(ctx, query.data or "")
     user = update.effective_user
     # A button carries its office: the account's own button in another of its offices acts
     # there (whatever this chat chose); anyone else's is refused below.
-    owner = None
-    if tok is not None and user is not None:
-        owner = await membership.same_account(ctx, tok.person_id, user.id)
+    tok, owner = await runs.tapped_button(ctx, query.data or "", user.id if user else None)
     person = owner or await tapper(update, ctx)
     if person is None:
         return

@@ -106,6 +106,17 @@ class SqlPeopleRepository(PeopleRepository):
         self.session = session
         self.acting = ActingRepository(session)
         self.changes = OfficeEvents(session)  # the office's own audit trail
+        # What this unit of work read already: one transaction asks for the same office and
+        # people several times (the tapper, the run's next actor, the notices). Only this
+        # class writes people and organisations; each write forgets all of it.
+        self._orgs: dict[str, Organisation | None] = {}
+        self._staff: dict[str, list[Person]] = {}  # org id -> all its people, by name then id
+        self._persons: dict[str, Person | None] = {}
+
+    def _forget(self) -> None:
+        self._orgs.clear()
+        self._staff.clear()
+        self._persons.clear()
 
     async def acting_at(self, org_id: str, at: datetime) -> Sequence[Acting]:
         """The organisation's acting appointments (Plh / Plt) running at this instant."""
@@ -113,10 +124,13 @@ class SqlPeopleRepository(PeopleRepository):
 
     async def get_org(self, org_id: str) -> Organisation | None:
         """An organisation by id."""
+        if org_id in self._orgs:
+            return self._orgs[org_id]
         row = (
             await self.session.execute(select(ORGANISATIONS).where(ORGANISATIONS.c.id == org_id))
         ).first()
-        return _org_from(row) if row is not None else None
+        org = self._orgs[org_id] = _org_from(row) if row is not None else None
+        return org
 
     async def org_by_name(self, name: str) -> Organisation | None:
         """An organisation by its (unique) name."""
@@ -132,6 +146,7 @@ class SqlPeopleRepository(PeopleRepository):
 
     async def add_org(self, org: Organisation) -> None:
         """Register a new organisation."""
+        self._forget()
         await self.session.execute(
             insert_for(self.session, ORGANISATIONS),
             [
@@ -146,6 +161,7 @@ class SqlPeopleRepository(PeopleRepository):
 
     async def update_org(self, org: Organisation) -> None:
         """Write an organisation's name, group chat and identity on paper."""
+        self._forget()
         await self.session.execute(
             update(ORGANISATIONS)
             .where(ORGANISATIONS.c.id == org.id)
@@ -158,16 +174,23 @@ class SqlPeopleRepository(PeopleRepository):
 
     async def get(self, person_id: str) -> Person | None:
         """A person by id (also an inactive one: history refers to them)."""
+        if person_id in self._persons:
+            return self._persons[person_id]
         row = (await self.session.execute(select(PEOPLE).where(PEOPLE.c.id == person_id))).first()
-        return _person_from(row) if row is not None else None
+        person = self._persons[person_id] = _person_from(row) if row is not None else None
+        return person
 
     async def of_org(self, org_id: str) -> Sequence[Person]:
         """The organisation's active people, by name then id."""
-        return await self._people((PEOPLE.c.org_id == org_id) & PEOPLE.c.active.is_(True))
+        return [p for p in await self.all_of_org(org_id) if p.active]
 
     async def all_of_org(self, org_id: str) -> list[Person]:
         """The organisation's people, active or not, by name then id."""
-        return await self._people(PEOPLE.c.org_id == org_id)
+        staff = self._staff.get(org_id)
+        if staff is None:
+            staff = self._staff[org_id] = await self._people(PEOPLE.c.org_id == org_id)
+            self._persons.update((p.id, p) for p in staff)
+        return list(staff)
 
     async def by_telegram_id(self, telegram_id: int) -> Person | None:
         """The active person using this Telegram account (the earliest registered, if several
@@ -189,10 +212,12 @@ class SqlPeopleRepository(PeopleRepository):
 
     async def add(self, person: Person) -> None:
         """Register a new person."""
+        self._forget()
         await self.session.execute(insert_for(self.session, PEOPLE), [_person_row(person)])
 
     async def update(self, person: Person) -> None:
         """Write every field of an existing person."""
+        self._forget()
         values = _person_row(person)
         del values["id"]
         await self.session.execute(update(PEOPLE).where(PEOPLE.c.id == person.id).values(values))

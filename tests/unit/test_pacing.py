@@ -85,3 +85,29 @@ def test_the_fast_pace_for_an_emulator_without_limits_never_holds_anything(
         assert pacer.chat_wait("p1", False) == 0.0
         pacer.book("p1", False)
         assert pacer.admit() == 0.0
+
+
+def test_chats_that_limit_nothing_any_more_are_forgotten_and_limits_still_hold(
+    clock: Clock,
+) -> None:
+    """A long-running sender messages ever new chats: it keeps only those whose limit still
+    counts, and forgetting never lets a chat or group go faster than its limit."""
+    pacer = Pacer(clock=clock)
+    for day in range(5):
+        for i in range(3000):
+            pacer.book(f"c{day}-{i}", False)
+            clock.now += 1 / 28
+        pacer.book(f"g{day}", True)
+        pacer.hold(f"c{day}-0", 30.0)
+        clock.now += 3600
+    assert len(pacer) < 1100  # not 15,000 and more
+    pacer.forget_idle()
+    assert len(pacer) == 0
+    # a busy chat and a busy group keep their state through sweeps
+    for _ in range(19):
+        pacer.book("g", True)
+    pacer.book("c", False)
+    pacer.book("c", False)
+    pacer.forget_idle()
+    assert pacer.chat_wait("g", True) > 59
+    assert pacer.chat_wait("c", False) > 1.0
