@@ -43,7 +43,7 @@ from bot.dispatcher import Dispatcher
 from bot.logs import quiet_handled_faults
 from bot.pacing import FAST, PaceLimits, Pacer
 from bot.reaching import until_telegram_answers
-from bot.receiving import Poller, UpdateProcessor
+from bot.receiving import AT_ONCE, Poller, UpdateProcessor
 from bot.sending_lease import OutboxWaker, SendingLeader
 from bot.settings import Settings
 from bot.stopping import cancel_and_wait
@@ -69,7 +69,7 @@ from scheduler.meetings import MeetingJobs, MeetingSweep
 from scheduler.planner import TimerPlanner
 from scheduler.sweep import ReminderSweep
 from storage.bot_uow import BotUnitOfWork
-from storage.database import make_engine, make_session_factory, private_dir
+from storage.database import is_sqlite, make_engine, make_session_factory, private_dir
 from storage.files import FileStore
 from storage.migrate import upgrade_engine
 from workflow.office_calendar import OfficeCalendar
@@ -178,6 +178,17 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
                 await context.bot.send_message(update.effective_chat.id, body)
 
 
+POOL_KEPT = 10  # PostgreSQL connections an instance keeps open
+
+
+def pool_for(url: str) -> dict[str, int]:
+    """The connection pool of a bot instance: on PostgreSQL room for every update it handles
+    at once (`AT_ONCE`) plus the sender, the sweeps and the webhook's health check, so a
+    burst of taps never waits for a connection (at most POOL_KEPT + AT_ONCE = 42; two
+    instances fit PostgreSQL's default of 100). SQLite keeps SQLAlchemy's default."""
+    return {} if is_sqlite(url) else {"pool_size": POOL_KEPT, "max_overflow": AT_ONCE}
+
+
 @dataclass
 class Runtime:
     """One process's wiring."""
@@ -233,7 +244,7 @@ async def build_runtime(
     calendar = OfficeCalendar(settings.office().calendar)
     configure_render(tz=calendar.config.timezone)
     private_dir(settings.data_dir)
-    engine = make_engine(settings.database())
+    engine = make_engine(settings.database(), **pool_for(settings.database()))
     await upgrade_engine(engine)
     sessions = make_session_factory(engine)
     uow_factory = partial(BotUnitOfWork, sessions, sops=sops)
@@ -336,6 +347,7 @@ async def start(
             runtime.ctx.clock,
             secret,
             dashboard=dashboard_app(runtime.ctx),  # /dasbor on the same listener
+            sending=(lambda: leader.leading) if (leader := runtime.leader) else None,
         )
         await runtime.webhook.start(webhook.host, webhook.port)
         hook = webhook.url.rstrip("/") + WEBHOOK_PATH

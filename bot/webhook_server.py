@@ -7,7 +7,8 @@ was a repeat); while the database is away it is answered 503, so Telegram keeps 
 it again later. A body that is not an update (not JSON, not an object, no usable update_id)
 gets 400; an update that cannot be parsed is set aside in failed_updates and answered 200.
 `GET /healthz` reports the database and the outbox dispatcher: 200 when both
-are well, 503 otherwise (for a load balancer or a monitor).
+are well, 503 otherwise (for a load balancer or a monitor); `sending` says whether this
+instance is the one that sends ("yes") or stands by ("standby").
 
 Requests are answered at once for different chats, one after another for one chat, in the
 order they came (`UpdateProcessor`): a slow one (a tap's answer Telegram is slow to take, a
@@ -61,8 +62,11 @@ class WebhookServer:
         clock: Callable[[], datetime],
         secret: str,
         dashboard: web.Application | None = None,
+        sending: Callable[[], bool] | None = None,
     ) -> None:
         self.app = app
+        # Whether this instance holds the sending lease now (None: it always sends).
+        self.sending = sending
         self.processor = processor
         self.dispatcher = dispatcher
         self.uow_factory = uow_factory
@@ -137,6 +141,9 @@ class WebhookServer:
             healthy = False
         else:
             report["dispatcher"] = "ok"
+        # Several instances share one sender: "standby" is healthy (it takes over when the
+        # sender stops); a stuck outbox shows as "behind" on every instance.
+        report["sending"] = "yes" if self.sending is None or self.sending() else "standby"
         report["sent"] = self.dispatcher.sent
         report["failed"] = self.dispatcher.failed
         return web.json_response(report, status=200 if healthy else 503)

@@ -157,6 +157,13 @@ async def office_on_two(emu: EmulatorServer, bots: list[BotProcess], tmp_path: P
     await join_rina(emu)
 
 
+async def _health(http: aiohttp.ClientSession, port: int) -> dict[str, object]:
+    async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+        assert response.status == 200
+        report: dict[str, object] = await response.json()
+        return report
+
+
 async def test_two_instances_behind_a_balancer_run_one_sop_without_doubles(
     database: str, tmp_path: Path
 ) -> None:
@@ -191,6 +198,10 @@ async def test_two_instances_behind_a_balancer_run_one_sop_without_doubles(
                 bot.env["KINERJA_INSTANCE_ID"] = f"instance-{n + 1}"
                 bots.append(bot)
             await office_on_two(emu, bots, tmp_path)
+            # One instance sends, the other stands by: both healthy, each says which it is.
+            async with aiohttp.ClientSession() as http:
+                health = [await _health(http, port) for port in ports]
+            assert [h["sending"] for h in health] == ["yes", "standby"], health
 
             # An idle run: its first task waits with the Camat; its timers are made due now,
             # so both sweeps race for them while the other run is played.
