@@ -156,7 +156,7 @@ class Dispatcher:
         self.files = files
         self.clock = clock
         self.batch = batch
-        self.pacer = pacer or Pacer()
+        self.pacer = pacer if pacer is not None else Pacer()
         self.max_in_flight = max_in_flight
         self.lease = lease
         self.ahead = ahead

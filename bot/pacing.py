@@ -64,7 +64,7 @@ class Pacer:
         self._went: deque[float] = deque()  # when the last second's messages actually went
         self._booked = 0  # bookings since the per-chat state was last swept
 
-    def __len__(self) -> int:
+    def tracked(self) -> int:
         """How many chats the pacer keeps state for (a full bucket, an empty window or a
         past hold is forgotten: it would change no wait)."""
         return len(self._private.keys() | self._groups.keys() | self._held.keys())
