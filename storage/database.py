@@ -1,7 +1,9 @@
 """Engines and sessions: one `make_engine(url)` for SQLite (the default) and PostgreSQL.
 
 SQLite gets write-ahead logging (readers never block the one writer), enforced foreign keys and
-a busy timeout, so a second writer waits for the first instead of failing at once. Its file is
+a busy timeout, so a second writer waits for the first instead of failing at once; the writers
+of one process take turns on a lock instead (`storage.sqlite_turns`), each starting as soon as
+the one before it committed. Its file is
 owner-only (0600; SQLite gives its -wal and -shm files the same mode), like the data directory
 (0700, `private_dir`) and the documents in it. The Python
 driver starts a transaction only at the first write, which suits the optimistic lock in
@@ -23,6 +25,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from storage.sqlite_turns import WriterTurns
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_FILE_NAME = "kinerja.sqlite3"
@@ -82,6 +86,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
         engine = create_async_engine(url, connect_args=connect_args, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        WriterTurns(SQLITE_BUSY_TIMEOUT_MS / 1000).install(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)
