@@ -32,9 +32,18 @@ class BotUnitOfWork(SqlUnitOfWork):
         self.committed = False  # set by the first commit (the receiver records updates by it)
 
     async def commit(self) -> None:
-        """Commit, and remember that something was made durable."""
+        """Write what the repositories hold back (buttons, timers), commit, and remember that
+        something was made durable."""
+        await self.messaging.flush()
+        await self.timers.flush()
         await super().commit()
         self.committed = True
+
+    async def rollback(self) -> None:
+        """Drop what was not committed, also what the repositories held back."""
+        self.messaging.discard()
+        self.timers.discard()
+        await super().rollback()
 
 
 BotUowFactory = Callable[[], BotUnitOfWork]

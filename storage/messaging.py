@@ -176,6 +176,19 @@ class MessagingRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        # Buttons made in this unit of work, written in one statement before anything reads
+        # or deletes buttons, and at the latest at commit (`flush`).
+        self._tokens: list[dict[str, Any]] = []
+
+    async def flush(self) -> None:
+        """Write the buttons made so far (one statement for all)."""
+        if self._tokens:
+            rows, self._tokens = self._tokens, []
+            await self.session.execute(TOKENS.insert(), rows)
+
+    def discard(self) -> None:
+        """Forget the buttons made but not written (the transaction is rolled back)."""
+        self._tokens = []
 
     # --- outbox ---------------------------------------------------------------------------
 
@@ -408,11 +421,12 @@ class MessagingRepository:
             "data": data or {},
             "created_at": now,
         }
-        await self.session.execute(TOKENS.insert(), row)
+        self._tokens.append(row)
         return token
 
     async def delete_tokens_of(self, person_id: str, action: str) -> None:
         """Void a person's buttons of one kind (e.g. a start confirmation once used)."""
+        await self.flush()
         await self.session.execute(
             delete(CallbackTokenRow).where(
                 CallbackTokenRow.person_id == person_id, CallbackTokenRow.action == action
@@ -421,6 +435,7 @@ class MessagingRepository:
 
     async def token(self, token: str) -> ButtonToken | None:
         """What a button means, if the token exists."""
+        await self.flush()
         if not token or len(token) > 32:
             return None
         row = (await self.session.execute(select(TOKENS).where(TOKENS.c.token == token))).first()

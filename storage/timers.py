@@ -42,6 +42,19 @@ class TimerRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        # Timers added in this unit of work, written in one statement before anything else
+        # reads or changes timers, and at the latest at commit (`flush`).
+        self._added: list[dict[str, object]] = []
+
+    async def flush(self) -> None:
+        """Write the timers added so far (one statement for all)."""
+        if self._added:
+            rows, self._added = self._added, []
+            await self.session.execute(TIMERS.insert(), rows)
+
+    def discard(self) -> None:
+        """Forget the timers added but not written (the transaction is rolled back)."""
+        self._added = []
 
     async def add(
         self,
@@ -64,11 +77,12 @@ class TimerRepository:
             "status": "pending",
             "created_at": now,
         }
-        await self.session.execute(TIMERS.insert(), row)
+        self._added.append(row)
 
     async def next_fire_at(self, after: datetime | None = None) -> datetime | None:
         """The earliest pending instant (for the one-shot wake-up job); with `after`, the
         earliest one later than that (a timer due at night stays pending until the opening)."""
+        await self.flush()
         query = select(func.min(TimerRow.fire_at)).where(TimerRow.status == "pending")
         if after is not None:
             query = query.where(TimerRow.fire_at > after)
@@ -77,6 +91,7 @@ class TimerRepository:
 
     async def claim_due(self, now: datetime, limit: int = 5000) -> list[DueTimer]:
         """Take the pending timers due by `now` (oldest first) for this transaction."""
+        await self.flush()
         query = (
             select(TimerRow)
             .where(TimerRow.status == "pending", TimerRow.fire_at <= now)
@@ -111,6 +126,7 @@ class TimerRepository:
 
     async def settle(self, fired: list[int], cancelled: list[int]) -> None:
         """Record claimed timers as fired (messages written) or cancelled (work was done)."""
+        await self.flush()
         for status, ids in (("fired", fired), ("cancelled", cancelled)):
             if ids:
                 await self.session.execute(
@@ -122,6 +138,7 @@ class TimerRepository:
 
     async def cancel_for(self, assignment_id: str) -> None:
         """Drop the pending timers of an assignment that is no longer open."""
+        await self.flush()
         await self.session.execute(
             update(TIMERS)
             .where(TIMERS.c.assignment_id == assignment_id, TIMERS.c.status == "pending")
@@ -130,6 +147,7 @@ class TimerRepository:
 
     async def pending_count(self) -> int:
         """How many timers wait (for tests and health)."""
+        await self.flush()
         row = await self.session.execute(
             select(func.count()).select_from(TimerRow).where(TimerRow.status == "pending")
         )
@@ -139,6 +157,7 @@ class TimerRepository:
 
     async def digest_candidates(self, day: date) -> list[str]:
         """Active people who want the digest and have not had today's."""
+        await self.flush()
         sent = select(DigestLogRow.person_id).where(DigestLogRow.day == day)
         rows = await self.session.execute(
             select(PersonRow.id).where(
@@ -152,6 +171,7 @@ class TimerRepository:
 
     async def claim_digest(self, person_id: str, day: date, now: datetime) -> bool:
         """Mark today's digest as sent for this person; False if it already was."""
+        await self.flush()
         exists = await self.session.get(DigestLogRow, (person_id, day))
         if exists is not None:
             return False

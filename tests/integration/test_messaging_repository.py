@@ -114,3 +114,35 @@ async def test_pending_prompt_replaces_the_previous_and_expires(db: Database, or
     clock.advance(61)
     async with factory() as uow:
         assert await uow.messaging.pending(person, clock()) is None
+
+
+async def test_buttons_and_timers_held_back_are_seen_before_commit_and_dropped_by_rollback(
+    db: Database, org: Org
+) -> None:
+    """Buttons and timers are written together at commit; until then this unit of work still
+    sees them (a button looked up, a timer cancelled), and a rollback drops them."""
+    factory = partial(BotUnitOfWork, db.sessions)
+    clock = ManualClock()
+    rina = org.people["Rina"]
+    at = clock() + timedelta(hours=1)
+    async with factory() as uow:
+        kept = await uow.messaging.new_token(rina.id, "done", clock(), assignment_id="a-1")
+        voided = await uow.messaging.new_token(rina.id, "start", clock())
+        assert (await uow.messaging.token(kept)) is not None  # seen before the commit
+        await uow.messaging.delete_tokens_of(rina.id, "start")
+        await uow.timers.add(org.id, "r-1", "a-1", "due", 1, at, clock())
+        await uow.timers.add(org.id, "r-1", "a-2", "due", 1, at, clock())
+        await uow.timers.cancel_for("a-2")  # the timer added just before is cancelled too
+        await uow.commit()
+    async with factory() as uow:
+        found = await uow.messaging.token(kept)
+        assert found is not None and found.assignment_id == "a-1"
+        assert await uow.messaging.token(voided) is None
+        assert await uow.timers.pending_count() == 1
+        dropped = await uow.messaging.new_token(rina.id, "done", clock())
+        await uow.timers.add(org.id, "r-1", "a-3", "due", 1, at, clock())
+        await uow.rollback()
+        await uow.commit()  # nothing held back survives the rollback
+    async with factory() as uow:
+        assert await uow.messaging.token(dropped) is None
+        assert await uow.timers.pending_count() == 1
