@@ -129,18 +129,14 @@ def defer_update() -> bool:
 
 
 async def enqueue_edit(uow: BotUnitOfWork, edit: Edit, now: datetime) -> None:
-    """Put an edit in the outbox, in the queue of the chat's person when it is a private chat
-    with one (after their task messages), else of the chat."""
+    """Put an edit in the outbox, in the queue of its chat: a private chat is one queue
+    whether its messages are addressed to the person or to the chat, so the edit goes out
+    after the task messages queued before it."""
     payload: dict[str, object] = {"message_id": edit.message_id, "buttons": edit.buttons or []}
     if edit.body is not None:
         payload["text"] = edit.body
     kind = "markup" if edit.body is None else "edit"
-    person = await uow.people.by_telegram_id(edit.chat_id) if edit.chat_id > 0 else None
-    if person is not None and person.active:
-        message = Outgoing(kind, payload, person_id=person.id, org_id=person.org_id)
-    else:
-        message = Outgoing(kind, payload, chat_id=edit.chat_id)
-    await uow.messaging.enqueue(message, now)
+    await uow.messaging.enqueue(Outgoing(kind, payload, chat_id=edit.chat_id), now)
 
 
 def fail_update(error: BaseException) -> bool:
