@@ -273,6 +273,8 @@ async def main(args: argparse.Namespace) -> None:
                         f"  {prefix}-{n} log: {log.count('Traceback')} tracebacks, "
                         f"{log.count('WARNING')} warnings"
                     )
+                    for line in [x for x in log.splitlines() if "WARNING" in x][:3]:
+                        print(f"    | {line[:160]}")
     print(f"ratio 2 / 1 instances: {results[1] / results[0]:.2f} (goal: ≥ 1.6)")
 
 

@@ -323,8 +323,23 @@ async def main(args: argparse.Namespace) -> None:
             f"| {p.percentile(50):.0f} / {p.percentile(95):.0f} ms "
             f"| **{ratio:.2f}** | {args.note} |\n"
         )
-        with RESULTS.open("a", encoding="utf-8") as out:
-            out.write(row)
+        RESULTS.write_text(into_table(RESULTS.read_text(encoding="utf-8"), row), encoding="utf-8")
+
+
+TABLE_HEAD = "| date | machine | load avg 1/5/15 | database | echo bot |"
+
+
+def into_table(text: str, row: str) -> str:
+    """RESULTS.md with `row` after the last row of the transitions table (at the end when
+    the table is not there)."""
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.startswith(TABLE_HEAD)), None)
+    if start is None:
+        return text + row
+    end = start
+    while end < len(lines) and lines[end].startswith("|"):
+        end += 1
+    return "".join([*lines[:end], row, *lines[end:]])
 
 
 def parse() -> argparse.Namespace:
