@@ -20,6 +20,7 @@ from sqlalchemy import Integer, Table, bindparam, case, delete, func, select, up
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dialect import insert_for
+from storage.held_back import HeldBack
 from storage.length_limits import MAX_TEXT, split_text
 from storage.messaging_tables import (
     CallbackTokenRow,
@@ -176,19 +177,17 @@ class MessagingRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        # Buttons made in this unit of work, written in one statement before anything reads
-        # or deletes buttons, and at the latest at commit (`flush`).
-        self._tokens: list[dict[str, Any]] = []
+        # Buttons made in this unit of work: written before anything reads or deletes
+        # buttons, and at the latest at commit (`flush`).
+        self._tokens = HeldBack(session, TOKENS)
 
     async def flush(self) -> None:
         """Write the buttons made so far (one statement for all)."""
-        if self._tokens:
-            rows, self._tokens = self._tokens, []
-            await self.session.execute(TOKENS.insert(), rows)
+        await self._tokens.flush()
 
     def discard(self) -> None:
         """Forget the buttons made but not written (the transaction is rolled back)."""
-        self._tokens = []
+        self._tokens.discard()
 
     # --- outbox ---------------------------------------------------------------------------
 
@@ -421,7 +420,7 @@ class MessagingRepository:
             "data": data or {},
             "created_at": now,
         }
-        self._tokens.append(row)
+        self._tokens.add(row)
         return token
 
     async def delete_tokens_of(self, person_id: str, action: str) -> None:

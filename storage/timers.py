@@ -16,6 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.held_back import HeldBack
 from storage.tables import PersonRow
 from storage.timer_tables import DigestLogRow, TimerRow
 
@@ -42,19 +43,17 @@ class TimerRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        # Timers added in this unit of work, written in one statement before anything else
-        # reads or changes timers, and at the latest at commit (`flush`).
-        self._added: list[dict[str, object]] = []
+        # Timers added in this unit of work: written before anything else reads or changes
+        # timers, and at the latest at commit (`flush`).
+        self._added = HeldBack(session, TIMERS)
 
     async def flush(self) -> None:
         """Write the timers added so far (one statement for all)."""
-        if self._added:
-            rows, self._added = self._added, []
-            await self.session.execute(TIMERS.insert(), rows)
+        await self._added.flush()
 
     def discard(self) -> None:
         """Forget the timers added but not written (the transaction is rolled back)."""
-        self._added = []
+        self._added.discard()
 
     async def add(
         self,
@@ -77,7 +76,7 @@ class TimerRepository:
             "status": "pending",
             "created_at": now,
         }
-        self._added.append(row)
+        self._added.add(row)
 
     async def next_fire_at(self, after: datetime | None = None) -> datetime | None:
         """The earliest pending instant (for the one-shot wake-up job); with `after`, the
