@@ -73,7 +73,7 @@ async def test_the_turn_is_given_back_after_a_rollback_an_error_and_a_cancel(
         async with engine.connect() as conn:
             await conn.execute(text("INSERT INTO t (n) VALUES (3)"))
             started.set()
-            await asyncio.sleep(60)
+            await asyncio.Event().wait()  # until cancelled
 
     task = asyncio.create_task(cancelled())
     await started.wait()
