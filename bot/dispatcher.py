@@ -532,7 +532,7 @@ class Dispatcher:
 
     async def _call(self, method: str, **params: Any) -> Any:
         """A Bot API call whose answer stays JSON: the messages the outbox sends are never
-        needed as python-telegram-bot objects, and building them was a third of a send's CPU.
+        needed as python-telegram-bot objects (building one cost ~0.1 ms of CPU per send).
         Errors are raised as by the bot's own methods (RetryAfter, BadRequest, Forbidden, …),
         and the bot's rate limiter, when it has one, is passed as by them.
 
