@@ -277,6 +277,9 @@ async def kinerja_phase(args: argparse.Namespace, work: Path) -> KinerjaFigures:
                 f"  bot log: {log.count('database is locked')} × 'database is locked', "
                 f"{log.count('Traceback')} tracebacks, {log.count('WARNING')} warnings"
             )
+            for trace in log.split("Traceback")[1:3]:  # a rare one is still diagnosable
+                lines = trace.strip().splitlines()
+                print("  | Traceback … " + " / ".join(x.strip() for x in lines[-4:])[:400])
             if args.keep_log:
                 args.keep_log.write_text(log, encoding="utf-8")
 
