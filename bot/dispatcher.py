@@ -111,14 +111,12 @@ class _Flight:
     file_id: tuple[str, str] | None = None  # (document id, Telegram's file id) to remember
 
 
-def _recipient(message: QueuedMessage) -> tuple[str, bool]:
-    """The pacing key of a message (its chat, however it is addressed: a person's private
-    chat is one chat with one pace) and whether it goes to a group."""
-    if message.chat_id is not None:
-        return f"c{message.chat_id}", message.chat_id < 0
-    if message.telegram_id is not None:
-        return f"c{message.telegram_id}", False
-    return f"p{message.person_id}", False
+def _recipient(message: QueuedMessage) -> tuple[int, str, bool]:
+    """The chat a message goes to, however it is addressed (to the chat, or to a person who
+    is on Telegram: one private chat, one pace), its pacing key, and whether it is a group."""
+    chat_id = message.chat_id if message.chat_id is not None else message.telegram_id
+    assert chat_id is not None  # a person not on Telegram yet waits (`_choose`)
+    return chat_id, f"c{chat_id}", chat_id < 0
 
 
 @dataclass
@@ -298,7 +296,7 @@ class Dispatcher:
                 if message.telegram_id is None:
                     chosen.waiting.append(message.id)
                     continue
-            key, group = _recipient(message)
+            chat_id, key, group = _recipient(message)
             if key in busy:
                 continue
             wait = self.pacer.chat_wait(key, group)
@@ -307,8 +305,6 @@ class Dispatcher:
                 continue
             if len(chosen.send) >= room or slot >= self.ahead:
                 break
-            chat_id = message.chat_id if message.chat_id is not None else message.telegram_id
-            assert chat_id is not None
             chosen.send.append((message, key, group, chat_id))
             busy.add(key)
             slot += self.pacer.spacing
